@@ -1,0 +1,38 @@
+/* esc: make bytes from the system (file names, command lines) safe to show.
+ *
+ * Names on Linux are bytes, not text. Nothing from /proc or a directory reaches a
+ * terminal or a JSON document raw: control characters and bytes that are not valid
+ * in the current locale are escaped, and cutting is done by display width.
+ */
+#ifndef RT_ESC_H
+#define RT_ESC_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Escape LEN bytes of S for a terminal in the current locale (LC_CTYPE). Printable
+ * characters pass; '\\' becomes "\\\\"; \n \t \r \e and other C0/C1 controls and
+ * DEL become "\n", "\t", "\r", "\e", "\xNN"; bytes that do not decode in the locale
+ * (any byte >= 0x80 in a non-UTF-8 locale) become "\xNN". Returns a malloc'ed NUL-
+ * terminated string the caller frees, or NULL when out of memory. */
+char *esc_display(const char *s, size_t len);
+
+/* Display width in columns of the NUL-terminated, already escaped string S (wcwidth
+ * per character; a character of unknown width counts as 1). */
+size_t esc_width(const char *s);
+
+/* Write the already escaped string S to F in exactly WIDTH columns: cut at a
+ * character boundary (never in the middle of a multibyte or double-width character)
+ * with the last column a '~' when something was cut, padded with spaces when short.
+ * LEFT_CUT keeps the end of the string instead of the start (for paths, whose end is
+ * what tells them apart). */
+void esc_put_width(FILE *f, const char *s, size_t width, int left_cut);
+
+/* Write LEN bytes of S to F as a JSON string, quotes included. Valid UTF-8 passes
+ * (except '"', '\\' and controls, which get JSON escapes); each byte that is not part
+ * of valid UTF-8 becomes "\udcNN" (PEP 383 "surrogateescape"), so the original bytes
+ * come back with e.g. Python's s.encode("utf-8", "surrogateescape"). Overlong forms,
+ * surrogates and code points above U+10FFFF count as invalid. */
+void esc_json(FILE *f, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,48 @@
+/* json: a small streaming JSON writer for the --json outputs.
+ *
+ * It only tracks nesting and commas; strings go through esc_json(), so names that
+ * are not UTF-8 stay reversible. Output is compact, one document per call sequence,
+ * with a newline after the outermost value.
+ */
+#ifndef RT_JSON_H
+#define RT_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 32
+
+struct json {
+	FILE *f;
+	int depth;
+	bool need_comma[JSON_MAX_DEPTH];
+	bool after_key;
+};
+
+/* Start writing to F. Nothing is allocated; no cleanup needed. */
+void json_init(struct json *j, FILE *f);
+
+/* Open/close an object or array, as a value (after a key or in an array) or at top
+ * level. Closing the outermost value writes a newline. Nesting deeper than
+ * JSON_MAX_DEPTH is a programming error (assert). */
+void json_obj_begin(struct json *j);
+void json_obj_end(struct json *j);
+void json_arr_begin(struct json *j);
+void json_arr_end(struct json *j);
+
+/* Write an object key (a plain ASCII literal); the next call writes its value. */
+void json_key(struct json *j, const char *key);
+
+/* Values. json_str writes a NUL-terminated string, json_bytes LEN raw bytes (both
+ * escaped with esc_json); json_str with NULL writes null. */
+void json_str(struct json *j, const char *s);
+void json_bytes(struct json *j, const char *s, size_t len);
+void json_int(struct json *j, int64_t v);
+void json_uint(struct json *j, uint64_t v);
+void json_double(struct json *j, double v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+
+#endif

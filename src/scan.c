@@ -1,0 +1,651 @@
+/* scan: discovery of held deleted files. See scan.h.
+ *
+ * The walk is a plain loop over /proc with *at() calls relative to each process's
+ * directory: cheaper than lsof by a wide margin, and immune to a process vanishing
+ * between two steps (every failure just skips what vanished).
+ */
+#include "scan.h"
+
+#include "loopdev.h"
+#include "mounts.h"
+#include "parse.h"
+#include "procs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* Room for any path the kernel prints (d_path is bounded by a page) plus suffix. */
+#define LINK_MAX_LEN 8192
+
+struct scanner {
+	const struct scan_opts *o;
+	struct scan_result *r;
+	size_t cap;
+	size_t *slots; /* open addressing on (dev, ino): entry index + 1, 0 = free */
+	size_t nslots;
+	struct mounts *mnt;
+	ino_t own_ns;
+	pid_t self;
+	char *buf; /* reused for maps and fdinfo */
+	size_t bufcap;
+	char link[LINK_MAX_LEN];
+};
+
+/* State for one process, filled lazily: most processes hold nothing deleted. */
+struct proc_ctx {
+	pid_t pid;
+	int pfd; /* /proc/PID */
+	int ns_known, other_ns;
+	int exe_known;
+	struct stat exe;
+};
+
+static size_t hash_key(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)dev * 0xc2b2ae3d27d4eb4full;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int grow_slots(struct scanner *s)
+{
+	size_t n = s->nslots ? s->nslots * 2 : 1024;
+	size_t *sl = calloc(n, sizeof(*sl));
+
+	if (!sl)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->r->n; i++) {
+		size_t h = hash_key(s->r->v[i].dev, s->r->v[i].ino) & (n - 1);
+		while (sl[h])
+			h = (h + 1) & (n - 1);
+		sl[h] = i + 1;
+	}
+	free(s->slots);
+	s->slots = sl;
+	s->nslots = n;
+	return 0;
+}
+
+/* The entry for (DEV, INO), created when new (*CREATED set). NULL when out of memory. */
+static struct entry *entry_get(struct scanner *s, dev_t dev, ino_t ino, bool *created)
+{
+	struct scan_result *r = s->r;
+	size_t h;
+
+	*created = false;
+	if ((r->n + 1) * 2 > s->nslots && grow_slots(s) < 0)
+		return NULL;
+	for (h = hash_key(dev, ino) & (s->nslots - 1); s->slots[h]; h = (h + 1) & (s->nslots - 1)) {
+		struct entry *e = &r->v[s->slots[h] - 1];
+		if (e->dev == dev && e->ino == ino)
+			return e;
+	}
+	if (r->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 64;
+		struct entry *nv = realloc(r->v, nc * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		r->v = nv;
+		s->cap = nc;
+	}
+	r->v[r->n] = (struct entry){.dev = dev, .ino = ino, .pin = PIN_INIT, .unreadable = -1};
+	s->slots[h] = ++r->n;
+	*created = true;
+	return &r->v[r->n - 1];
+}
+
+static struct holder *holder_add(struct entry *e, enum holder_type type)
+{
+	struct holder *nv = realloc(e->holders, (e->nholders + 1) * sizeof(*nv));
+
+	if (!nv)
+		return NULL;
+	e->holders = nv;
+	nv[e->nholders] = (struct holder){.type = type, .fd = -1, .mnt_id = -1};
+	return &nv[e->nholders++];
+}
+
+static int set_path(struct entry *e, const char *p, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, p, len);
+	c[len] = '\0';
+	free(e->path);
+	e->path = c;
+	e->path_len = len;
+	return 0;
+}
+
+static void take_stat(struct entry *e, const struct stat *st)
+{
+	e->size = (uint64_t)st->st_size;
+	e->allocated = (uint64_t)st->st_blocks * 512;
+	e->mtime = st->st_mtim;
+	e->size_known = true;
+}
+
+static bool other_ns(struct scanner *s, struct proc_ctx *p)
+{
+	struct stat st;
+
+	if (!p->ns_known) {
+		p->ns_known = 1;
+		p->other_ns = fstatat(p->pfd, "ns/mnt", &st, 0) == 0 && st.st_ino != s->own_ns;
+	}
+	return p->other_ns;
+}
+
+/* Read a whole /proc file relative to AT into s->buf. Returns length or -errno. */
+static ssize_t read_proc(struct scanner *s, int at, const char *name)
+{
+	int fd = openat(at, name, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+		if (s->bufcap - len < 4096) {
+			size_t nc = s->bufcap ? s->bufcap * 2 : 65536;
+			char *nb = realloc(s->buf, nc);
+			if (!nb) {
+				close(fd);
+				return -ENOMEM;
+			}
+			s->buf = nb;
+			s->bufcap = nc;
+		}
+		n = read(fd, s->buf + len, s->bufcap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	s->buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* One fd of PID that readlink says is deleted. */
+static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
+		  size_t linklen)
+{
+	struct stat st;
+	struct parse_fdinfo fi;
+	struct entry *e;
+	struct holder *h;
+	char fdinfo[300];
+	bool created;
+	ssize_t n;
+
+	if (fstatat(fddir, name, &st, 0) < 0) {
+		s->r->st.vanished++;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return 0;
+	snprintf(fdinfo, sizeof(fdinfo), "fdinfo/%s", name);
+	n = read_proc(s, p->pfd, fdinfo);
+	if (n == -ENOMEM)
+		return -ENOMEM;
+	if (n < 0 || parse_fdinfo(s->buf, (size_t)n, &fi) < 0) {
+		s->r->st.vanished++;
+		return 0;
+	}
+	e = entry_get(s, st.st_dev, st.st_ino, &created);
+	if (!e)
+		return -ENOMEM;
+	h = holder_add(e, HOLDER_FD);
+	if (!h)
+		return -ENOMEM;
+	h->pid = p->pid;
+	h->fd = atoi(name);
+	h->flags = fi.flags;
+	h->access = parse_access(fi.flags);
+	h->append = parse_is_append(fi.flags);
+	h->pos = fi.pos;
+	h->mnt_id = fi.mnt_id;
+	h->other_mntns = other_ns(s, p);
+	/* The name as a holder in our namespace sees it is the one an admin can use. */
+	if (created || (e->path_other_ns && !h->other_mntns)) {
+		if (set_path(e, s->link, linklen) < 0)
+			return -ENOMEM;
+		e->path_other_ns = h->other_mntns;
+	}
+	if (created || e->pin.fd < 0) {
+		struct pin pn;
+		if (pin_open_at(fddir, name, &st, PIN_FD, &pn) == 0) {
+			e->pin = pn;
+			/* Stat through the pin: the holder may have written since. */
+			if (fstat(pn.fd, &st) == 0)
+				take_stat(e, &st);
+		} else if (created) {
+			take_stat(e, &st);
+		}
+	}
+	return 0;
+}
+
+static int scan_fds(struct scanner *s, struct proc_ctx *p)
+{
+	int fddir = openat(p->pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (fddir < 0) {
+		if (errno == EACCES || errno == EPERM)
+			s->r->st.denied++;
+		else
+			s->r->st.vanished++;
+		return 0;
+	}
+	d = fdopendir(fddir);
+	if (!d) {
+		close(fddir);
+		return errno == ENOMEM ? -ENOMEM : 0;
+	}
+	while ((de = readdir(d))) {
+		ssize_t n;
+		size_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		s->r->st.fds++;
+		n = readlinkat(fddir, de->d_name, s->link, sizeof(s->link));
+		if (n < 0 || (size_t)n >= sizeof(s->link))
+			continue;
+		if (!parse_deleted_suffix(s->link, (size_t)n, &len))
+			continue;
+		r = add_fd(s, p, fddir, de->d_name, len);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+/* Is (dev, ino) the process's executable? Asked only for deleted mappings. */
+static bool is_exe(struct proc_ctx *p, const struct stat *st)
+{
+	if (!p->exe_known) {
+		p->exe_known = fstatat(p->pfd, "exe", &p->exe, 0) == 0 ? 1 : -1;
+	}
+	return p->exe_known == 1 && p->exe.st_dev == st->st_dev && p->exe.st_ino == st->st_ino;
+}
+
+static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const struct parse_maps *m)
+{
+	char range[64];
+	struct stat st;
+	struct entry *e;
+	struct holder *h = NULL;
+	bool created;
+	ssize_t n;
+
+	snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)m->start,
+		 (unsigned long long)m->end);
+	if (mfdir < 0 || fstatat(mfdir, range, &st, 0) < 0) {
+		if (mfdir < 0 || errno == EPERM || errno == EACCES)
+			s->r->st.unconfirmed++;
+		else
+			s->r->st.vanished++;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return 0;
+	e = entry_get(s, st.st_dev, st.st_ino, &created);
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->nholders; i++)
+		if (e->holders[i].type == HOLDER_MMAP && e->holders[i].pid == p->pid)
+			h = &e->holders[i];
+	if (!h) {
+		h = holder_add(e, HOLDER_MMAP);
+		if (!h)
+			return -ENOMEM;
+		h->pid = p->pid;
+		h->other_mntns = other_ns(s, p);
+		h->exe = is_exe(p, &st);
+	}
+	h->map_bytes += m->end - m->start;
+	h->map_write |= m->shared && m->writable;
+	if (created || (e->path_other_ns && !h->other_mntns)) {
+		/* map_files gives the exact name; maps mangles newlines. */
+		size_t len;
+		n = readlinkat(mfdir, range, s->link, sizeof(s->link));
+		if (n > 0 && (size_t)n < sizeof(s->link) &&
+		    parse_deleted_suffix(s->link, (size_t)n, &len)) {
+			if (set_path(e, s->link, len) < 0)
+				return -ENOMEM;
+		} else {
+			char *tmp = malloc(m->path_len + 1);
+			if (!tmp)
+				return -ENOMEM;
+			len = parse_maps_unescape(tmp, m->path, m->path_len);
+			free(e->path);
+			e->path = tmp;
+			e->path_len = len;
+		}
+		e->path_other_ns = h->other_mntns;
+	}
+	if (e->pin.fd < 0) {
+		struct pin pn;
+		if (pin_open_at(mfdir, range, &st, PIN_MAP, &pn) == 0) {
+			e->pin = pn;
+			if (fstat(pn.fd, &st) == 0)
+				take_stat(e, &st);
+		} else if (created) {
+			take_stat(e, &st);
+		}
+	}
+	return 0;
+}
+
+static int scan_maps(struct scanner *s, struct proc_ctx *p)
+{
+	ssize_t n = read_proc(s, p->pfd, "maps");
+	char *line, *end;
+	int mfdir = -1, r = 0;
+
+	if (n < 0)
+		return n == -ENOMEM ? -ENOMEM : 0;
+	/* Most processes map nothing deleted: one memmem and done. */
+	if (!memmem(s->buf, (size_t)n, PARSE_DELETED_SUFFIX "\n", sizeof(PARSE_DELETED_SUFFIX)))
+		return 0;
+	mfdir = openat(p->pfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (line = s->buf, end = s->buf + n; line < end && r == 0;) {
+		char *eol = memchr(line, '\n', (size_t)(end - line));
+		struct parse_maps m;
+
+		if (!eol)
+			eol = end;
+		/* A file mapped as several regions gets one holder with all of them. */
+		if (parse_maps_line(line, (size_t)(eol - line), &m) == 0 && m.deleted &&
+		    m.path_len > 0)
+			r = add_mapping(s, p, mfdir, &m);
+		line = eol + 1;
+	}
+	if (mfdir >= 0)
+		close(mfdir);
+	return r;
+}
+
+static int scan_procs(struct scanner *s)
+{
+	int procfd = open(s->o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (procfd < 0)
+		return -errno;
+	d = fdopendir(procfd);
+	if (!d) {
+		r = -errno;
+		close(procfd);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		struct proc_ctx p = {0};
+
+		p.pid = parse_pid(de->d_name);
+		/* Our own fds are the pins of an earlier scan, not holders. */
+		if (p.pid <= 0 || p.pid == s->self)
+			continue;
+		p.pfd = openat(procfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p.pfd < 0) {
+			s->r->st.vanished++;
+			continue;
+		}
+		s->r->st.procs++;
+		r = scan_fds(s, &p);
+		if (r == 0)
+			r = scan_maps(s, &p);
+		close(p.pfd);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+static int scan_loops(struct scanner *s)
+{
+	struct loop_dev *v;
+	size_t n;
+	int r = loop_find_deleted(s->o->sys, &v, &n, &s->r->st.loop_denied);
+
+	if (r < 0)
+		return r == -ENOMEM ? r : 0; /* no sysfs: nothing to find there */
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct loop_dev *d = &v[i];
+		struct mounts_hit hit;
+		struct holder *h;
+		bool created;
+		struct entry *e = entry_get(s, d->file_dev, (ino_t)d->file_ino, &created);
+
+		if (!e || !(h = holder_add(e, HOLDER_LOOP))) {
+			r = -ENOMEM;
+			break;
+		}
+		snprintf(h->loop_dev, sizeof(h->loop_dev), "%s", d->path);
+		h->offset = d->offset;
+		h->sizelimit = d->sizelimit;
+		h->autoclear = d->autoclear;
+		h->readonly = d->readonly;
+		if (mounts_find(s->mnt, 0, d->devno, -1, &hit) == 0) {
+			h->loop_mountpoint = hit.target ? strdup(hit.target) : NULL;
+			h->loop_fstype = hit.fstype ? strdup(hit.fstype) : NULL;
+		}
+		if (created && set_path(e, d->backing, d->backing_len) < 0)
+			r = -ENOMEM;
+		if (e->pin.fd < 0) {
+			struct pin pn;
+			struct stat st;
+			int mfd = mounts_open_fs(s->mnt, d->file_dev);
+
+			if (mfd >= 0 && pin_open_handle(mfd, d->file_dev, d->file_ino, &pn) == 0 &&
+			    fstat(pn.fd, &st) == 0) {
+				e->pin = pn;
+				take_stat(e, &st);
+			} else if (pin_open_loopdev(d->path, d->offset, &pn) == 0) {
+				/* Only the device's view survives: the size is a floor. */
+				e->pin = pn;
+				e->size = d->offset + pn.dev_size;
+				e->allocated = 0;
+				e->size_known = false;
+			}
+			if (mfd >= 0)
+				close(mfd);
+		}
+	}
+	loop_free(v, n);
+	return r;
+}
+
+/* Fill fstype and mountpoint, preferring the exact mount a holder used. */
+static int place(struct scanner *s, struct entry *e)
+{
+	struct mounts_hit hit;
+	int found = -ENOENT;
+
+	for (size_t i = 0; i < e->nholders && found; i++) {
+		const struct holder *h = &e->holders[i];
+		if (h->type == HOLDER_FD && !h->other_mntns)
+			found = mounts_find(s->mnt, 0, e->dev, h->mnt_id, &hit);
+	}
+	if (found)
+		found = mounts_find(s->mnt, 0, e->dev, -1, &hit);
+	for (size_t i = 0; i < e->nholders && found; i++) {
+		const struct holder *h = &e->holders[i];
+		if (h->type != HOLDER_LOOP && h->other_mntns)
+			found = mounts_find(s->mnt, h->pid, e->dev, h->mnt_id, &hit);
+	}
+	if (found)
+		return 0;
+	if ((hit.fstype && !(e->fstype = strdup(hit.fstype))) ||
+	    (hit.target && !(e->mountpoint = strdup(hit.target))))
+		return -ENOMEM;
+	return 0;
+}
+
+static bool starts_with(const char *s, size_t len, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	return len >= pl && memcmp(s, prefix, pl) == 0;
+}
+
+/* O_TMPFILE files are named "#INO" by the kernel, in the directory they were made in. */
+static bool tmpfile_name(const struct entry *e)
+{
+	const char *base = e->path ? memrchr(e->path, '/', e->path_len) : NULL;
+	char want[32];
+
+	if (!base)
+		return false;
+	snprintf(want, sizeof(want), "/#%llu", (unsigned long long)e->ino);
+	return (size_t)(e->path + e->path_len - base) == strlen(want) &&
+	       memcmp(base, want, strlen(want)) == 0;
+}
+
+/* Files on no visible mount live on kernel-internal filesystems: memfd or shared
+ * memory. Everything else is a file the admin may want back. */
+static enum scan_kind classify(const struct entry *e)
+{
+	if (!e->mountpoint)
+		return e->path && starts_with(e->path, e->path_len, "/memfd:") ? KIND_MEMFD
+										: KIND_SHM;
+	for (size_t i = 0; i < e->nholders; i++)
+		if (e->holders[i].type == HOLDER_FD && parse_is_tmpfile(e->holders[i].flags))
+			return KIND_TMPFILE;
+	if (tmpfile_name(e))
+		return KIND_TMPFILE;
+	if (e->fstype && strcmp(e->fstype, "tmpfs") == 0 && strcmp(e->mountpoint, "/dev/shm") == 0)
+		return KIND_SHM;
+	return KIND_FILE;
+}
+
+static void entry_free(struct entry *e)
+{
+	for (size_t i = 0; i < e->nholders; i++) {
+		struct holder *h = &e->holders[i];
+		free(h->comm);
+		free(h->user);
+		free(h->cmdline);
+		free(h->loop_mountpoint);
+		free(h->loop_fstype);
+	}
+	free(e->holders);
+	free(e->path);
+	free(e->fstype);
+	free(e->mountpoint);
+	pin_release(&e->pin);
+}
+
+static int by_size(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+int scan_run(const struct scan_opts *o, struct scan_result *r)
+{
+	struct scanner s = {.o = o, .r = r, .self = getpid()};
+	struct stat st;
+	size_t keep = 0;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->root = geteuid() == 0;
+	s.mnt = mounts_open();
+	if (!s.mnt)
+		return -errno;
+	if (stat("/proc/self/ns/mnt", &st) == 0)
+		s.own_ns = st.st_ino;
+	err = scan_procs(&s);
+	if (err == 0)
+		err = scan_loops(&s);
+	for (size_t i = 0; i < r->n && err == 0; i++) {
+		struct entry *e = &r->v[i];
+		err = place(&s, e);
+		e->kind = classify(e);
+		if (e->pin.fd < 0)
+			r->st.unpinned++;
+	}
+	/* Leave memfd and shm out unless asked: they are rarely what an admin lost. */
+	for (size_t i = 0; i < r->n; i++) {
+		struct entry *e = &r->v[i];
+		if (!o->all && (e->kind == KIND_MEMFD || e->kind == KIND_SHM)) {
+			entry_free(e);
+			r->st.hidden++;
+			continue;
+		}
+		r->v[keep++] = *e;
+	}
+	r->n = keep;
+	if (err == 0)
+		err = procs_describe(r);
+	qsort(r->v, r->n, sizeof(*r->v), by_size);
+	mounts_close(s.mnt);
+	free(s.slots);
+	free(s.buf);
+	if (err < 0) {
+		scan_free(r);
+		return err;
+	}
+	return 0;
+}
+
+void scan_free(struct scan_result *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		entry_free(&r->v[i]);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+const char *scan_kind_name(enum scan_kind k)
+{
+	static const char *const names[] = {"file", "tmpfile", "memfd", "shm"};
+	return names[k];
+}
+
+char *scan_entry_id(const struct entry *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u:%llu", major(e->dev), minor(e->dev), (unsigned long long)e->ino);
+	return buf;
+}
+
+bool scan_entry_writable(const struct entry *e)
+{
+	for (size_t i = 0; i < e->nholders; i++) {
+		const struct holder *h = &e->holders[i];
+		if ((h->type == HOLDER_FD && (h->access & PARSE_ACC_W)) ||
+		    (h->type == HOLDER_MMAP && h->map_write) ||
+		    (h->type == HOLDER_LOOP && !h->readonly))
+			return true;
+	}
+	return false;
+}
