@@ -1,0 +1,40 @@
+# Names are bytes: a newline and an escape sequence, and bytes that are not UTF-8,
+# never reach the terminal raw, and JSON gives the exact bytes back.
+. "$(dirname "$0")/lib.bash"
+need_cmd jq
+need_cmd python3
+
+nasty=$'evil\nname\e[31mred\e]0;title\a'
+raw=$'latin1-\xe9t\xe9-\xff'
+printf 'a' >"$T/$nasty"
+printf 'b' >"$T/$raw"
+ino_n=$(stat -c %i "$T/$nasty") ino_r=$(stat -c %i "$T/$raw")
+hold r:"$T/$nasty" r:"$T/$raw"
+list
+
+# JSON must parse, and surrogateescape must give back the original bytes.
+for pair in "$ino_n:$nasty" "$ino_r:$raw"; do
+	ino=${pair%%:*} want="$T/${pair#*:}"
+	# jq would turn the escapes into U+FFFD; Python keeps them (PEP 383).
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+p = [f["path"] for f in d["files"] if f["ino"] == int(sys.argv[2])]
+assert len(p) == 1, p
+sys.stdout.buffer.write(p[0].encode("utf-8", "surrogateescape"))' "$T/list.json" "$ino" >"$T/p.bytes"
+	printf '%s' "$want" >"$T/want.bytes"
+	cmp "$T/p.bytes" "$T/want.bytes" || fail "JSON path of inode $ino does not give the bytes back"
+	echo "ok: JSON round-trips inode $ino"
+done
+
+# The table, in a UTF-8 and in the C locale: no control bytes, escapes visible.
+for loc in C.UTF-8 C; do
+	LC_ALL=$loc "$RT_BIN" --list >"$T/table.$loc"
+	if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$T/table.$loc"; then
+		fail "control bytes reach the terminal in $loc"
+	fi
+	grep -qF 'evil\nname\e[31mred\e]0;title\x07' "$T/table.$loc" ||
+		fail "escaped name not shown in $loc: $(cat -v "$T/table.$loc")"
+	grep -qF 'latin1-\xe9t\xe9-\xff' "$T/table.$loc" || fail "invalid UTF-8 not escaped in $loc"
+	[ "$(grep -c "$T" "$T/table.$loc")" = 2 ] || fail "each file must be one line in $loc"
+	echo "ok: table safe in $loc"
+done

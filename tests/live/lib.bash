@@ -1,0 +1,130 @@
+# Shared setup for the live tests: a private temp dir, real held deleted files made
+# by tests/helpers/holder, real loop devices and mounts, all undone on exit. Every
+# test only ever kills, unmounts and detaches what it started itself.
+set -euo pipefail
+: "${RT_BIN:?run through tests/run.sh}" "${RT_TESTBIN:?run through tests/run.sh}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/rt-live.XXXXXX")
+PIDS=()
+MOUNTS=()
+LOOPS=() # "device backing-file" pairs we attached
+HN=0
+
+cleanup() {
+	local i dev back
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		kill -KILL "${PIDS[i]}" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+		unmount "${MOUNTS[i]}"
+	done
+	for ((i = ${#LOOPS[@]} - 1; i >= 0; i--)); do
+		dev=${LOOPS[i]%% *} back=${LOOPS[i]#* }
+		# Detach only while the device still has our backing file: after an autoclear
+		# unmount the number may already belong to someone else.
+		if [ -r "/sys/block/${dev#/dev/}/loop/backing_file" ] &&
+			[[ $(cat "/sys/block/${dev#/dev/}/loop/backing_file") == "$back"* ]]; then
+			losetup -d "$dev" 2>/dev/null || true
+		fi
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# unmount DIR: retry while busy, because a loop device cleared by an inner unmount
+# lets go of its backing file a moment later; only then fall back to a lazy unmount.
+unmount() {
+	local n
+	mountpoint -q "$1" || return 0
+	for n in $(seq 50); do
+		umount "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	umount -l "$1" 2>/dev/null || true
+}
+
+skip() { echo "skipped: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
+
+assert_eq() { # ACTUAL EXPECTED WHAT
+	[ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"
+	echo "ok: $3 = $2"
+}
+
+# hold ARGS...: start a holder, wait for "ready"; sets HOUT (its output file) and
+# HPID (its first process). Every pid it reports is killed at exit.
+hold() {
+	HN=$((HN + 1))
+	HOUT="$T/holder.$HN.out"
+	"$RT_TESTBIN/holder" "$@" >"$HOUT" 2>"$HOUT.err" &
+	PIDS+=($!)
+	wait_ready "$HOUT" $!
+}
+
+# wait_ready OUTFILE PID: wait for a holder (possibly started by a wrapper) to say
+# "ready"; register the pids it reports.
+wait_ready() {
+	local out=$1 pid=$2 n=0 p
+	until grep -qx ready "$out" 2>/dev/null; do
+		kill -0 "$pid" 2>/dev/null || fail "holder exited early: $(cat "$out.err" 2>/dev/null)"
+		n=$((n + 1))
+		[ $n -lt 200 ] || fail "holder not ready after 10 s"
+		sleep 0.05
+	done
+	for p in $(awk '$1 == "pid" {print $2}' "$out"); do PIDS+=("$p"); done
+	HPID=$(awk '$1 == "pid" {print $2; exit}' "$out")
+}
+
+hfd() { awk -v n="$2" '$1 == "fd" && $2 == n {print $3}' "$1"; } # OUTFILE SPECINDEX
+hpids() { awk '$1 == "pid" {print $2}' "$1" | sort -n | tr '\n' ' '; }
+
+# list: the JSON report (memfd/shm included) into $T/list.json
+list() { "$RT_BIN" --list --json --all "$@" >"$T/list.json"; }
+
+# q FILTER [ARGS...]: jq on the last list
+q() { local f=$1; shift; jq -r "$@" "$f" "$T/list.json"; }
+
+# by_ino INO FILTER: jq FILTER on the one entry for inode INO (fails unless exactly one)
+by_ino() {
+	local n
+	n=$(jq --argjson i "$1" '[.files[] | select(.ino == $i)] | length' "$T/list.json")
+	[ "$n" = 1 ] || fail "expected exactly one entry for inode $1, found $n"
+	jq -r --argjson i "$1" ".files[] | select(.ino == \$i) | $2" "$T/list.json"
+}
+
+# attach FILE [losetup options]: attach a loop device, retrying the EBUSY race, and
+# remember it for cleanup. Sets LOOPDEV (not printed: a $(...) subshell would lose
+# the cleanup record).
+attach() {
+	local f=$1 dev n=0
+	shift
+	until dev=$(losetup -f --show "$@" "$f" 2>/dev/null); do
+		n=$((n + 1))
+		[ $n -lt 20 ] || fail "cannot attach a loop device to $f"
+		sleep 0.1
+	done
+	LOOPS+=("$dev $(realpath "$f")")
+	LOOPDEV=$dev
+}
+
+# mount_at DIR ARGS...: mount and remember for cleanup
+mount_at() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	mount "$@" "$dir"
+	MOUNTS+=("$dir")
+}
+
+# make_fs TYPE IMAGE SIZE: a fresh filesystem image
+make_fs() {
+	truncate -s "$3" "$2"
+	case $1 in
+	ext4) mkfs.ext4 -q -F "$2" ;;
+	xfs) mkfs.xfs -q -f "$2" ;;
+	btrfs) mkfs.btrfs -q -f "$2" >/dev/null ;;
+	esac
+}
