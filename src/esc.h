@@ -13,8 +13,12 @@
 /* Escape LEN bytes of S for a terminal in the current locale (LC_CTYPE). Printable
  * characters pass; '\\' becomes "\\\\"; \n \t \r \e and other C0/C1 controls and
  * DEL become "\n", "\t", "\r", "\e", "\xNN"; bytes that do not decode in the locale
- * (any byte >= 0x80 in a non-UTF-8 locale) become "\xNN". Returns a malloc'ed NUL-
- * terminated string the caller frees, or NULL when out of memory. */
+ * (any byte >= 0x80 in a non-UTF-8 locale) become "\xNN". NN is lower-case hex of the
+ * original bytes: U+0085 in UTF-8 is "\xc2\x85", an embedded NUL is "\x00". Bidi
+ * override/isolate characters (U+202A..E, U+2066..9, U+200E/F, U+061C) are escaped
+ * like controls, since they reorder the rest of the line. Distinct inputs give
+ * distinct outputs. Returns a malloc'ed NUL-terminated string the caller frees, or
+ * NULL when out of memory. */
 char *esc_display(const char *s, size_t len);
 
 /* Display width in columns of the NUL-terminated, already escaped string S (wcwidth
@@ -25,11 +29,15 @@ size_t esc_width(const char *s);
  * character boundary (never in the middle of a multibyte or double-width character)
  * with the last column a '~' when something was cut, padded with spaces when short.
  * LEFT_CUT keeps the end of the string instead of the start (for paths, whose end is
- * what tells them apart). */
+ * what tells them apart); the '~' is then the first column. When a double-width
+ * character does not fit, a space between the text and the '~' fills its column.
+ * WIDTH 0 writes nothing. */
 void esc_put_width(FILE *f, const char *s, size_t width, int left_cut);
 
-/* Write LEN bytes of S to F as a JSON string, quotes included. Valid UTF-8 passes
- * (except '"', '\\' and controls, which get JSON escapes); each byte that is not part
+/* Write LEN bytes of S to F as a JSON string, quotes included, whatever the locale.
+ * Valid UTF-8 passes, except '"', '\\' and controls, which get JSON escapes (\n \t \r
+ * \b \f, else "\u00NN"; DEL, C1 controls and the bidi characters above also become
+ * "\uNNNN" so the output stays safe on a terminal). Each byte that is not part
  * of valid UTF-8 becomes "\udcNN" (PEP 383 "surrogateescape"), so the original bytes
  * come back with e.g. Python's s.encode("utf-8", "surrogateescape"). Overlong forms,
  * surrogates and code points above U+10FFFF count as invalid. */

@@ -36,7 +36,10 @@ void json_arr_end(struct json *j);
 void json_key(struct json *j, const char *key);
 
 /* Values. json_str writes a NUL-terminated string, json_bytes LEN raw bytes (both
- * escaped with esc_json); json_str with NULL writes null. */
+ * escaped with esc_json); json_str with NULL writes null. json_double writes the
+ * shortest form that reads back as the same double, with a '.' whatever LC_NUMERIC
+ * says, and null for NaN and infinities (JSON has neither). A value at top level is
+ * a document of its own and is followed by a newline too. */
 void json_str(struct json *j, const char *s);
 void json_bytes(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, int64_t v);
