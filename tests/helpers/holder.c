@@ -1,0 +1,292 @@
+/*
+ * holder: make real held deleted files for the live tests (like lsfd's test_mkfds).
+ *
+ *   holder [-c COUNT] [-D] SPEC...
+ *
+ *   r:PATH     open O_RDONLY, unlink, keep the fd
+ *   w:PATH     open O_WRONLY, unlink, keep the fd
+ *   rw:PATH    open O_RDWR, unlink, keep the fd
+ *   a:PATH     open O_WRONLY|O_APPEND, unlink, keep the fd
+ *   m:PATH     open O_RDONLY, mmap it all MAP_SHARED PROT_READ, close, unlink
+ *   mw:PATH    the same with O_RDWR and PROT_READ|PROT_WRITE
+ *   t:DIR:SRC  open(DIR, O_TMPFILE|O_RDWR), copy SRC into it, keep the fd
+ *   k:PATH     open O_RDONLY and keep the name (a live file, the control case)
+ *   -c COUNT   COUNT processes in total hold everything (COUNT-1 children)
+ *   -D         the parent also dup()s every kept fd
+ *
+ * Prints "pid", "fd", "dup", "map" lines and "ready", then waits until killed.
+ * SIGTERM (or SIGINT, SIGHUP) ends the parent, which kills its children first;
+ * the children also die with the parent through PR_SET_PDEATHSIG.
+ * Errors exit 2 before "ready". No fd is O_CLOEXEC: children inherit them all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct spec {
+	const char *arg; /* the SPEC as given, for messages */
+	int fd;          /* kept fd, or -1 */
+	int dup;         /* the parent's second fd (-D), or -1 */
+	void *map;       /* m/mw mapping, or NULL */
+	size_t maplen;   /* its length rounded up to pages, as /proc shows it */
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void die(const struct spec *s, const char *what, int err)
+{
+	fprintf(stderr, "holder: %s: %s: %s\n", s->arg, what, strerror(err));
+	exit(2);
+}
+
+static void open_unlink(struct spec *s, const char *path, int flags, int keep_name)
+{
+	s->fd = open(path, flags);
+	if (s->fd < 0)
+		die(s, "open", errno);
+	if (!keep_name && unlink(path) < 0)
+		die(s, "unlink", errno);
+}
+
+static void map_unlink(struct spec *s, const char *path, int writable)
+{
+	struct stat st;
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = open(path, writable ? O_RDWR : O_RDONLY);
+
+	if (fd < 0)
+		die(s, "open", errno);
+	if (fstat(fd, &st) < 0)
+		die(s, "fstat", errno);
+	if (st.st_size == 0) {
+		fprintf(stderr, "holder: %s: cannot map an empty file\n", s->arg);
+		exit(2);
+	}
+	s->map = mmap(NULL, (size_t)st.st_size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+	              MAP_SHARED, fd, 0);
+	if (s->map == MAP_FAILED)
+		die(s, "mmap", errno);
+	s->maplen = ((size_t)st.st_size + (size_t)page - 1) / (size_t)page * (size_t)page;
+	close(fd);
+	if (unlink(path) < 0)
+		die(s, "unlink", errno);
+}
+
+/* t:DIR:SRC — DIR ends at the first ':' after the type, SRC may hold ':' itself. */
+static void tmpfile_copy(struct spec *s, const char *rest)
+{
+	const char *colon = strchr(rest, ':');
+	char dir[PATH_MAX], buf[65536];
+	ssize_t n;
+	int src;
+
+	if (!colon || (size_t)(colon - rest) >= sizeof(dir)) {
+		fprintf(stderr, "holder: %s: bad SPEC (want t:DIR:SRC)\n", s->arg);
+		exit(2);
+	}
+	memcpy(dir, rest, (size_t)(colon - rest));
+	dir[colon - rest] = '\0';
+	s->fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+	if (s->fd < 0)
+		die(s, "open O_TMPFILE", errno);
+	src = open(colon + 1, O_RDONLY);
+	if (src < 0)
+		die(s, "open SRC", errno);
+	while ((n = read(src, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die(s, "read SRC", errno);
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(s->fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno != EINTR)
+				die(s, "write", errno);
+			if (w > 0)
+				off += w;
+		}
+	}
+	close(src);
+}
+
+static void set_up(struct spec *s)
+{
+	const char *colon = strchr(s->arg, ':');
+	size_t tlen = colon ? (size_t)(colon - s->arg) : 0;
+	const char *path = colon ? colon + 1 : NULL;
+
+	s->fd = s->dup = -1;
+	if (!colon || !*path) {
+		fprintf(stderr, "holder: %s: bad SPEC\n", s->arg);
+		exit(2);
+	}
+	if (tlen == 1 && s->arg[0] == 'r')
+		open_unlink(s, path, O_RDONLY, 0);
+	else if (tlen == 1 && s->arg[0] == 'w')
+		open_unlink(s, path, O_WRONLY, 0);
+	else if (tlen == 2 && !strncmp(s->arg, "rw", 2))
+		open_unlink(s, path, O_RDWR, 0);
+	else if (tlen == 1 && s->arg[0] == 'a')
+		open_unlink(s, path, O_WRONLY | O_APPEND, 0);
+	else if (tlen == 1 && s->arg[0] == 'm')
+		map_unlink(s, path, 0);
+	else if (tlen == 2 && !strncmp(s->arg, "mw", 2))
+		map_unlink(s, path, 1);
+	else if (tlen == 1 && s->arg[0] == 't')
+		tmpfile_copy(s, path);
+	else if (tlen == 1 && s->arg[0] == 'k')
+		open_unlink(s, path, O_RDONLY, 1);
+	else {
+		fprintf(stderr, "holder: %s: bad SPEC (unknown type)\n", s->arg);
+		exit(2);
+	}
+}
+
+/* A child only holds what it inherited; it must never outlive the parent. */
+static void child(pid_t parent, int ready_fd, const sigset_t *unblocked)
+{
+	int null = open("/dev/null", O_WRONLY);
+
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_SETMASK, unblocked, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(1);
+	/* Keep the parent's stdout (often a pipe the test reads) to the parent alone. */
+	if (null >= 0) {
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	close(ready_fd); /* the parent reads EOF once every child got here */
+	for (;;)
+		pause();
+}
+
+static void kill_all(const pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigset_t block, unblocked;
+	struct spec *specs;
+	pid_t *kids, parent = getpid();
+	int count = 1, dup_too = 0, nspec, opt, ready[2];
+	char c;
+
+	while ((opt = getopt(argc, argv, "+c:D")) != -1) {
+		if (opt == 'c')
+			count = atoi(optarg);
+		else if (opt == 'D')
+			dup_too = 1;
+		else
+			count = 0;
+		if (count < 1) {
+			fprintf(stderr, "usage: holder [-c COUNT] [-D] SPEC...\n");
+			return 2;
+		}
+	}
+	nspec = argc - optind;
+	specs = calloc((size_t)nspec + 1, sizeof(*specs));
+	kids = calloc((size_t)count, sizeof(*kids));
+	if (!specs || !kids) {
+		fprintf(stderr, "holder: out of memory\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Blocked until sigsuspend(), so a SIGTERM cannot slip in between the check of
+	 * stop and the wait; unblocked in the wait even if our caller had them blocked. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &unblocked);
+	sigdelset(&unblocked, SIGTERM);
+	sigdelset(&unblocked, SIGINT);
+	sigdelset(&unblocked, SIGHUP);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	for (int i = 0; i < nspec; i++) {
+		specs[i].arg = argv[optind + i];
+		set_up(&specs[i]);
+	}
+
+	if (pipe(ready) < 0) {
+		perror("holder: pipe");
+		return 2;
+	}
+	for (int i = 1; i < count; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0) {
+			perror("holder: fork");
+			kill_all(kids, i);
+			return 2;
+		}
+		if (kids[i] == 0) {
+			close(ready[0]);
+			child(parent, ready[1], &unblocked);
+		}
+	}
+	close(ready[1]);
+	while (read(ready[0], &c, 1) > 0)
+		; /* EOF: every child has set its death signal (or died) */
+	close(ready[0]);
+
+	if (dup_too) {
+		for (int i = 0; i < nspec; i++) {
+			if (specs[i].fd >= 0 && (specs[i].dup = dup(specs[i].fd)) < 0) {
+				kill_all(kids, count);
+				die(&specs[i], "dup", errno);
+			}
+		}
+	}
+
+	printf("pid %d\n", (int)parent);
+	for (int i = 1; i < count; i++)
+		printf("pid %d\n", (int)kids[i]);
+	for (int i = 0; i < nspec; i++)
+		if (specs[i].fd >= 0)
+			printf("fd %d %d\n", i, specs[i].fd);
+	for (int i = 0; i < nspec; i++)
+		if (specs[i].dup >= 0)
+			printf("dup %d %d\n", i, specs[i].dup);
+	/* %lx as in the names under /proc/PID/map_files; /proc/PID/maps pads to 8
+	 * digits, which mmap addresses on 64-bit systems always have anyway. */
+	for (int i = 0; i < nspec; i++)
+		if (specs[i].map)
+			printf("map %d %lx-%lx\n", i, (unsigned long)specs[i].map,
+			       (unsigned long)specs[i].map + specs[i].maplen);
+	printf("ready\n");
+
+	while (!stop)
+		sigsuspend(&unblocked);
+	kill_all(kids, count);
+	free(kids);
+	free(specs);
+	return 0;
+}
