@@ -18,6 +18,8 @@ struct ns_table {
 struct mounts {
 	struct libmnt_table *own;
 	ino_t own_ns;
+	int *ids; /* our mount ids, sorted */
+	size_t nids;
 	struct ns_table *other;
 	size_t nother;
 };
@@ -27,6 +29,37 @@ static ino_t ns_of(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int collect_ids(struct mounts *m)
+{
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	int n = mnt_table_get_nents(m->own);
+
+	if (!it)
+		return -ENOMEM;
+	m->ids = malloc((size_t)(n > 0 ? n : 1) * sizeof(*m->ids));
+	if (!m->ids) {
+		mnt_free_iter(it);
+		return -ENOMEM;
+	}
+	while (mnt_table_next_fs(m->own, it, &fs) == 0 && m->nids < (size_t)n)
+		m->ids[m->nids++] = mnt_fs_get_id(fs);
+	mnt_free_iter(it);
+	qsort(m->ids, m->nids, sizeof(*m->ids), cmp_int);
+	return 0;
+}
+
+bool mounts_is_own_id(const struct mounts *m, int id)
+{
+	return id >= 0 && bsearch(&id, m->ids, m->nids, sizeof(*m->ids), cmp_int) != NULL;
 }
 
 struct mounts *mounts_open(void)
@@ -42,6 +75,11 @@ struct mounts *mounts_open(void)
 		return NULL;
 	}
 	m->own_ns = ns_of("/proc/self/ns/mnt");
+	if (collect_ids(m) < 0) {
+		mounts_close(m);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return m;
 }
 
@@ -50,6 +88,7 @@ void mounts_close(struct mounts *m)
 	if (!m)
 		return;
 	mnt_unref_table(m->own);
+	free(m->ids);
 	for (size_t i = 0; i < m->nother; i++)
 		mnt_unref_table(m->other[i].tb);
 	free(m->other);

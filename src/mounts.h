@@ -34,6 +34,11 @@ struct mounts_hit {
  * errno when the table cannot be read. */
 int mounts_find(struct mounts *m, pid_t pid, dev_t dev, int mnt_id, struct mounts_hit *hit);
 
+/* True when mount id ID (from fdinfo) is a mount of our namespace: a file opened
+ * through it has a path that means the same to us. Safe to call from several threads
+ * (read-only after mounts_open). */
+bool mounts_is_own_id(const struct mounts *m, int id);
+
 /* Open a directory on the filesystem of DEV in our namespace (its mountpoint),
  * for open_by_handle_at. Returns an fd or a negative errno. */
 int mounts_open_fs(struct mounts *m, dev_t dev);

@@ -11,15 +11,14 @@
 /* FILEID_INO32_GEN from <linux/exportfs.h>, which is not a uapi header. */
 #define RT_FILEID_INO32_GEN 1
 
-static int confirm(int fd, dev_t dev, ino_t ino)
+/* Is FD the deleted regular file (DEV, INO)? Its stat goes to ST. */
+static int confirm(int fd, dev_t dev, ino_t ino, struct stat *st)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_dev != dev || st.st_ino != ino)
+	if (!S_ISREG(st->st_mode) || st->st_dev != dev || st->st_ino != ino)
 		return -ESTALE;
-	if (st.st_nlink != 0)
+	if (st->st_nlink != 0)
 		return -ESTALE;
 	return 0;
 }
@@ -36,14 +35,16 @@ static int open_noatime(int at, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-int pin_open_at(int at, const char *name, const struct stat *expect, enum pin_kind kind,
-		struct pin *out)
+int pin_open_at(int at, const char *name, struct stat *st, enum pin_kind kind, struct pin *out)
 {
+	struct stat now;
 	int fd = open_noatime(at, name), r;
 
 	if (fd < 0)
 		return fd;
-	r = confirm(fd, expect->st_dev, expect->st_ino);
+	r = confirm(fd, st->st_dev, st->st_ino, &now);
+	if (r == 0)
+		*st = now;
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -52,7 +53,7 @@ int pin_open_at(int at, const char *name, const struct stat *expect, enum pin_ki
 	return 0;
 }
 
-int pin_open_handle(int mount_fd, dev_t dev, uint64_t ino, struct pin *out)
+int pin_open_handle(int mount_fd, dev_t dev, uint64_t ino, struct pin *out, struct stat *st)
 {
 	union {
 		struct file_handle fh;
@@ -69,7 +70,7 @@ int pin_open_handle(int mount_fd, dev_t dev, uint64_t ino, struct pin *out)
 	fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_NOATIME | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = confirm(fd, dev, (ino_t)ino);
+	r = confirm(fd, dev, (ino_t)ino, st);
 	if (r < 0) {
 		close(fd);
 		return r;

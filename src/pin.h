@@ -31,20 +31,20 @@ struct pin {
 
 /* Open NAME relative to directory fd AT (e.g. a /proc/PID/fd or map_files directory)
  * read-only, without updating atime where allowed, and check that the result is the
- * regular file EXPECT describes (same st_dev and st_ino) with no name left
- * (st_nlink == 0). KIND is PIN_FD or PIN_MAP. Returns 0 and fills OUT (the caller
- * owns OUT->fd), -ESTALE when the fd now refers to something else, or the negative
- * errno of open/fstat (-ENOENT: it vanished; -EACCES/-EPERM: not allowed). */
-int pin_open_at(int at, const char *name, const struct stat *expect, enum pin_kind kind,
-		struct pin *out);
+ * regular file ST describes (same st_dev and st_ino) with no name left
+ * (st_nlink == 0); on success ST is refreshed from the opened file (sizes change
+ * while holders write). KIND is PIN_FD or PIN_MAP. Returns 0 and fills OUT (the
+ * caller owns OUT->fd), -ESTALE when the fd now refers to something else, or the
+ * negative errno of open/fstat (-ENOENT: it vanished; -EACCES/-EPERM: not allowed). */
+int pin_open_at(int at, const char *name, struct stat *st, enum pin_kind kind, struct pin *out);
 
 /* Get an fd to a deleted loop backing file from its inode number, with a
  * FILEID_INO32_GEN handle of generation 0 resolved on the filesystem that MOUNT_FD
  * is on. Works on ext4 and btrfs (needs CAP_DAC_READ_SEARCH); xfs and tmpfs want the
  * exact generation and answer -ESTALE. The result is checked against DEV/INO and
- * st_nlink == 0. Returns 0 and fills OUT, or a negative errno (-EOVERFLOW when INO
- * does not fit 32 bits). */
-int pin_open_handle(int mount_fd, dev_t dev, uint64_t ino, struct pin *out);
+ * st_nlink == 0, and its stat stored in ST. Returns 0 and fills OUT, or a negative
+ * errno (-EOVERFLOW when INO does not fit 32 bits). */
+int pin_open_handle(int mount_fd, dev_t dev, uint64_t ino, struct pin *out, struct stat *st);
 
 /* Pin a loop backing file through the loop device itself (read-only). START is the
  * loop offset (the file byte the device begins with). Returns 0 or a negative

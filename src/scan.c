@@ -13,6 +13,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +25,31 @@
 
 /* Room for any path the kernel prints (d_path is bounded by a page) plus suffix. */
 #define LINK_MAX_LEN 8192
+/* Workers take this many processes at a time from the shared list. */
+#define CHUNK 16
+#define MAX_WORKERS 4
 
+/* The processes to look at, shared by the workers. */
+struct queue {
+	int procfd;
+	int *pids;
+	size_t n;
+	atomic_size_t next;
+};
+
+/* One scanner per thread: its own partial result, merged at the end, so the
+ * workers never lock anything while they walk /proc. */
 struct scanner {
 	const struct scan_opts *o;
 	struct scan_result *r;
 	size_t cap;
 	size_t *slots; /* open addressing on (dev, ino): entry index + 1, 0 = free */
 	size_t nslots;
-	struct mounts *mnt;
+	struct mounts *mnt; /* workers only call mounts_is_own_id() */
 	ino_t own_ns;
 	pid_t self;
+	struct queue *q;
+	int err;
 	char *buf; /* reused for maps and fdinfo */
 	size_t bufcap;
 	char link[LINK_MAX_LEN];
@@ -220,7 +237,9 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	h->append = parse_is_append(fi.flags);
 	h->pos = fi.pos;
 	h->mnt_id = fi.mnt_id;
-	h->other_mntns = other_ns(s, p);
+	/* A file reached through one of our mounts has a path that means the same to
+	 * us; only otherwise is the namespace worth a look. */
+	h->other_mntns = !mounts_is_own_id(s->mnt, fi.mnt_id) && other_ns(s, p);
 	/* The name as a holder in our namespace sees it is the one an admin can use. */
 	if (created || (e->path_other_ns && !h->other_mntns)) {
 		if (set_path(e, s->link, linklen) < 0)
@@ -229,11 +248,10 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	}
 	if (created || e->pin.fd < 0) {
 		struct pin pn;
+		/* On success st is refreshed through the pin: the holder may have written. */
 		if (pin_open_at(fddir, name, &st, PIN_FD, &pn) == 0) {
 			e->pin = pn;
-			/* Stat through the pin: the holder may have written since. */
-			if (fstat(pn.fd, &st) == 0)
-				take_stat(e, &st);
+			take_stat(e, &st);
 		} else if (created) {
 			take_stat(e, &st);
 		}
@@ -348,8 +366,7 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 		struct pin pn;
 		if (pin_open_at(mfdir, range, &st, PIN_MAP, &pn) == 0) {
 			e->pin = pn;
-			if (fstat(pn.fd, &st) == 0)
-				take_stat(e, &st);
+			take_stat(e, &st);
 		} else if (created) {
 			take_stat(e, &st);
 		}
@@ -386,43 +403,81 @@ static int scan_maps(struct scanner *s, struct proc_ctx *p)
 	return r;
 }
 
-static int scan_procs(struct scanner *s)
+static int scan_pid(struct scanner *s, int pid)
 {
-	int procfd = open(s->o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct proc_ctx p = {.pid = pid};
+	char name[16];
+	int r;
+
+	snprintf(name, sizeof(name), "%d", pid);
+	p.pfd = openat(s->q->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p.pfd < 0) {
+		s->r->st.vanished++;
+		return 0;
+	}
+	s->r->st.procs++;
+	r = scan_fds(s, &p);
+	if (r == 0)
+		r = scan_maps(s, &p);
+	close(p.pfd);
+	return r;
+}
+
+/* A worker: take processes from the queue until none are left, then ask libproc2
+ * about the holders found, still in parallel. */
+static void *worker(void *arg)
+{
+	struct scanner *s = arg;
+	struct queue *q = s->q;
+
+	for (;;) {
+		size_t i = atomic_fetch_add(&q->next, CHUNK);
+		if (i >= q->n)
+			break;
+		for (size_t j = i; j < q->n && j < i + CHUNK; j++) {
+			s->err = scan_pid(s, q->pids[j]);
+			if (s->err < 0)
+				return NULL;
+		}
+	}
+	s->err = procs_describe(s->r);
+	return NULL;
+}
+
+/* Read the pids in /proc (our own left out: our fds are the pins of an earlier
+ * scan, not holders). */
+static int list_pids(struct queue *q, pid_t self)
+{
 	DIR *d;
 	struct dirent *de;
-	int r = 0;
+	size_t cap = 0;
+	int dupfd = dup(q->procfd);
 
-	if (procfd < 0)
+	if (dupfd < 0)
 		return -errno;
-	d = fdopendir(procfd);
+	d = fdopendir(dupfd);
 	if (!d) {
-		r = -errno;
-		close(procfd);
-		return r;
+		close(dupfd);
+		return -errno;
 	}
 	while ((de = readdir(d))) {
-		struct proc_ctx p = {0};
-
-		p.pid = parse_pid(de->d_name);
-		/* Our own fds are the pins of an earlier scan, not holders. */
-		if (p.pid <= 0 || p.pid == s->self)
+		int pid = parse_pid(de->d_name);
+		if (pid <= 0 || pid == self)
 			continue;
-		p.pfd = openat(procfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (p.pfd < 0) {
-			s->r->st.vanished++;
-			continue;
+		if (q->n == cap) {
+			size_t nc = cap ? cap * 2 : 1024;
+			int *np = realloc(q->pids, nc * sizeof(*np));
+			if (!np) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			q->pids = np;
+			cap = nc;
 		}
-		s->r->st.procs++;
-		r = scan_fds(s, &p);
-		if (r == 0)
-			r = scan_maps(s, &p);
-		close(p.pfd);
-		if (r < 0)
-			break;
+		q->pids[q->n++] = pid;
 	}
 	closedir(d);
-	return r;
+	return 0;
 }
 
 static int scan_loops(struct scanner *s)
@@ -460,8 +515,7 @@ static int scan_loops(struct scanner *s)
 			struct stat st;
 			int mfd = mounts_open_fs(s->mnt, d->file_dev);
 
-			if (mfd >= 0 && pin_open_handle(mfd, d->file_dev, d->file_ino, &pn) == 0 &&
-			    fstat(pn.fd, &st) == 0) {
+			if (mfd >= 0 && pin_open_handle(mfd, d->file_dev, d->file_ino, &pn, &st) == 0) {
 				e->pin = pn;
 				take_stat(e, &st);
 			} else if (pin_open_loopdev(d->path, d->offset, &pn) == 0) {
@@ -569,26 +623,133 @@ static int by_size(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
+/* Move everything of PART into the result of S: entries new to S move whole; for
+ * known ones the holders move over and a second pin is closed. */
+static int merge(struct scanner *s, struct scan_result *part)
+{
+	struct scan_stats *a = &s->r->st, *b = &part->st;
+
+	a->procs += b->procs;
+	a->fds += b->fds;
+	a->denied += b->denied;
+	a->vanished += b->vanished;
+	a->unconfirmed += b->unconfirmed;
+	for (size_t i = 0; i < part->n; i++) {
+		struct entry *pe = &part->v[i], *e;
+		struct holder *nh;
+		bool created;
+
+		e = entry_get(s, pe->dev, pe->ino, &created);
+		if (!e)
+			return -ENOMEM;
+		if (created) {
+			*e = *pe;
+			*pe = (struct entry){.pin = PIN_INIT};
+			continue;
+		}
+		nh = realloc(e->holders, (e->nholders + pe->nholders) * sizeof(*nh));
+		if (!nh)
+			return -ENOMEM;
+		memcpy(nh + e->nholders, pe->holders, pe->nholders * sizeof(*nh));
+		e->holders = nh;
+		e->nholders += pe->nholders;
+		free(pe->holders);
+		pe->holders = NULL;
+		pe->nholders = 0;
+		if (e->pin.fd < 0 && pe->pin.fd >= 0) {
+			e->pin = pe->pin;
+			pe->pin = (struct pin)PIN_INIT;
+			e->size = pe->size;
+			e->allocated = pe->allocated;
+			e->mtime = pe->mtime;
+			e->size_known = pe->size_known;
+		}
+		if (e->path_other_ns && !pe->path_other_ns) {
+			char *t = e->path;
+			size_t tl = e->path_len;
+			e->path = pe->path;
+			e->path_len = pe->path_len;
+			e->path_other_ns = false;
+			pe->path = t;
+			pe->path_len = tl;
+		}
+	}
+	return 0;
+}
+
+static int workers_count(size_t npids)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (npids < 8 * CHUNK || cpus <= 1)
+		return 1;
+	return cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
+}
+
+static void scanner_done(struct scanner *s)
+{
+	free(s->slots);
+	free(s->buf);
+	s->slots = NULL;
+	s->buf = NULL;
+}
+
 int scan_run(const struct scan_opts *o, struct scan_result *r)
 {
-	struct scanner s = {.o = o, .r = r, .self = getpid()};
+	struct scanner main_s = {.o = o, .r = r, .self = getpid()};
+	struct scanner *ws = NULL;
+	struct scan_result *parts = NULL;
+	pthread_t tids[MAX_WORKERS];
+	struct queue q = {.procfd = -1};
 	struct stat st;
 	size_t keep = 0;
-	int err;
+	int err, nw = 0, started = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->root = geteuid() == 0;
-	s.mnt = mounts_open();
-	if (!s.mnt)
+	main_s.mnt = mounts_open();
+	if (!main_s.mnt)
 		return -errno;
 	if (stat("/proc/self/ns/mnt", &st) == 0)
-		s.own_ns = st.st_ino;
-	err = scan_procs(&s);
+		main_s.own_ns = st.st_ino;
+	main_s.q = &q;
+	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = q.procfd < 0 ? -errno : list_pids(&q, main_s.self);
+	if (err == 0) {
+		nw = workers_count(q.n);
+		ws = calloc((size_t)nw, sizeof(*ws));
+		parts = calloc((size_t)nw, sizeof(*parts));
+		if (!ws || !parts)
+			err = -ENOMEM;
+	}
+	for (int i = 0; i < nw && err == 0; i++) {
+		ws[i] = (struct scanner){.o = o, .r = &parts[i], .mnt = main_s.mnt,
+					 .own_ns = main_s.own_ns, .self = main_s.self, .q = &q};
+		if (nw > 1 && pthread_create(&tids[i], NULL, worker, &ws[i]) != 0)
+			break; /* the ones started do all the work */
+		started++;
+	}
+	if (nw == 1 && started == 1)
+		worker(&ws[0]);
+	/* Loop devices need no /proc walk: look at them while the workers run. */
 	if (err == 0)
-		err = scan_loops(&s);
+		err = scan_loops(&main_s);
+	for (int i = 0; i < started; i++) {
+		if (nw > 1)
+			pthread_join(tids[i], NULL);
+		if (err == 0)
+			err = ws[i].err;
+		if (err == 0)
+			err = merge(&main_s, &parts[i]);
+		scanner_done(&ws[i]);
+		scan_free(&parts[i]);
+	}
+	if (err == 0 && started == 0 && q.n > 0)
+		err = -EAGAIN; /* no thread could be started at all */
+	/* Loop holders have no process; the workers described all the others. */
 	for (size_t i = 0; i < r->n && err == 0; i++) {
 		struct entry *e = &r->v[i];
-		err = place(&s, e);
+		err = place(&main_s, e);
 		e->kind = classify(e);
 		if (e->pin.fd < 0)
 			r->st.unpinned++;
@@ -604,12 +765,14 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 		r->v[keep++] = *e;
 	}
 	r->n = keep;
-	if (err == 0)
-		err = procs_describe(r);
 	qsort(r->v, r->n, sizeof(*r->v), by_size);
-	mounts_close(s.mnt);
-	free(s.slots);
-	free(s.buf);
+	mounts_close(main_s.mnt);
+	scanner_done(&main_s);
+	free(ws);
+	free(parts);
+	free(q.pids);
+	if (q.procfd >= 0)
+		close(q.procfd);
 	if (err < 0) {
 		scan_free(r);
 		return err;

@@ -39,7 +39,8 @@ grep -qF "$loop is backed by this deleted file" "$T/table" || fail "table: $(cat
 grep -qF "Do not detach $loop" "$T/table" || fail "no warning in the table"
 # lsof does not see it (that is why we look at /sys).
 if command -v lsof >/dev/null; then
-	! lsof +L1 2>/dev/null | grep -q "$T/outer/disk.raw" || fail "lsof unexpectedly sees it"
+	lsof +L1 >"$T/lsof" 2>/dev/null || true
+	! grep -qF "$T/outer/disk.raw" "$T/lsof" || fail "lsof unexpectedly sees it"
 fi
 losetup -d "$loop"
 
