@@ -10,7 +10,7 @@ BINDIR   ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 
 CC       ?= cc
-PKGS     := mount libproc2
+PKGS     := mount libproc2 libxxhash
 O        ?= build
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Werror

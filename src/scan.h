@@ -11,6 +11,7 @@
 #define RT_SCAN_H
 
 #include "pin.h"
+#include "rate.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -70,6 +71,8 @@ struct entry {
 	/* A loop file pinned only through /dev/loopN: bytes the device cannot give (the
 	 * offset before it, the tail past the last whole sector). -1 when not known. */
 	int64_t unreadable;
+	/* How it changes: filled by rate_sample_all(); CHANGE_UNKNOWN until then. */
+	struct rate_result change;
 };
 
 struct scan_stats {
