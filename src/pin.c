@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -82,7 +83,9 @@ int pin_open_handle(int mount_fd, dev_t dev, uint64_t ino, struct pin *out, stru
 int pin_open_loopdev(const char *devpath, uint64_t start, struct pin *out)
 {
 	uint64_t size = 0;
-	int fd = open(devpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_DIRECT: a filesystem mounted on the device writes file data around the
+	 * device's page cache, so buffered reads of /dev/loopN can return stale blocks. */
+	int fd = open(devpath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_DIRECT);
 
 	if (fd < 0)
 		return -errno;
@@ -93,6 +96,44 @@ int pin_open_loopdev(const char *devpath, uint64_t start, struct pin *out)
 	}
 	*out = (struct pin){.fd = fd, .kind = PIN_LOOPDEV, .dev_start = start, .dev_size = size};
 	return 0;
+}
+
+/* O_DIRECT wants aligned offsets, lengths and memory: read the aligned span that
+ * covers [off, off + n) into a bounce buffer and copy the asked part out. */
+#define DIRECT_ALIGN 4096u
+#define DIRECT_MAX   (4u << 20)
+
+static ssize_t pread_direct(int fd, void *buf, size_t n, uint64_t off, uint64_t limit)
+{
+	uint64_t start = off & ~(uint64_t)(DIRECT_ALIGN - 1), end;
+	size_t span;
+	void *bounce;
+	ssize_t r;
+
+	if (n > DIRECT_MAX)
+		n = DIRECT_MAX;
+	end = (off + n + DIRECT_ALIGN - 1) & ~(uint64_t)(DIRECT_ALIGN - 1);
+	span = (size_t)(end - start);
+	if (posix_memalign(&bounce, DIRECT_ALIGN, span) != 0)
+		return -ENOMEM;
+	do
+		r = pread(fd, bounce, span, (off_t)start);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		r = -errno;
+	else if ((uint64_t)r <= off - start)
+		r = 0;
+	else {
+		size_t got = (size_t)r - (size_t)(off - start);
+		if (got > n)
+			got = n;
+		if (off + got > limit)
+			got = (size_t)(limit - off);
+		memcpy(buf, (char *)bounce + (off - start), got);
+		r = (ssize_t)got;
+	}
+	free(bounce);
+	return r;
 }
 
 ssize_t pin_pread(const struct pin *p, void *buf, size_t n, uint64_t off)
@@ -109,6 +150,7 @@ ssize_t pin_pread(const struct pin *p, void *buf, size_t n, uint64_t off)
 			return 0;
 		if (n > p->dev_size - off)
 			n = (size_t)(p->dev_size - off);
+		return pread_direct(p->fd, buf, n, off, p->dev_size);
 	}
 	do
 		r = pread(p->fd, buf, n, (off_t)off);

@@ -21,13 +21,16 @@ enum pin_kind {
 };
 
 struct pin {
-	int fd;             /* -1 with PIN_NONE */
+	int fd; /* -1 with PIN_NONE */
 	enum pin_kind kind;
 	uint64_t dev_start; /* PIN_LOOPDEV: file offset of the device's byte 0 */
 	uint64_t dev_size;  /* PIN_LOOPDEV: readable bytes through the device */
 };
 
-#define PIN_INIT {.fd = -1, .kind = PIN_NONE}
+#define PIN_INIT                                                                                   \
+	{                                                                                          \
+		.fd = -1, .kind = PIN_NONE                                                         \
+	}
 
 /* Open NAME relative to directory fd AT (e.g. a /proc/PID/fd or map_files directory)
  * read-only, without updating atime where allowed, and check that the result is the
@@ -52,8 +55,10 @@ int pin_open_handle(int mount_fd, dev_t dev, uint64_t ino, struct pin *out, stru
 int pin_open_loopdev(const char *devpath, uint64_t start, struct pin *out);
 
 /* Read up to N bytes at file offset OFF through the pin, translating offsets for a
- * loop device pin. Returns bytes read (0 at the end of what is readable) or a
- * negative errno; -ENXIO when OFF lies before the part a loop device shows. */
+ * loop device pin (read with O_DIRECT through a bounce buffer, at most 4 MiB per
+ * call, so a filesystem mounted on the device cannot hand us stale blocks). Returns
+ * bytes read (0 at the end of what is readable) or a negative errno; -ENXIO when OFF
+ * lies before the part a loop device shows. */
 ssize_t pin_pread(const struct pin *p, void *buf, size_t n, uint64_t off);
 
 /* Close the pin's fd (the data may then go away) and reset it to PIN_NONE. */

@@ -11,10 +11,16 @@
  *   mw:PATH    the same with O_RDWR and PROT_READ|PROT_WRITE
  *   t:DIR:SRC  open(DIR, O_TMPFILE|O_RDWR), copy SRC into it, keep the fd
  *   k:PATH     open O_RDONLY and keep the name (a live file, the control case)
+ *   aw:PATH:RATE  open O_WRONLY|O_APPEND, unlink; after "ready" the parent appends
+ *              RATE bytes/s of random bytes, in 4 KiB chunks spread evenly in time
+ *   rr:PATH:RATE  open O_RDWR, unlink; after "ready" the parent writes random 4 KiB
+ *              blocks at random 4 KiB-aligned offsets inside the size the file had
+ *              when opened, RATE bytes/s in all
  *   -c COUNT   COUNT processes in total hold everything (COUNT-1 children)
  *   -D         the parent also dup()s every kept fd
  *
- * Prints "pid", "fd", "dup", "map" lines and "ready", then waits until killed.
+ * Prints "pid", "fd", "dup", "map" lines and "ready", then waits (or writes, for
+ * aw/rr) until killed. RATE is bytes per second, a plain integer; PATH may hold ':'.
  * SIGTERM (or SIGINT, SIGHUP) ends the parent, which kills its children first;
  * the children also die with the parent through PR_SET_PDEATHSIG.
  * Errors exit 2 before "ready". No fd is O_CLOEXEC: children inherit them all.
@@ -23,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +37,10 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#define CHUNK 4096
 
 struct spec {
 	const char *arg; /* the SPEC as given, for messages */
@@ -38,6 +48,10 @@ struct spec {
 	int dup;         /* the parent's second fd (-D), or -1 */
 	void *map;       /* m/mw mapping, or NULL */
 	size_t maplen;   /* its length rounded up to pages, as /proc shows it */
+	char writer;     /* 'a' (aw) or 'r' (rr): the parent writes to FD; else 0 */
+	double period;   /* seconds between two chunks of a writer */
+	uint64_t blocks; /* rr: whole chunks inside the size at open (at least 1) */
+	uint64_t done;   /* chunks written so far */
 };
 
 static volatile sig_atomic_t stop;
@@ -124,6 +138,36 @@ static void tmpfile_copy(struct spec *s, const char *rest)
 	close(src);
 }
 
+/* aw:PATH:RATE, rr:PATH:RATE — RATE follows the last ':', so PATH may hold ':'. */
+static void writer_set_up(struct spec *s, const char *rest)
+{
+	const char *colon = strrchr(rest, ':');
+	char path[PATH_MAX], *end;
+	unsigned long long rate;
+	struct stat st;
+
+	if (!colon || colon == rest || (size_t)(colon - rest) >= sizeof(path)) {
+		fprintf(stderr, "holder: %s: bad SPEC (want %.2s:PATH:RATE)\n", s->arg, s->arg);
+		exit(2);
+	}
+	errno = 0;
+	rate = strtoull(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || rate == 0 || colon[1] == '-') {
+		fprintf(stderr, "holder: %s: bad RATE (bytes per second)\n", s->arg);
+		exit(2);
+	}
+	memcpy(path, rest, (size_t)(colon - rest));
+	path[colon - rest] = '\0';
+	s->writer = s->arg[0];
+	open_unlink(s, path, s->writer == 'a' ? O_WRONLY | O_APPEND : O_RDWR, 0);
+	if (fstat(s->fd, &st) < 0)
+		die(s, "fstat", errno);
+	s->blocks = (uint64_t)st.st_size / CHUNK;
+	if (s->blocks == 0)
+		s->blocks = 1;
+	s->period = (double)CHUNK / (double)rate;
+}
+
 static void set_up(struct spec *s)
 {
 	const char *colon = strchr(s->arg, ':');
@@ -151,6 +195,8 @@ static void set_up(struct spec *s)
 		tmpfile_copy(s, path);
 	else if (tlen == 1 && s->arg[0] == 'k')
 		open_unlink(s, path, O_RDONLY, 1);
+	else if (tlen == 2 && (!strncmp(s->arg, "aw", 2) || !strncmp(s->arg, "rr", 2)))
+		writer_set_up(s, path);
 	else {
 		fprintf(stderr, "holder: %s: bad SPEC (unknown type)\n", s->arg);
 		exit(2);
@@ -176,6 +222,69 @@ static void child(pid_t parent, int ready_fd, const sigset_t *unblocked)
 	close(ready_fd); /* the parent reads EOF once every child got here */
 	for (;;)
 		pause();
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* One chunk of fresh random bytes for S: appended, or over a random whole block. */
+static void write_chunk(struct spec *s, uint64_t *rng)
+{
+	uint64_t buf[CHUNK / sizeof(uint64_t)];
+	ssize_t w;
+
+	for (size_t i = 0; i < sizeof(buf) / sizeof(buf[0]); i++)
+		buf[i] = next_random(rng);
+	if (s->writer == 'a')
+		w = write(s->fd, buf, CHUNK);
+	else
+		w = pwrite(s->fd, buf, CHUNK, (off_t)(next_random(rng) % s->blocks * CHUNK));
+	if (w < 0 && errno != EINTR)
+		die(s, "write", errno);
+}
+
+/* Serve every writer spec from one timer: chunk number N of a spec is due N periods
+ * after the start, so the average rate stays exact even when a wake-up is late. */
+static void write_until_stopped(struct spec *specs, int nspec, const sigset_t *unblocked)
+{
+	struct timespec t0, now, until;
+	uint64_t rng = (uint64_t)getpid() << 32;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rng ^= (uint64_t)t0.tv_nsec;
+	/* A signal between the check of stop and the sleep only delays the exit by one
+	 * chunk period: the sleep is short and the flag is checked after it. */
+	sigprocmask(SIG_SETMASK, unblocked, NULL);
+	while (!stop) {
+		double next = -1, el;
+		for (int i = 0; i < nspec; i++) {
+			double due = (double)specs[i].done * specs[i].period;
+			if (specs[i].writer && (next < 0 || due < next))
+				next = due;
+		}
+		until.tv_sec = t0.tv_sec + (time_t)next;
+		until.tv_nsec = t0.tv_nsec + (long)((next - (double)(time_t)next) * 1e9);
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) != 0)
+			continue; /* EINTR: look at stop */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		for (int i = 0; i < nspec; i++) {
+			while (specs[i].writer && (double)specs[i].done * specs[i].period <= el) {
+				write_chunk(&specs[i], &rng);
+				specs[i].done++;
+			}
+		}
+	}
 }
 
 static void kill_all(const pid_t *pids, int n)
@@ -283,6 +392,12 @@ int main(int argc, char **argv)
 			       (unsigned long)specs[i].map + specs[i].maplen);
 	printf("ready\n");
 
+	for (int i = 0; i < nspec; i++) {
+		if (specs[i].writer) {
+			write_until_stopped(specs, nspec, &unblocked);
+			break;
+		}
+	}
 	while (!stop)
 		sigsuspend(&unblocked);
 	kill_all(kids, count);
