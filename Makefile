@@ -17,7 +17,7 @@ WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prot
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -pthread -std=c11 -D_GNU_SOURCE -DRT_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
               $(shell pkg-config --cflags $(PKGS)) -Isrc
-LIBS     := $(shell pkg-config --libs $(PKGS)) -pthread
+LIBS     := $(shell pkg-config --libs $(PKGS)) -pthread -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS   := $(shell pkg-config --libs check)
 

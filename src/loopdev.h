@@ -14,14 +14,14 @@
 #include <sys/types.h>
 
 struct loop_dev {
-	char name[32];      /* "loop3" */
-	char path[48];      /* "/dev/loop3" */
-	dev_t devno;        /* the loop device's own number (7:3) */
-	char *backing;      /* backing path, " (deleted)" removed; malloc'ed */
+	char name[32]; /* "loop3" */
+	char path[48]; /* "/dev/loop3" */
+	dev_t devno;   /* the loop device's own number (7:3) */
+	char *backing; /* backing path, " (deleted)" removed; malloc'ed */
 	size_t backing_len;
 	uint64_t offset, sizelimit;
 	bool autoclear, readonly;
-	dev_t file_dev; /* backing file's st_dev (lo_device) */
+	dev_t file_dev;    /* backing file's st_dev (lo_device) */
 	uint64_t file_ino; /* backing file's inode (lo_inode) */
 };
 

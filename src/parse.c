@@ -145,9 +145,8 @@ int parse_maps_line(const char *line, size_t len, struct parse_maps *out)
 	out->shared = p[3] == 's';
 	p += 5;
 	if (take_u64(&p, end, 16, &out->offset) || take_char(&p, end, ' ') ||
-	    take_u64(&p, end, 16, &maj) || take_char(&p, end, ':') ||
-	    take_u64(&p, end, 16, &min) || take_char(&p, end, ' ') ||
-	    take_u64(&p, end, 10, &out->ino))
+	    take_u64(&p, end, 16, &maj) || take_char(&p, end, ':') || take_u64(&p, end, 16, &min) ||
+	    take_char(&p, end, ' ') || take_u64(&p, end, 10, &out->ino))
 		return -EINVAL;
 	if (maj > UINT_MAX || min > UINT_MAX)
 		return -EINVAL;

@@ -97,7 +97,7 @@ int procs_describe(struct scan_result *r)
 		for (size_t off = 0; off < u && err == 0; off += SELECT_MAX) {
 			int cnt = (int)(u - off < SELECT_MAX ? u - off : SELECT_MAX);
 			struct pids_fetch *f =
-				procps_pids_select(info, pids + off, cnt, PIDS_SELECT_PID);
+			    procps_pids_select(info, pids + off, cnt, PIDS_SELECT_PID);
 			for (int k = 0; f && k < f->counts->total && err == 0; k++)
 				err = fill(refs, n, f->stacks[k]);
 		}

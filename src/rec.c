@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const method_names[REC_NMETHODS] = {"relink", "reflink", "follow",
-						       "sync",   "copy",    "debugfs"};
+                                                       "sync",   "copy",    "debugfs"};
 
 const char *rec_method_name(enum rec_method m)
 {
@@ -57,7 +57,7 @@ static uint64_t data_bytes(const struct rec_file *f)
 }
 
 void rec_fit(const struct rec_file *f, const struct rec_target *t, double copy_bps,
-	     struct rec_fit *out)
+             struct rec_fit *out)
 {
 	uint64_t data = data_bytes(f), margin = data / 50;
 	double secs;
@@ -101,7 +101,7 @@ static int target_rank(const struct rec_target *t)
 }
 
 static int best_copy_target(const struct rec_file *f, const struct rec_target *t, size_t nt,
-			    double copy_bps)
+                            double copy_bps)
 {
 	int best = -1;
 
@@ -161,11 +161,11 @@ static int roomiest(const struct rec_target *t, size_t nt)
 static void preference(const struct rec_file *f, enum rec_method order[REC_NMETHODS])
 {
 	static const enum rec_method still[] = {REC_RELINK, REC_REFLINK, REC_COPY,
-						REC_SYNC,   REC_FOLLOW,  REC_DEBUGFS};
+	                                        REC_SYNC,   REC_FOLLOW,  REC_DEBUGFS};
 	static const enum rec_method append[] = {REC_RELINK, REC_FOLLOW, REC_REFLINK,
-						 REC_SYNC,   REC_COPY,   REC_DEBUGFS};
+	                                         REC_SYNC,   REC_COPY,   REC_DEBUGFS};
 	static const enum rec_method random[] = {REC_RELINK, REC_REFLINK, REC_SYNC,
-						 REC_FOLLOW, REC_COPY,    REC_DEBUGFS};
+	                                         REC_FOLLOW, REC_COPY,    REC_DEBUGFS};
 	const enum rec_method *o = random;
 
 	switch (f->change) {
@@ -196,7 +196,7 @@ static enum rec_risk copy_risk(const struct rec_file *f, const struct rec_target
 
 /* Text shared by the copying methods when they cannot run. */
 static bool copy_blocked(const struct rec_file *f, const struct rec_target *t, size_t nt,
-			 int target, double copy_bps, char *why, size_t len)
+                         int target, double copy_bps, char *why, size_t len)
 {
 	if (!f->pinned) {
 		say(why, len, "not pinned: there is nothing to read it from");
@@ -225,15 +225,15 @@ static void partial_note(const struct rec_file *f, char *dst, size_t len)
 	if (!f->pin_partial)
 		return;
 	if (f->unreadable > 0)
-		say(dst + used, len - used, "; only %s can be read: %lld bytes are lost", f->loop_dev,
-		    (long long)f->unreadable);
+		say(dst + used, len - used, "; only %s can be read: %lld bytes are lost",
+		    f->loop_dev, (long long)f->unreadable);
 	else
 		say(dst + used, len - used,
 		    "; only %s can be read: up to 511 bytes at the end may be lost", f->loop_dev);
 }
 
 void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt, double copy_bps,
-		struct rec_result *out)
+                struct rec_result *out)
 {
 	struct rec_option cand[REC_NMETHODS];
 	enum rec_method order[REC_NMETHODS];
@@ -281,7 +281,7 @@ void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
 		if (!f->pinned || f->pin_partial)
 			say(o->reason, sizeof(o->reason),
 			    f->pinned ? "only the loop device is pinned: FICLONE needs the file"
-				      : "not pinned: there is nothing to clone from");
+			              : "not pinned: there is nothing to clone from");
 		else if (ref_t < 0 && own < 0)
 			say(o->reason, sizeof(o->reason),
 			    "a reflink stays within one filesystem, and the file's is not mounted "
@@ -292,18 +292,22 @@ void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
 			    t[own].mountpoint);
 		else if (ref_t < 0)
 			say(o->reason, sizeof(o->reason),
-			    "%s is read-only or too full to keep the writer's room", t[own].mountpoint);
+			    "%s is read-only or too full to keep the writer's room",
+			    t[own].mountpoint);
 		else {
 			o->feasible = true;
 			o->target = ref_t;
-			if (f->change == CHANGE_RANDOM || (f->change == CHANGE_UNKNOWN && f->writer))
+			if (f->change == CHANGE_RANDOM ||
+			    (f->change == CHANGE_UNKNOWN && f->writer))
 				say(o->reason, sizeof(o->reason),
-				    "%s supports FICLONE: an instant, atomic snapshot on %s with no "
+				    "%s supports FICLONE: an instant, atomic snapshot on %s with "
+				    "no "
 				    "extra space, then sync passes catch up with the writer",
 				    t[ref_t].fstype, t[ref_t].mountpoint);
 			else
 				say(o->reason, sizeof(o->reason),
-				    "%s supports FICLONE: an instant, atomic snapshot on %s with no "
+				    "%s supports FICLONE: an instant, atomic snapshot on %s with "
+				    "no "
 				    "extra space",
 				    t[ref_t].fstype, t[ref_t].mountpoint);
 		}
@@ -325,30 +329,36 @@ void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
 				    sz((uint64_t)f->growth_bps), t[copy_t].mountpoint);
 			else if (f->append_writers)
 				say(o->reason, sizeof(o->reason),
-				    "its writers opened it O_APPEND: copy to %s, then keep appending "
+				    "its writers opened it O_APPEND: copy to %s, then keep "
+				    "appending "
 				    "until no writer is left",
 				    t[copy_t].mountpoint);
 			else {
 				say(o->reason, sizeof(o->reason),
 				    "only right for files that grow at the end; this one %s",
 				    f->change == CHANGE_RANDOM ? "is rewritten inside"
-				    : f->writer		       ? "may change anywhere"
-							       : "cannot change");
+				    : f->writer                ? "may change anywhere"
+				                               : "cannot change");
 				o->risk = RISK_MEDIUM;
 			}
 			break;
 		case REC_SYNC:
 			if (f->change == CHANGE_RANDOM)
 				say(o->reason, sizeof(o->reason),
-				    "rewritten inside at %s/s: copy to %s, then passes re-copy changed "
+				    "rewritten inside%s%s%s: copy to %s, then passes re-copy "
+				    "changed "
 				    "blocks until a pass changes little%s",
-				    sz((uint64_t)f->rate_bps), t[copy_t].mountpoint,
-				    fast ? "; it changes fast: --freeze stops the writers for the last "
-					   "pass"
-					 : "");
+				    f->rate_bps >= 1 ? " at " : ", slowly",
+				    f->rate_bps >= 1 ? sz((uint64_t)f->rate_bps) : "",
+				    f->rate_bps >= 1 ? "/s" : "", t[copy_t].mountpoint,
+				    fast ? "; it changes fast: --freeze stops the writers for the "
+				           "last "
+				           "pass"
+				         : "");
 			else
 				say(o->reason, sizeof(o->reason),
-				    "copy to %s, then passes re-copy whatever changed: right for any "
+				    "copy to %s, then passes re-copy whatever changed: right for "
+				    "any "
 				    "writer",
 				    t[copy_t].mountpoint);
 			break;
@@ -359,15 +369,18 @@ void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
 				    t[copy_t].mountpoint);
 			else if (f->change == CHANGE_QUIET)
 				say(o->reason, sizeof(o->reason),
-				    "a writer holds it but wrote nothing while sampled: one pass to %s, "
+				    "a writer holds it but wrote nothing while sampled: one pass "
+				    "to %s, "
 				    "verified; use sync if it changes",
 				    t[copy_t].mountpoint);
 			else {
 				say(o->reason, sizeof(o->reason),
-				    "one pass to %s; a writer %s, so the copy may not match the end "
+				    "one pass to %s; a writer %s, so the copy may not match the "
+				    "end "
 				    "state",
 				    t[copy_t].mountpoint,
-				    f->change == CHANGE_UNKNOWN ? "may change it" : "is changing it");
+				    f->change == CHANGE_UNKNOWN ? "may change it"
+				                                : "is changing it");
 				o->risk = RISK_HIGH;
 			}
 			break;
@@ -392,20 +405,23 @@ void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
 				out->opt[out->n++] = cand[order[i]];
 	out->recommended = out->opt[0].feasible;
 	out->freeze_suggested =
-		(out->recommended && out->opt[0].method != REC_RELINK && f->writer && fast) ||
-		f->loop_mountpoint != NULL;
+	    (out->recommended && out->opt[0].method != REC_RELINK && f->writer && fast) ||
+	    f->loop_mountpoint != NULL;
 
 	if (f->loop_mountpoint)
 		say(out->warning, sizeof(out->warning),
 		    "never %s %s: %s; freeze that filesystem (fsfreeze -f %s) for a consistent "
 		    "copy",
-		    f->loop_autoclear ? "unmount" : "detach", f->loop_autoclear ? f->loop_mountpoint : f->loop_dev,
-		    f->loop_autoclear ? "the loop device clears itself and the image is gone for good"
-				      : "the image would be gone for good",
+		    f->loop_autoclear ? "unmount" : "detach",
+		    f->loop_autoclear ? f->loop_mountpoint : f->loop_dev,
+		    f->loop_autoclear
+		        ? "the loop device clears itself and the image is gone for good"
+		        : "the image would be gone for good",
 		    f->loop_mountpoint);
 	else if (f->loop_dev)
 		say(out->warning, sizeof(out->warning),
-		    "never detach %s (losetup -d): it is the last holder of this image", f->loop_dev);
+		    "never detach %s (losetup -d): it is the last holder of this image",
+		    f->loop_dev);
 	else if (!out->recommended && f->pinned && copy_t < 0)
 		say(out->warning, sizeof(out->warning),
 		    "no target has room: stream it elsewhere (--to - | ssh HOST 'cat > FILE') or "

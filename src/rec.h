@@ -16,7 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum rec_method { REC_RELINK, REC_REFLINK, REC_FOLLOW, REC_SYNC, REC_COPY, REC_DEBUGFS, REC_NMETHODS };
+enum rec_method {
+	REC_RELINK,
+	REC_REFLINK,
+	REC_FOLLOW,
+	REC_SYNC,
+	REC_COPY,
+	REC_DEBUGFS,
+	REC_NMETHODS
+};
 
 enum rec_risk { RISK_LOW, RISK_MEDIUM, RISK_HIGH };
 
@@ -29,12 +37,12 @@ enum rec_risk { RISK_LOW, RISK_MEDIUM, RISK_HIGH };
 struct rec_file {
 	uint64_t size, allocated;
 	enum scan_kind kind;
-	bool pinned;         /* something to read from */
-	bool pin_partial;    /* only /dev/loopN: UNREADABLE bytes cannot be read */
-	int64_t unreadable;  /* -1 when not known */
-	bool writer;         /* some holder can write */
-	bool append_writers; /* every fd writer has O_APPEND (and there is one) */
-	bool fd_holder;      /* some process holds an fd on it */
+	bool pinned;                 /* something to read from */
+	bool pin_partial;            /* only /dev/loopN: UNREADABLE bytes cannot be read */
+	int64_t unreadable;          /* -1 when not known */
+	bool writer;                 /* some holder can write */
+	bool append_writers;         /* every fd writer has O_APPEND (and there is one) */
+	bool fd_holder;              /* some process holds an fd on it */
 	const char *loop_dev;        /* held by this loop device, or NULL */
 	const char *loop_mountpoint; /* its filesystem is mounted here, or NULL */
 	bool loop_autoclear;
@@ -79,12 +87,12 @@ struct rec_result {
  * room: 10% of the filesystem, or the growth over the expected copy time at
  * COPY_BPS, whichever is larger. OUT->why says it in numbers. */
 void rec_fit(const struct rec_file *f, const struct rec_target *t, double copy_bps,
-	     struct rec_fit *out);
+             struct rec_fit *out);
 
 /* Rank every method for F given the NT targets T (NT may be 0). COPY_BPS is the
  * expected copy speed (REC_COPY_BPS_DEFAULT when unknown). */
 void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt, double copy_bps,
-		struct rec_result *out);
+                struct rec_result *out);
 
 /* The facts of a scan entry as the decision wants them. Pure. */
 void rec_file_from_entry(const struct entry *e, struct rec_file *out);

@@ -8,14 +8,26 @@
 #include <stdio.h>
 
 struct scan_result;
+struct target_list;
+struct advice;
 
-/* Write the JSON document of DESIGN.md's contract ({"files": [...], ...}) to F. */
-void report_json(FILE *f, const struct scan_result *r);
+/* Write the JSON document of DESIGN.md's contract ({"files": [...], "targets": [...],
+ * "scan": {...}}) to F. ADV holds R->n recommendations (NULL when R is empty). */
+void report_json(FILE *f, const struct scan_result *r, const struct target_list *tl,
+                 const struct advice *adv);
 
-/* Write a table to F, WIDTH columns wide (0: no limit, paths are never cut), and the
- * notes that go with it (loop devices to keep attached, unreadable tails, names from
- * other mount namespaces) below it. */
-void report_table(FILE *f, const struct scan_result *r, unsigned width);
+/* Write a table to F, WIDTH columns wide (0: no limit, paths are never cut): a row
+ * per file with the recommended method and its reason below it, then the warnings
+ * (loop devices to keep attached, no room anywhere) and names from other mount
+ * namespaces. */
+void report_table(FILE *f, const struct scan_result *r, const struct advice *adv,
+                  const struct target_list *tl, unsigned width);
+
+/* The targets alone: JSON ({"targets": [...]}) or a table. R and ADV (may be NULL)
+ * give the files each target holds, for same_fs_as. */
+void report_targets_json(FILE *f, const struct target_list *tl, const struct scan_result *r,
+                         const struct advice *adv);
+void report_targets_table(FILE *f, const struct target_list *tl, unsigned width);
 
 /* Write to F, once each, what the scan could not see and why (not root, processes
  * that vanished, mappings that need root, hidden memfd/shm). PROG prefixes lines. */

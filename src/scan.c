@@ -26,7 +26,7 @@
 /* Room for any path the kernel prints (d_path is bounded by a page) plus suffix. */
 #define LINK_MAX_LEN 8192
 /* Workers take this many processes at a time from the shared list. */
-#define CHUNK 16
+#define CHUNK       16
 #define MAX_WORKERS 4
 
 /* The processes to look at, shared by the workers. */
@@ -200,7 +200,7 @@ static ssize_t read_proc(struct scanner *s, int at, const char *name)
 
 /* One fd of PID that readlink says is deleted. */
 static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
-		  size_t linklen)
+                  size_t linklen)
 {
 	struct stat st;
 	struct parse_fdinfo fi;
@@ -317,7 +317,7 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 	ssize_t n;
 
 	snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)m->start,
-		 (unsigned long long)m->end);
+	         (unsigned long long)m->end);
 	if (mfdir < 0 || fstatat(mfdir, range, &st, 0) < 0) {
 		if (mfdir < 0 || errno == EPERM || errno == EACCES)
 			s->r->st.unconfirmed++;
@@ -515,7 +515,8 @@ static int scan_loops(struct scanner *s)
 			struct stat st;
 			int mfd = mounts_open_fs(s->mnt, d->file_dev);
 
-			if (mfd >= 0 && pin_open_handle(mfd, d->file_dev, d->file_ino, &pn, &st) == 0) {
+			if (mfd >= 0 &&
+			    pin_open_handle(mfd, d->file_dev, d->file_ino, &pn, &st) == 0) {
 				e->pin = pn;
 				take_stat(e, &st);
 			} else if (pin_open_loopdev(d->path, d->offset, &pn) == 0) {
@@ -584,7 +585,7 @@ static enum scan_kind classify(const struct entry *e)
 {
 	if (!e->mountpoint)
 		return e->path && starts_with(e->path, e->path_len, "/memfd:") ? KIND_MEMFD
-										: KIND_SHM;
+		                                                               : KIND_SHM;
 	for (size_t i = 0; i < e->nholders; i++)
 		if (e->holders[i].type == HOLDER_FD && parse_is_tmpfile(e->holders[i].flags))
 			return KIND_TMPFILE;
@@ -723,8 +724,12 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 			err = -ENOMEM;
 	}
 	for (int i = 0; i < nw && err == 0; i++) {
-		ws[i] = (struct scanner){.o = o, .r = &parts[i], .mnt = main_s.mnt,
-					 .own_ns = main_s.own_ns, .self = main_s.self, .q = &q};
+		ws[i] = (struct scanner){.o = o,
+		                         .r = &parts[i],
+		                         .mnt = main_s.mnt,
+		                         .own_ns = main_s.own_ns,
+		                         .self = main_s.self,
+		                         .q = &q};
 		if (nw > 1 && pthread_create(&tids[i], NULL, worker, &ws[i]) != 0)
 			break; /* the ones started do all the work */
 		started++;
@@ -799,6 +804,67 @@ char *scan_entry_id(const struct entry *e, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u:%u:%llu", major(e->dev), minor(e->dev), (unsigned long long)e->ino);
 	return buf;
+}
+
+/* "A:B:C" with decimal numbers: three fields, or two ("PID:FD"). */
+static int split_numbers(const char *s, unsigned long long *v, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		char *end;
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		v[n++] = strtoull(s, &end, 10);
+		if (errno)
+			return -1;
+		if (*end == '\0')
+			return n;
+		if (*end != ':')
+			return -1;
+		s = end + 1;
+	}
+	return -1;
+}
+
+long scan_select(const struct scan_result *r, const char *sel)
+{
+	unsigned long long v[3];
+	const char *loop = NULL;
+	long hit = -ENOENT;
+	int n = split_numbers(sel, v, 3);
+
+	if (strncmp(sel, "/dev/loop", 9) == 0)
+		loop = sel;
+	else if (strncmp(sel, "loop", 4) == 0)
+		loop = sel;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *e = &r->v[i];
+		if (n == 3 && major(e->dev) == v[0] && minor(e->dev) == v[1] && e->ino == v[2])
+			return (long)i;
+		for (size_t k = 0; k < e->nholders; k++) {
+			const struct holder *h = &e->holders[k];
+			if (n == 2 && h->type == HOLDER_FD && (unsigned long long)h->pid == v[0] &&
+			    (unsigned long long)h->fd == v[1])
+				return (long)i;
+			if (loop && h->type == HOLDER_LOOP &&
+			    strcmp(h->loop_dev + (loop[0] == '/' ? 0 : 5), loop) == 0)
+				return (long)i;
+		}
+	}
+	if (n > 0 || loop)
+		return -ENOENT;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *e = &r->v[i];
+		if (e->path && e->path_len == strlen(sel) &&
+		    memcmp(e->path, sel, e->path_len) == 0) {
+			if (hit >= 0)
+				return -ENOTUNIQ;
+			hit = (long)i;
+		}
+	}
+	return hit;
 }
 
 bool scan_entry_writable(const struct entry *e)

@@ -32,7 +32,7 @@ struct holder {
 	enum holder_type type;
 	/* fd and mmap holders */
 	pid_t pid;
-	bool other_mntns; /* the holder lives in another mount namespace */
+	bool other_mntns;            /* the holder lives in another mount namespace */
 	char *comm, *user, *cmdline; /* from libproc2; NULL when the process is gone */
 	char state;
 	/* fd holders */
@@ -94,9 +94,9 @@ struct scan_result {
 };
 
 struct scan_opts {
-	bool all;           /* keep memfd and shm entries */
-	const char *proc;   /* "/proc" */
-	const char *sys;    /* "/sys" */
+	bool all;         /* keep memfd and shm entries */
+	const char *proc; /* "/proc" */
+	const char *sys;  /* "/sys" */
 };
 
 /* Scan the system. Fills R (free with scan_free; that also releases the pins).
@@ -112,6 +112,12 @@ const char *scan_kind_name(enum scan_kind k);
 
 /* The entry's id as "MAJ:MIN:INO" into BUF. Returns BUF. */
 char *scan_entry_id(const struct entry *e, char *buf, size_t len);
+
+/* Find the entry SEL names (DESIGN.md): an id "MAJ:MIN:INO", "PID:FD" of an fd
+ * holder, "loopN" or "/dev/loopN", or the original path when exactly one entry has
+ * it. Returns the index, -ENOENT when nothing matches, -ENOTUNIQ when a path names
+ * several entries (use the id then). */
+long scan_select(const struct scan_result *r, const char *sel);
 
 /* Union of the access of every holder that can change the data (fd holders with
  * write access, shared writable mappings, loop devices that are not read-only). */

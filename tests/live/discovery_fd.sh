@@ -41,7 +41,7 @@ check sparse "$ino_sparse" $((3 << 30)) rw false 5
 assert_eq "$(by_ino "$ino_sparse" .allocated)" "$alloc_sparse" "sparse allocated bytes"
 assert_eq "$(by_ino "$ino_app" .holders[0].pos)" "$pos_app" "append position"
 assert_eq "$(by_ino "$ino_ro" .change.class)" static "read-only holder: cannot change"
-assert_eq "$(by_ino "$ino_rdwr" .change.class)" unknown "writer: not known yet"
+assert_eq "$(by_ino "$ino_rdwr" .change.class)" quiet "idle writer"
 assert_eq "$(by_ino "$ino_ro" .holders[0].comm)" holder "holder comm from libproc2"
 assert_eq "$(by_ino "$ino_ro" .holders[0].user)" "$(id -un)" "holder user"
 assert_eq "$(by_ino "$ino_ro" .fstype)" "$(stat -f -c %T "$T" | sed 's/ext2\/ext3/ext4/')" "fstype"

@@ -29,7 +29,11 @@ static void undo(void)
 		(void)!system(cmd);
 	}
 	if (g_mnt[0]) {
-		snprintf(cmd, sizeof(cmd), "umount %s", g_mnt);
+		/* Someone reading the mount table can hold it busy for a moment. */
+		snprintf(cmd, sizeof(cmd),
+		         "for i in $(seq 50); do umount %s 2>/dev/null && exit 0; sleep 0.1; done; "
+		         "umount -l %s",
+		         g_mnt, g_mnt);
 		(void)!system(cmd);
 	}
 	if (g_outer[0]) {

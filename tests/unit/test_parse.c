@@ -36,8 +36,8 @@ START_TEST(fdinfo_modes)
 {
 	struct parse_fdinfo fi;
 
-	ck_assert_int_eq(parse_fdinfo(LIT("pos:\t4096\nflags:\t0100000\nmnt_id:\t27\nino:\t12\n"), &fi),
-			 0);
+	ck_assert_int_eq(
+	    parse_fdinfo(LIT("pos:\t4096\nflags:\t0100000\nmnt_id:\t27\nino:\t12\n"), &fi), 0);
 	ck_assert_uint_eq(fi.pos, 4096);
 	ck_assert_int_eq(fi.mnt_id, 27);
 	ck_assert_uint_eq(parse_access(fi.flags), PARSE_ACC_R);
@@ -68,10 +68,10 @@ START_TEST(fdinfo_big_and_odd)
 	struct parse_fdinfo fi;
 	/* A position past 4 GiB, an unknown extra line, and no trailing newline. */
 	ck_assert_int_eq(parse_fdinfo(LIT("pos:\t17179869184\nflags:\t02\nmnt_id:\t1\n"
-					  "lock:\t1: POSIX  ADVISORY  WRITE 1 00:01:2 0 EOF\n"
-					  "ino:\t5"),
-				      &fi),
-			 0);
+	                                  "lock:\t1: POSIX  ADVISORY  WRITE 1 00:01:2 0 EOF\n"
+	                                  "ino:\t5"),
+	                              &fi),
+	                 0);
 	ck_assert_uint_eq(fi.pos, 17179869184ull);
 	/* Missing fields or garbage are refused, not guessed. */
 	ck_assert_int_eq(parse_fdinfo(LIT("flags:\t02\n"), &fi), -EINVAL);
@@ -86,7 +86,7 @@ START_TEST(maps_plain)
 {
 	struct parse_maps m;
 	const char line[] = "7f2c4a1f3000-7f2c4a1f5000 r--s 00001000 fe:00 10953489          "
-			    "/tmp/dir with spaces/data file (deleted)";
+	                    "/tmp/dir with spaces/data file (deleted)";
 
 	ck_assert_int_eq(parse_maps_line(LIT(line), &m), 0);
 	ck_assert_uint_eq(m.start, 0x7f2c4a1f3000ull);
@@ -114,23 +114,24 @@ START_TEST(maps_odd)
 	ck_assert(!m.deleted);
 	ck_assert_int_eq(parse_maps_line(LIT("7ffd1000-7ffd2000 rw-p 00000000 00:00 0"), &m), 0);
 	/* A file really named "x (deleted)", deleted: one suffix removed. */
-	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 rw-s 00000000 08:01 42    /x (deleted) (deleted)"),
-					 &m),
-			 0);
+	ck_assert_int_eq(
+	    parse_maps_line(LIT("1000-2000 rw-s 00000000 08:01 42    /x (deleted) (deleted)"), &m),
+	    0);
 	ck_assert(m.deleted && m.writable && m.shared);
 	ck_assert_uint_eq(m.path_len, strlen("/x (deleted)"));
 	/* The same name alive. */
-	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 r--p 00000000 08:01 42 /x (deleted)"), &m), 0);
+	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 r--p 00000000 08:01 42 /x (deleted)"), &m),
+	                 0);
 	ck_assert(m.deleted); /* indistinguishable here: the scan checks st_nlink */
 	/* Kernel-made names and a private mapping. */
-	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 rw-s 00000000 00:01 1024 /memfd:x (deleted)"),
-					 &m),
-			 0);
+	ck_assert_int_eq(
+	    parse_maps_line(LIT("1000-2000 rw-s 00000000 00:01 1024 /memfd:x (deleted)"), &m), 0);
 	ck_assert(m.deleted && m.shared);
 	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 rw-p 00000000 00:00 0   [heap]"), &m), 0);
 	ck_assert(!m.deleted);
 	/* Large device numbers (major 259, minor 0x1234) and inodes past 32 bits. */
-	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 r--p 00000000 103:1234 8589934593 /f"), &m), 0);
+	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 r--p 00000000 103:1234 8589934593 /f"), &m),
+	                 0);
 	ck_assert_uint_eq(m.dev_major, 0x103);
 	ck_assert_uint_eq(m.dev_minor, 0x1234);
 	ck_assert_uint_eq(m.ino, 8589934593ull);
@@ -139,9 +140,11 @@ START_TEST(maps_odd)
 	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 r--p"), &m), -EINVAL);
 	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 r--p 0 fe 1 /x"), &m), -EINVAL);
 	ck_assert_int_eq(parse_maps_line(LIT("1000 2000 r--p 0 fe:00 1 /x"), &m), -EINVAL);
-	ck_assert_int_eq(parse_maps_line(LIT("ffffffffffffffffff-1 r--p 0 fe:00 1 /x"), &m), -EINVAL);
+	ck_assert_int_eq(parse_maps_line(LIT("ffffffffffffffffff-1 r--p 0 fe:00 1 /x"), &m),
+	                 -EINVAL);
 	/* A newline in a name comes as \012. */
-	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 r--p 0 fe:00 1 /a\\012b (deleted)"), &m), 0);
+	ck_assert_int_eq(parse_maps_line(LIT("1000-2000 r--p 0 fe:00 1 /a\\012b (deleted)"), &m),
+	                 0);
 	n = parse_maps_unescape(buf, m.path, m.path_len);
 	ck_assert_uint_eq(n, 4);
 	ck_assert_str_eq(buf, "/a\nb");

@@ -12,30 +12,50 @@
 /* Targets used across cases. */
 static struct rec_target own_ext4(void)
 {
-	return (struct rec_target){.mountpoint = "/var", .fstype = "ext4", .size = 100 * GiB,
-				   .avail = 50 * GiB, .same_fs = true, .reflink = 0};
+	return (struct rec_target){.mountpoint = "/var",
+	                           .fstype = "ext4",
+	                           .size = 100 * GiB,
+	                           .avail = 50 * GiB,
+	                           .same_fs = true,
+	                           .reflink = 0};
 }
 static struct rec_target own_btrfs(void)
 {
-	return (struct rec_target){.mountpoint = "/srv", .fstype = "btrfs", .size = 100 * GiB,
-				   .avail = 50 * GiB, .same_fs = true, .reflink = 1};
+	return (struct rec_target){.mountpoint = "/srv",
+	                           .fstype = "btrfs",
+	                           .size = 100 * GiB,
+	                           .avail = 50 * GiB,
+	                           .same_fs = true,
+	                           .reflink = 1};
 }
 static struct rec_target other_disk(uint64_t avail)
 {
-	return (struct rec_target){.mountpoint = "/backup", .fstype = "xfs", .size = 500 * GiB,
-				   .avail = avail, .reflink = 1};
+	return (struct rec_target){.mountpoint = "/backup",
+	                           .fstype = "xfs",
+	                           .size = 500 * GiB,
+	                           .avail = avail,
+	                           .reflink = 1};
 }
 static struct rec_target ram(uint64_t avail)
 {
-	return (struct rec_target){.mountpoint = "/dev/shm", .fstype = "tmpfs", .size = avail,
-				   .avail = avail, .ram = true, .reflink = 0};
+	return (struct rec_target){.mountpoint = "/dev/shm",
+	                           .fstype = "tmpfs",
+	                           .size = avail,
+	                           .avail = avail,
+	                           .ram = true,
+	                           .reflink = 0};
 }
 
 static struct rec_file file(enum rate_class c, bool writer)
 {
-	return (struct rec_file){.size = 64 * MiB, .allocated = 64 * MiB, .kind = KIND_FILE,
-				 .pinned = true, .unreadable = 0, .writer = writer,
-				 .fd_holder = true, .change = c};
+	return (struct rec_file){.size = 64 * MiB,
+	                         .allocated = 64 * MiB,
+	                         .kind = KIND_FILE,
+	                         .pinned = true,
+	                         .unreadable = 0,
+	                         .writer = writer,
+	                         .fd_holder = true,
+	                         .change = c};
 }
 
 static const struct rec_option *find(const struct rec_result *r, enum rec_method m)
@@ -57,7 +77,8 @@ static void check_shape(const struct rec_result *r)
 	for (size_t i = 0; i < r->n; i++) {
 		ck_assert(!seen[r->opt[i].method]);
 		seen[r->opt[i].method] = true;
-		ck_assert_msg(r->opt[i].reason[0], "%s has no reason", rec_method_name(r->opt[i].method));
+		ck_assert_msg(r->opt[i].reason[0], "%s has no reason",
+		              rec_method_name(r->opt[i].method));
 		if (!r->opt[i].feasible)
 			infeasible_seen = true;
 		else
@@ -69,7 +90,7 @@ static void check_shape(const struct rec_result *r)
 }
 
 static void decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
-		   struct rec_result *r)
+                   struct rec_result *r)
 {
 	rec_decide(f, t, nt, REC_COPY_BPS_DEFAULT, r);
 	check_shape(r);
@@ -128,7 +149,8 @@ START_TEST(static_on_ext4_copies_elsewhere)
 	ck_assert_int_eq(r.opt[0].target, 1);
 	ck_assert_ptr_nonnull(strstr(r.opt[0].reason, "nobody can write"));
 	ck_assert(!find(&r, REC_REFLINK)->feasible);
-	ck_assert_ptr_nonnull(strstr(find(&r, REC_REFLINK)->reason, "ext4 on /var does not support FICLONE"));
+	ck_assert_ptr_nonnull(
+	    strstr(find(&r, REC_REFLINK)->reason, "ext4 on /var does not support FICLONE"));
 }
 END_TEST
 
