@@ -10,7 +10,7 @@ BINDIR   ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 
 CC       ?= cc
-PKGS     := mount libproc2 libxxhash
+PKGS     := mount blkid libproc2 libxxhash
 O        ?= build
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Werror
@@ -27,9 +27,11 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDSAN    := -fsanitize=address,undefined
 endif
 
-# Everything but the program's entry point builds into a library that the program
-# and the tests both link.
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+# Everything but the faces (main.c and the cli_*.c commands) builds into a library
+# that the program and the tests both link.
+PROG_SRC := src/main.c $(wildcard src/cli_*.c)
+PROG_OBJ := $(PROG_SRC:src/%.c=$(O)/%.o)
+LIB_SRC  := $(filter-out $(PROG_SRC),$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(O)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -43,7 +45,7 @@ all: rescuetui
 rescuetui: $(O)/rescuetui
 	@if [ "$(O)" = build ]; then cp $< $@; fi
 
-$(O)/rescuetui: $(O)/main.o $(O)/librescue.a
+$(O)/rescuetui: $(PROG_OBJ) $(O)/librescue.a
 	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/librescue.a: $(LIB_OBJ)

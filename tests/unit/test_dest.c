@@ -1,0 +1,137 @@
+/* --to: directory or new name, unique names, never overwriting, resuming. */
+#include "dest.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/rt-dest.XXXXXX";
+
+static void touch(const char *name)
+{
+	char p[512];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
+static void setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	strcpy(dir, "/tmp/rt-dest.XXXXXX");
+}
+
+#define ORIG(s) s, sizeof(s) - 1
+
+START_TEST(directory_keeps_base_name)
+{
+	char out[512], want[512];
+	bool resume = true;
+
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/lib/vm.img"), 42, out, sizeof(out), &resume), 0);
+	snprintf(want, sizeof(want), "%s/vm.img", dir);
+	ck_assert_str_eq(out, want);
+	ck_assert(!resume);
+	/* Taken: .1, then .2; a stray .partial without journal also takes a name. */
+	touch("vm.img");
+	touch("vm.img.1.partial");
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/lib/vm.img"), 42, out, sizeof(out), &resume), 0);
+	snprintf(want, sizeof(want), "%s/vm.img.2", dir);
+	ck_assert_str_eq(out, want);
+}
+END_TEST
+
+START_TEST(resume_when_journal_is_there)
+{
+	char out[512], want[512];
+	bool resume = false;
+
+	touch("app.log.partial");
+	touch("app.log.partial.journal");
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/log/app.log"), 7, out, sizeof(out), &resume), 0);
+	snprintf(want, sizeof(want), "%s/app.log", dir);
+	ck_assert_str_eq(out, want);
+	ck_assert(resume);
+	/* Named directly too. */
+	ck_assert_int_eq(dest_resolve(want, ORIG("/x"), 7, out, sizeof(out), &resume), 0);
+	ck_assert(resume);
+}
+END_TEST
+
+START_TEST(new_name_and_refusals)
+{
+	char out[512], to[512];
+	bool resume;
+
+	snprintf(to, sizeof(to), "%s/rescued.img", dir);
+	ck_assert_int_eq(dest_resolve(to, ORIG("/var/lib/vm.img"), 1, out, sizeof(out), &resume), 0);
+	ck_assert_str_eq(out, to);
+	touch("rescued.img");
+	ck_assert_int_eq(dest_resolve(to, ORIG("/a"), 1, out, sizeof(out), &resume), -EEXIST);
+	/* A .partial without its journal is someone else's: not touched. */
+	snprintf(to, sizeof(to), "%s/other", dir);
+	touch("other.partial");
+	ck_assert_int_eq(dest_resolve(to, ORIG("/a"), 1, out, sizeof(out), &resume), -EEXIST);
+	snprintf(to, sizeof(to), "%s/no/such/dir/file", dir);
+	ck_assert_int_eq(dest_resolve(to, ORIG("/a"), 1, out, sizeof(out), &resume), -ENOENT);
+	snprintf(to, sizeof(to), "%s/rescued.img/x", dir);
+	ck_assert_int_eq(dest_resolve(to, ORIG("/a"), 1, out, sizeof(out), &resume), -ENOTDIR);
+	ck_assert_int_eq(dest_resolve("", ORIG("/a"), 1, out, sizeof(out), &resume), -EINVAL);
+}
+END_TEST
+
+START_TEST(odd_names)
+{
+	char out[512], want[512];
+	bool resume;
+
+	/* O_TMPFILE files are "#INO" to the kernel: give them a real name. */
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/tmp/#1234"), 1234, out, sizeof(out), &resume), 0);
+	snprintf(want, sizeof(want), "%s/rescued-1234", dir);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(dest_resolve(dir, NULL, 0, 5, out, sizeof(out), &resume), 0);
+	snprintf(want, sizeof(want), "%s/rescued-5", dir);
+	ck_assert_str_eq(out, want);
+	/* A newline and escape codes stay bytes of the name. */
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/v/a\nb\033[1m"), 9, out, sizeof(out), &resume), 0);
+	snprintf(want, sizeof(want), "%s/a\nb\033[1m", dir);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/v/x"), 9, out, 8, &resume), -ENAMETOOLONG);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("dest");
+	TCase *tc = tcase_create("dest");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, directory_keeps_base_name);
+	tcase_add_test(tc, resume_when_journal_is_there);
+	tcase_add_test(tc, new_name_and_refusals);
+	tcase_add_test(tc, odd_names);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
