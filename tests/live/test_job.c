@@ -1,0 +1,2173 @@
+/* The recovery engines against real held deleted files: tests/helpers/holder makes
+ * them, scan_run() finds and pins them, a job rescues them, and every test compares
+ * the result with what was written (bytes or XXH3-128 hashes), on /tmp (ext4 here)
+ * and on btrfs, xfs, ext4 and tmpfs filesystems of our own.
+ *
+ * copy: 64 MiB static, 4 GiB sparse (reads and allocates only the data), a stream,
+ * a mapping-only file, sizes 0/1/4097 with every copying method. follow: an appender
+ * to its end, copytruncate rotations (seen at once, and only after the new content
+ * outgrew the old), stop by request, resume after SIGKILL. sync: convergence under
+ * random writes, --freeze (the result is the source as frozen, the writer runs
+ * again), a growing file, cancel and SIGKILL with resume. reflink on btrfs and xfs
+ * (instant, no space, -EXDEV elsewhere, -EOPNOTSUPP on ext4), with sync passes and a
+ * frozen pass. relink of an O_TMPFILE (live through the new name), refused
+ * otherwise. loop: ext4 (whole file) and xfs (device only, with and without an
+ * offset, the rest reported exactly), FREEZE_FS (e2fsck clean, thawed, also by the
+ * guardian after SIGKILL). faults: ENOSPC, EIO under the source and under the
+ * target (ext4 shutdown), holders killed, target directory removed, --freeze jobs
+ * killed by SIGKILL and SIGTERM (the writer runs again), refusals (pid 1, our
+ * ancestors, a foreign .partial). */
+#include "job.h"
+#include "parse.h"
+#include "pin.h"
+#include "scan.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define MiB (1ull << 20)
+
+static char dir[] = "/tmp/rt-job.XXXXXX";
+static pid_t g_owner;
+/* What a test started or mounted. A failed check assertion _exit()s the forked test
+ * at once (no teardown, no atexit), and check then kills the test's process group,
+ * holders included; so every unmount, detach and removal is also written to an undo
+ * file that main() (the runner, which outlives the test) plays back, last first. */
+static pid_t g_pids[16];
+static int g_npids;
+static char g_undo[8][320];
+static int g_nundo;
+static char g_undo_file[64];
+static char g_mnt_last[200];
+
+static void undo_lines(char lines[][320], int n)
+{
+	for (int i = n - 1; i >= 0; i--)
+		(void)!system(lines[i]);
+}
+
+static void undo(void)
+{
+	if (getpid() != g_owner)
+		return; /* a child of the test must never clean up the parent's things */
+	for (int i = g_npids - 1; i >= 0; i--) {
+		kill(g_pids[i], SIGKILL);
+		waitpid(g_pids[i], NULL, 0);
+	}
+	g_npids = 0;
+	undo_lines(g_undo, g_nundo);
+	g_nundo = 0;
+	if (g_undo_file[0])
+		(void)!truncate(g_undo_file, 0);
+	strcpy(dir, "/tmp/rt-job.XXXXXX");
+}
+
+static void push_undo(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Whatever a failed test left: played back by the next test and by the runner. */
+static void undo_leftovers(void)
+{
+	char lines[16][320];
+	int n = 0;
+	FILE *f = fopen(g_undo_file, "r");
+
+	if (f) {
+		while (n < 16 && fgets(lines[n], sizeof(lines[n]), f)) {
+			lines[n][strcspn(lines[n], "\n")] = '\0';
+			n++;
+		}
+		fclose(f);
+		undo_lines(lines, n);
+	}
+	unlink(g_undo_file);
+}
+
+static double g_t0;
+
+static double now_s(void);
+
+static void setup(void)
+{
+	g_t0 = now_s();
+	g_owner = getpid();
+	undo_leftovers();
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	push_undo("rm -rf '%s'", dir);
+}
+
+static void teardown(void)
+{
+	undo();
+	fprintf(stderr, "test took %.1f s\n", now_s() - g_t0);
+}
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ck_assert_msg(system(cmd) == 0, "command failed: %s", cmd);
+}
+
+static void sh_out(char *buf, size_t len, const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(fgets(buf, (int)len, p));
+	buf[strcspn(buf, "\n")] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+}
+
+static void push_undo(const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+
+	ck_assert_int_lt(g_nundo, 8);
+	va_start(ap, fmt);
+	vsnprintf(g_undo[g_nundo], sizeof(g_undo[0]), fmt, ap);
+	va_end(ap);
+	f = fopen(g_undo_file, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", g_undo[g_nundo]);
+	fclose(f);
+	g_nundo++;
+}
+
+/* Mount a fresh FSTYPE filesystem of SIZE from an image in DIR at DIR/NAME. */
+static void make_fs(const char *fstype, const char *size, const char *name, char *mnt, size_t len)
+{
+	char cmd[512], dev[64];
+
+	snprintf(mnt, len, "%s/%s", dir, name);
+	snprintf(g_mnt_last, sizeof(g_mnt_last), "%s", mnt);
+	sh("mkdir -p %s", mnt);
+	if (!strcmp(fstype, "tmpfs")) {
+		sh("mount -t tmpfs -o size=%s rt-job %s", size, mnt);
+		push_undo("umount %s", mnt);
+		return;
+	}
+	sh("truncate -s %s %s/%s.img", size, dir, name);
+	if (!strcmp(fstype, "xfs"))
+		sh("mkfs.xfs -q -f -m reflink=1 %s/%s.img", dir, name);
+	else if (!strcmp(fstype, "btrfs"))
+		sh("mkfs.btrfs -q -f %s/%s.img >/dev/null", dir, name);
+	else
+		sh("mkfs.%s -q -F %s/%s.img", fstype, dir, name);
+	snprintf(cmd, sizeof(cmd), "losetup -f --show %s/%s.img", dir, name);
+	sh_out(dev, sizeof(dev), cmd);
+	push_undo("losetup -d %s", dev);
+	sh("mount %s %s", dev, mnt);
+	/* something reading the mount table can keep it busy for a moment */
+	push_undo("for i in $(seq 50); do umount %s 2>/dev/null && exit 0; sleep 0.1; done; "
+	          "umount -l %s",
+	          mnt, mnt);
+}
+
+/* ---- content ---- */
+
+static uint64_t next_random(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void fill(unsigned char *b, size_t n, uint64_t *seed)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v = next_random(seed);
+		memcpy(b + i, &v, n - i < 8 ? n - i : 8);
+	}
+}
+
+/* Write N pseudo-random bytes at OFF of FD. */
+static void put_random(int fd, uint64_t off, uint64_t n, uint64_t seed)
+{
+	unsigned char *b = malloc(4 * MiB);
+
+	ck_assert_ptr_nonnull(b);
+	while (n) {
+		size_t k = n < 4 * MiB ? (size_t)n : 4 * MiB;
+		fill(b, k, &seed);
+		ck_assert_int_eq(pwrite(fd, b, k, (off_t)off), (ssize_t)k);
+		off += k;
+		n -= k;
+	}
+	free(b);
+}
+
+static void make_file(const char *path, uint64_t n, uint64_t seed)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	put_random(fd, 0, n, seed);
+	ck_assert_int_eq(fsync(fd), 0);
+	close(fd);
+}
+
+struct h128 {
+	unsigned char b[16];
+};
+
+/* XXH3-128 of FD's first N bytes (reading stops early at its end), canonical. */
+static struct h128 hash_fd(int fd, uint64_t n)
+{
+	XXH3_state_t *s = XXH3_createState();
+	unsigned char *b = malloc(MiB);
+	XXH128_canonical_t c;
+	struct h128 out;
+	uint64_t off = 0;
+
+	ck_assert(s && b);
+	XXH3_128bits_reset(s);
+	while (off < n) {
+		ssize_t r = pread(fd, b, n - off < MiB ? (size_t)(n - off) : MiB, (off_t)off);
+		ck_assert_int_ge(r, 0);
+		if (r == 0)
+			break;
+		XXH3_128bits_update(s, b, (size_t)r);
+		off += (uint64_t)r;
+	}
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(s));
+	memcpy(out.b, c.digest, 16);
+	XXH3_freeState(s);
+	free(b);
+	return out;
+}
+
+/* The same through O_DIRECT: holes come back as zeros without the kernel zeroing
+ * page cache for each (seconds per GiB here). */
+static struct h128 hash_path_direct(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECT);
+	XXH3_state_t *s = XXH3_createState();
+	XXH128_canonical_t c;
+	struct h128 out;
+	uint64_t off = 0;
+	void *b;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(posix_memalign(&b, 4096, MiB), 0);
+	XXH3_128bits_reset(s);
+	for (;;) {
+		ssize_t r = pread(fd, b, MiB, (off_t)off);
+		ck_assert_int_ge(r, 0);
+		if (r == 0)
+			break;
+		XXH3_128bits_update(s, b, (size_t)r);
+		off += (uint64_t)r;
+	}
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(s));
+	memcpy(out.b, c.digest, 16);
+	XXH3_freeState(s);
+	free(b);
+	close(fd);
+	return out;
+}
+
+static struct h128 hash_path(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	struct h128 h;
+
+	ck_assert_msg(fd >= 0, "cannot open %s", path);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	h = hash_fd(fd, (uint64_t)st.st_size);
+	close(fd);
+	return h;
+}
+
+/* The pinned source as it is now, in full. */
+static struct h128 hash_pin(const struct pin *p, uint64_t *size)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(p->fd, &st), 0);
+	if (size)
+		*size = (uint64_t)st.st_size;
+	return hash_fd(p->fd, (uint64_t)st.st_size);
+}
+
+static bool heq(struct h128 a, const unsigned char *b)
+{
+	return memcmp(a.b, b, 16) == 0;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* ---- holders ---- */
+
+struct holder_proc {
+	pid_t pids[8];
+	int n;
+	int fds[8]; /* "fd SPEC N" lines */
+};
+
+static void start_holder(struct holder_proc *h, const char *const *args)
+{
+	const char *bin = getenv("RT_TESTBIN");
+	char path[512], line[256];
+	const char *argv[16];
+	int p[2], i = 0;
+	FILE *f;
+	pid_t pid;
+
+	ck_assert_msg(bin != NULL, "run through tests/run.sh (RT_TESTBIN)");
+	snprintf(path, sizeof(path), "%s/holder", bin);
+	argv[i++] = path;
+	for (; *args && i < 15; args++)
+		argv[i++] = *args;
+	argv[i] = NULL;
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	g_pids[g_npids++] = pid;
+	f = fdopen(p[0], "r");
+	h->n = 0;
+	memset(h->fds, -1, sizeof(h->fds));
+	while (fgets(line, sizeof(line), f)) {
+		int v, s;
+		if (sscanf(line, "pid %d", &v) == 1 && h->n < 8) {
+			h->pids[h->n++] = v;
+			if (v != pid)
+				g_pids[g_npids++] = v;
+		}
+		if (sscanf(line, "fd %d %d", &s, &v) == 2 && s >= 0 && s < 8)
+			h->fds[s] = v;
+		if (strcmp(line, "ready\n") == 0)
+			break;
+	}
+	fclose(f);
+	ck_assert_int_gt(h->n, 0);
+}
+
+static void holder1(struct holder_proc *h, const char *spec)
+{
+	start_holder(h, (const char *[]){spec, NULL});
+}
+
+/* End the holder: SIGTERM lets a writer stop cleanly between two writes. */
+static void stop_holder(struct holder_proc *h, int sig)
+{
+	for (int i = h->n - 1; i >= 0; i--)
+		kill(h->pids[i], sig);
+	waitpid(h->pids[0], NULL, 0);
+	for (int i = 1; i < h->n; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d", h->pids[i]);
+		for (int t = 0; t < 200 && access(path, F_OK) == 0; t++)
+			usleep(10000);
+	}
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p, st = '?';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %c", &st);
+	fclose(f);
+	return st;
+}
+
+/* Wait up to MS milliseconds for PID to leave (or reach, WANT_T) the stopped state. */
+static bool wait_state(pid_t pid, bool want_t, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		char s = proc_state(pid);
+		if ((s == 'T') == want_t)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static ino_t ino_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+static const struct entry *find(const struct scan_result *r, ino_t ino)
+{
+	const struct entry *hit = NULL;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->v[i].ino == ino) {
+			ck_assert_msg(hit == NULL, "inode %lu listed twice", (unsigned long)ino);
+			hit = &r->v[i];
+		}
+	}
+	ck_assert_msg(hit != NULL, "inode %lu not found", (unsigned long)ino);
+	ck_assert_int_ge(hit->pin.fd, 0);
+	return hit;
+}
+
+static void scan(struct scan_result *r)
+{
+	struct scan_opts o = {.proc = "/proc", .sys = "/sys"};
+
+	ck_assert_int_eq(scan_run(&o, r), 0);
+}
+
+/* The holders that can write the file, as a job wants them. */
+static size_t writers_of(const struct entry *e, struct job_writer *w, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nholders && n < max; i++) {
+		const struct holder *h = &e->holders[i];
+		if (h->type == HOLDER_FD && (h->access & PARSE_ACC_W))
+			w[n++] = (struct job_writer){.pid = h->pid, .fd = h->fd};
+		else if (h->type == HOLDER_MMAP && h->map_write)
+			w[n++] = (struct job_writer){.pid = h->pid, .fd = -1};
+	}
+	return n;
+}
+
+static struct job_spec spec_for(const struct entry *e, enum rec_method m, const char *dest)
+{
+	return (struct job_spec){.method = m,
+	                         .src = &e->pin,
+	                         .dev = e->dev,
+	                         .ino = e->ino,
+	                         .src_name = e->path,
+	                         .dest = dest,
+	                         .stream_fd = -1};
+}
+
+struct outcome {
+	int rc;
+	struct job_result res;
+	struct job_progress prog;
+	double seconds;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Run a started job to its end. */
+static struct outcome finish(struct job *j, double t0)
+{
+	struct outcome o;
+
+	do
+		o.rc = job_step(j, 200);
+	while (o.rc > 0);
+	o.res = *job_result(j);
+	job_progress(j, &o.prog);
+	o.seconds = now_s() - t0;
+	job_free(j);
+	fprintf(stderr, "job: rc %d in %.2f s, read %llu, wrote %llu, passes %u (last %llu), %s\n",
+	        o.rc, o.seconds, (unsigned long long)o.res.bytes_read,
+	        (unsigned long long)o.res.bytes_written, o.res.passes,
+	        (unsigned long long)o.res.last_pass_changed, o.prog.message);
+	return o;
+}
+
+static struct outcome run(const struct job_spec *s)
+{
+	double t0 = now_s();
+	struct job *j;
+	int r = job_start(s, &j);
+
+	ck_assert_msg(r == 0, "job_start: %s", strerror(-r));
+	return finish(j, t0);
+}
+
+/* ---- copy ---- */
+
+START_TEST(copy_static)
+{
+	char path[160], dest[160], p2[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct h128 want;
+	struct stat st;
+	struct job *j;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/static.bin", dir);
+	snprintf(dest, sizeof(dest), "%s/out.bin", dir);
+	make_file(path, 64 * MiB, 1);
+	want = hash_path(path);
+	ino = ino_of(path);
+	snprintf(p2, sizeof(p2), "r:%s", path);
+	holder1(&h, p2);
+	scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert(!o.res.source_changed);
+	ck_assert_uint_eq(o.res.size, 64 * MiB);
+	ck_assert_uint_eq(o.res.bytes_read, 64 * MiB);
+	ck_assert_int_eq(o.prog.state, JOB_DONE);
+	ck_assert_str_eq(o.res.final_path, dest);
+	/* our own hash of what was written, the job's of source and result */
+	ck_assert(heq(want, o.res.src_hash) && heq(want, o.res.dst_hash));
+	ck_assert(heq(want, hash_path(dest).b));
+	ck_assert_int_eq(stat(dest, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	snprintf(p2, sizeof(p2), "%s.partial", dest);
+	ck_assert(!exists(p2));
+	snprintf(p2, sizeof(p2), "%s.partial.journal", dest);
+	ck_assert(!exists(p2));
+	/* never overwrite */
+	ck_assert_int_eq(job_start(&s, &j), -EEXIST);
+	scan_free(&r);
+}
+END_TEST
+
+START_TEST(copy_sparse)
+{
+	const uint64_t size = 4096 * MiB;
+	const uint64_t at[3] = {0, 2048 * MiB, size - MiB};
+	char path[160], dest[160], p2[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct h128 want;
+	struct stat ss, ds;
+	ino_t ino;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sparse.img", dir);
+	snprintf(dest, sizeof(dest), "%s/sparse.out", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	for (int i = 0; i < 3; i++)
+		put_random(fd, at[i], MiB, 10 + (uint64_t)i);
+	ck_assert_int_eq(fsync(fd), 0);
+	ck_assert_int_eq(fstat(fd, &ss), 0);
+	close(fd);
+	want = hash_path_direct(path);
+	ino = ino_of(path);
+	snprintf(p2, sizeof(p2), "r:%s", path);
+	holder1(&h, p2);
+	scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert(heq(want, o.res.dst_hash));
+	ck_assert(heq(want, hash_path_direct(dest).b));
+	/* only the data was read and written, and the result is as sparse */
+	ck_assert_uint_eq(o.res.bytes_read, 3 * MiB);
+	ck_assert_uint_eq(o.res.bytes_written, 3 * MiB);
+	ck_assert_int_eq(stat(dest, &ds), 0);
+	ck_assert_uint_eq((uint64_t)ds.st_size, size);
+	ck_assert_msg((uint64_t)ds.st_blocks * 512 <= (uint64_t)ss.st_blocks * 512 + MiB,
+	              "result allocates %llu bytes, source %llu",
+	              (unsigned long long)ds.st_blocks * 512,
+	              (unsigned long long)ss.st_blocks * 512);
+	ck_assert_uint_ge((uint64_t)ds.st_blocks * 512, 3 * MiB);
+	scan_free(&r);
+}
+END_TEST
+
+/* stream_fd: everything in order, holes as zeros, hashed on the way */
+START_TEST(copy_stream)
+{
+	char path[160], dest[160], p2[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct h128 want;
+	ino_t ino;
+	int fd, out;
+
+	snprintf(path, sizeof(path), "%s/holey", dir);
+	snprintf(dest, sizeof(dest), "%s/streamed", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(16 * MiB + 5)), 0);
+	put_random(fd, 3 * MiB, MiB + 100, 7);
+	put_random(fd, 16 * MiB, 5, 8);
+	want = hash_fd(fd, 16 * MiB + 5);
+	close(fd);
+	ino = ino_of(path);
+	snprintf(p2, sizeof(p2), "r:%s", path);
+	holder1(&h, p2);
+	scan(&r);
+	out = open(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(out, 0);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, NULL);
+	s.stream_fd = out;
+	o = run(&s);
+	close(out);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert(heq(want, o.res.src_hash) && heq(want, o.res.dst_hash));
+	ck_assert(heq(want, hash_path(dest).b));
+	ck_assert_uint_eq(o.res.bytes_written, 16 * MiB + 5);
+	/* a reader that goes away: an error, not the death of the program */
+	{
+		int pp[2];
+		ck_assert_int_eq(pipe(pp), 0);
+		close(pp[0]);
+		s.stream_fd = pp[1];
+		o = run(&s);
+		close(pp[1]);
+		ck_assert_int_eq(o.rc, -EPIPE);
+		ck_assert_msg(strstr(o.prog.message, "went away"), "message: %s", o.prog.message);
+	}
+	/* a stream is for copy only */
+	s.method = REC_SYNC;
+	struct job *j;
+	ck_assert_int_eq(job_start(&s, &j), -EINVAL);
+	scan_free(&r);
+}
+END_TEST
+
+/* ---- follow ---- */
+
+START_TEST(follow_append)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct outcome o;
+	struct h128 want;
+	uint64_t size;
+	struct job *j;
+	double t0;
+	ino_t ino;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/app.log", dir);
+	snprintf(dest, sizeof(dest), "%s/app.copy", dir);
+	make_file(path, 256 * 1024, 3);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "aw:%s:1000000", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
+	s.writers = w;
+	s.nwriters = writers_of(e, w, 4);
+	ck_assert_uint_eq(s.nwriters, 1);
+	t0 = now_s();
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	while ((rc = job_step(j, 100)) > 0 && now_s() - t0 < 3)
+		;
+	ck_assert_int_eq(rc, 1); /* still following while the writer writes */
+	stop_holder(&h, SIGTERM);
+	o = finish(j, now_s());
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert_msg(o.seconds < 2, "took %.1f s to notice the writer is gone", o.seconds);
+	want = hash_pin(&e->pin, &size);
+	ck_assert_uint_gt(size, 256 * 1024 + 2 * 1000000);
+	ck_assert(o.res.verified);
+	ck_assert_uint_eq(o.res.truncations, 0);
+	ck_assert_uint_eq(o.res.size, size);
+	ck_assert(heq(want, hash_path(dest).b));
+	ck_assert_ptr_nonnull(strstr(o.prog.message, "verified"));
+	scan_free(&r);
+}
+END_TEST
+
+/* Step J until its result holds N bytes (follow's progress counts them). */
+static void follow_to(struct job *j, uint64_t n)
+{
+	struct job_progress p;
+	double t0 = now_s();
+
+	do {
+		ck_assert_int_eq(job_step(j, 50), 1);
+		job_progress(j, &p);
+	} while (p.done < n && now_s() - t0 < 10);
+	ck_assert_uint_eq(p.done, n);
+}
+
+/* copytruncate-style rotation: truncated to 0 and written again, once seen at once,
+ * once only after the new content outgrew what was copied. */
+START_TEST(follow_truncate)
+{
+	char path[160], dest[160], spec[200], fdp[64];
+	unsigned char *a = malloc(MiB), *b = malloc(MiB / 2), *c = malloc(2 * MiB), *got;
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct outcome o;
+	uint64_t seed = 42;
+	struct job *j;
+	ino_t ino;
+	int fd, wfd;
+
+	ck_assert(a && b && c);
+	fill(a, MiB, &seed);
+	fill(b, MiB / 2, &seed);
+	fill(c, 2 * MiB, &seed);
+	snprintf(path, sizeof(path), "%s/rot.log", dir);
+	snprintf(dest, sizeof(dest), "%s/rot.copy", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(write(fd, a, MiB), (ssize_t)MiB);
+	close(fd);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "w:%s", path);
+	holder1(&h, spec);
+	/* we write through our own open of the holder's file */
+	snprintf(fdp, sizeof(fdp), "/proc/%d/fd/%d", h.pids[0], h.fds[0]);
+	wfd = open(fdp, O_WRONLY);
+	ck_assert_int_ge(wfd, 0);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
+	s.writers = w;
+	s.nwriters = writers_of(e, w, 4);
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	follow_to(j, MiB);
+	ck_assert_int_eq(ftruncate(wfd, 0), 0);
+	ck_assert_int_eq(pwrite(wfd, b, MiB / 2, 0), (ssize_t)(MiB / 2));
+	follow_to(j, MiB + MiB / 2);
+	ck_assert_int_eq(ftruncate(wfd, 0), 0);
+	ck_assert_int_eq(pwrite(wfd, c, 2 * MiB, 0), (ssize_t)(2 * MiB));
+	follow_to(j, MiB + MiB / 2 + 2 * MiB);
+	close(wfd);
+	stop_holder(&h, SIGKILL);
+	o = finish(j, now_s());
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert_uint_eq(o.res.truncations, 2);
+	ck_assert_uint_eq(o.res.tail_start, MiB + MiB / 2);
+	ck_assert_msg(strstr(o.prog.message, "truncated") != NULL, "message: %s", o.prog.message);
+	ck_assert_uint_eq(o.res.size, 3 * MiB + MiB / 2);
+	got = malloc(o.res.size);
+	fd = open(dest, O_RDONLY);
+	ck_assert_int_eq(read(fd, got, o.res.size), (ssize_t)o.res.size);
+	close(fd);
+	ck_assert(memcmp(got, a, MiB) == 0);
+	ck_assert(memcmp(got + MiB, b, MiB / 2) == 0);
+	ck_assert(memcmp(got + MiB + MiB / 2, c, 2 * MiB) == 0);
+	free(got);
+	free(a);
+	free(b);
+	free(c);
+	scan_free(&r);
+}
+END_TEST
+
+/* ---- sync ---- */
+
+START_TEST(sync_converges)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct outcome o;
+	struct stat st;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/db.img", dir);
+	snprintf(dest, sizeof(dest), "%s/db.copy", dir);
+	make_file(path, 128 * MiB, 5);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_SYNC, dest);
+	s.writers = w;
+	s.nwriters = writers_of(e, w, 4);
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert_uint_ge(o.res.passes, 2);
+	ck_assert_msg(o.res.last_pass_changed < MiB, "last pass rewrote %llu bytes after %u passes",
+	              (unsigned long long)o.res.last_pass_changed, o.res.passes);
+	ck_assert_msg(strstr(o.prog.message, "live") || o.res.verified, "message: %s",
+	              o.prog.message);
+	ck_assert_int_eq(stat(dest, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, 128 * MiB);
+	/* nearly current: few 4 KiB blocks differ from the source now */
+	{
+		int a = open(dest, O_RDONLY);
+		unsigned char *x = malloc(MiB), *y = malloc(MiB);
+		uint64_t diff = 0;
+		for (uint64_t off = 0; off < 128 * MiB; off += MiB) {
+			ck_assert_int_eq(pread(a, x, MiB, (off_t)off), (ssize_t)MiB);
+			ck_assert_int_eq(pin_pread(&e->pin, y, MiB, off), (ssize_t)MiB);
+			for (size_t k = 0; k < MiB; k += 4096)
+				diff += memcmp(x + k, y + k, 4096) != 0;
+		}
+		close(a);
+		free(x);
+		free(y);
+		ck_assert_msg(diff * 4096 < 8 * MiB, "%llu blocks differ",
+		              (unsigned long long)diff);
+	}
+	scan_free(&r);
+}
+END_TEST
+
+START_TEST(sync_freeze)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct job_progress p;
+	struct outcome o;
+	struct h128 frozen;
+	bool saw = false;
+	struct stat st1, st2;
+	struct job *j;
+	ino_t ino;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/vm.img", dir);
+	snprintf(dest, sizeof(dest), "%s/vm.copy", dir);
+	make_file(path, 128 * MiB, 6);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_SYNC, dest);
+	s.writers = w;
+	s.nwriters = writers_of(e, w, 4);
+	s.freeze = true;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	while ((rc = job_step(j, 100)) > 0) {
+		job_progress(j, &p);
+		if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+			/* the writer is stopped: the source cannot move while we hash it */
+			ck_assert_int_eq(proc_state(h.pids[0]), 'T');
+			frozen = hash_pin(&e->pin, NULL);
+			ck_assert_int_eq(proc_state(h.pids[0]), 'T');
+			saw = true;
+		}
+	}
+	o = finish(j, now_s());
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(saw);
+	ck_assert(o.res.verified);
+	ck_assert(heq(frozen, o.res.src_hash));
+	ck_assert(heq(frozen, hash_path(dest).b));
+	ck_assert_uint_eq(o.res.nfrozen, 1);
+	ck_assert_int_eq(o.res.frozen[0], h.pids[0]);
+	/* running and writing again */
+	ck_assert(wait_state(h.pids[0], false, 1000));
+	ck_assert_int_eq(fstat(e->pin.fd, &st1), 0);
+	usleep(300000);
+	ck_assert_int_eq(fstat(e->pin.fd, &st2), 0);
+	ck_assert(st1.st_mtim.tv_nsec != st2.st_mtim.tv_nsec ||
+	          st1.st_mtim.tv_sec != st2.st_mtim.tv_sec);
+	scan_free(&r);
+}
+END_TEST
+
+/* --freeze refuses pid 1 and our own ancestors; nothing is created. */
+START_TEST(refusals)
+{
+	char path[160], dest[160], spec[200], p2[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job *j;
+	ino_t ino;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(dest, sizeof(dest), "%s/f.out", dir);
+	make_file(path, MiB, 9);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "rw:%s", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_writer w = {.pid = 1, .fd = 3};
+	struct job_spec s = spec_for(e, REC_SYNC, dest);
+	s.writers = &w;
+	s.nwriters = 1;
+	s.freeze = true;
+	ck_assert_int_eq(job_start(&s, &j), -EPERM);
+	w.pid = getppid();
+	ck_assert_int_eq(job_start(&s, &j), -EPERM);
+	w.pid = getpid();
+	ck_assert_int_eq(job_start(&s, &j), -EPERM);
+	snprintf(p2, sizeof(p2), "%s.partial", dest);
+	ck_assert(!exists(p2));
+	/* freeze is for sync, reflink and copy to a file */
+	s.method = REC_FOLLOW;
+	w.pid = h.pids[0];
+	ck_assert_int_eq(job_start(&s, &j), -EINVAL);
+	s.method = REC_COPY;
+	s.stream_fd = 1;
+	ck_assert_int_eq(job_start(&s, &j), -EINVAL);
+	/* a stream_fd left 0 next to a DEST */
+	s.freeze = false;
+	s.stream_fd = 0;
+	ck_assert_int_eq(job_start(&s, &j), -EINVAL);
+	s.stream_fd = -1;
+	/* a .partial that is not ours (no journal) is never touched */
+	fd = open(p2, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	s.freeze = false;
+	ck_assert_int_eq(job_start(&s, &j), -EEXIST);
+	scan_free(&r);
+}
+END_TEST
+
+/* ---- reflink ---- */
+
+static uint64_t fs_free(const char *mnt)
+{
+	struct statvfs v;
+
+	sync();
+	ck_assert_int_eq(statvfs(mnt, &v), 0);
+	return (uint64_t)v.f_bfree * v.f_frsize;
+}
+
+static void reflink_case(const char *fstype)
+{
+	char mnt[200], path[240], dest[240], other[240], spec[260];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct h128 want;
+	uint64_t free0, free1;
+	struct job *j;
+	double t0;
+	ino_t ino;
+
+	make_fs(fstype, "600M", fstype, mnt, sizeof(mnt));
+	snprintf(path, sizeof(path), "%s/disk.img", mnt);
+	snprintf(dest, sizeof(dest), "%s/disk.clone", mnt);
+	snprintf(other, sizeof(other), "%s/disk.elsewhere", dir);
+	make_file(path, 128 * MiB, 11);
+	want = hash_path(path);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "r:%s", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_REFLINK, dest);
+	free0 = fs_free(mnt);
+	t0 = now_s();
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	ck_assert_msg(now_s() - t0 < 0.5, "the clone took %.2f s", now_s() - t0);
+	o = finish(j, t0);
+	free1 = fs_free(mnt);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert_uint_eq(o.res.bytes_written, 0);
+	ck_assert(heq(want, hash_path(dest).b));
+	ck_assert_msg(free0 - free1 < 4 * MiB || free1 >= free0, "%s: the clone used %lld bytes",
+	              fstype, (long long)(free0 - free1));
+	/* to another filesystem: refused, nothing left behind */
+	s.dest = other;
+	ck_assert_int_eq(job_start(&s, &j), -EXDEV);
+	snprintf(spec, sizeof(spec), "%s.partial", other);
+	ck_assert(!exists(spec));
+	snprintf(spec, sizeof(spec), "%s.partial.journal", other);
+	ck_assert(!exists(spec));
+	stop_holder(&h, SIGKILL);
+	scan_free(&r);
+}
+
+START_TEST(reflink_btrfs)
+{
+	reflink_case("btrfs");
+}
+END_TEST
+
+START_TEST(reflink_xfs)
+{
+	reflink_case("xfs");
+}
+END_TEST
+
+/* ---- relink ---- */
+
+START_TEST(relink_tmpfile)
+{
+	char src[160], dest[160], spec[200], fdp[64], buf[6] = "";
+	char other[260], plain[160];
+	struct holder_proc h, h2;
+	struct scan_result r;
+	struct outcome o;
+	struct stat st;
+	struct job *j;
+	int fd;
+
+	snprintf(src, sizeof(src), "%s/seed", dir);
+	snprintf(dest, sizeof(dest), "%s/relinked", dir);
+	make_file(src, MiB, 12);
+	snprintf(spec, sizeof(spec), "t:%s:%s", dir, src);
+	holder1(&h, spec);
+	snprintf(fdp, sizeof(fdp), "/proc/%d/fd/%d", h.pids[0], h.fds[0]);
+	ck_assert_int_eq(stat(fdp, &st), 0);
+	/* and a deleted file that was not an O_TMPFILE */
+	snprintf(plain, sizeof(plain), "%s/plain", dir);
+	make_file(plain, 4096, 13);
+	ino_t plain_ino = ino_of(plain);
+	snprintf(spec, sizeof(spec), "r:%s", plain);
+	holder1(&h2, spec);
+	scan(&r);
+	const struct entry *e = find(&r, st.st_ino);
+	ck_assert_int_eq(e->kind, KIND_TMPFILE);
+	struct job_spec s = spec_for(e, REC_RELINK, dest);
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	struct stat ds;
+	ck_assert_int_eq(stat(dest, &ds), 0);
+	ck_assert_uint_eq(ds.st_ino, st.st_ino);
+	ck_assert(heq(hash_path(src), hash_path(dest).b));
+	/* live: a write by the holder's file shows through the new name */
+	fd = open(fdp, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "hello", 5, 0), 5);
+	close(fd);
+	fd = open(dest, O_RDONLY);
+	ck_assert_int_eq(read(fd, buf, 5), 5);
+	close(fd);
+	ck_assert_str_eq(buf, "hello");
+	/* not linkable: a clear message */
+	snprintf(other, sizeof(other), "%s/plain.relinked", dir);
+	s = spec_for(find(&r, plain_ino), REC_RELINK, other);
+	o = run(&s);
+	ck_assert_int_eq(o.rc, -ENOENT);
+	ck_assert_msg(strstr(o.prog.message, "O_TMPFILE") != NULL, "message: %s", o.prog.message);
+	ck_assert(!exists(other));
+	/* another filesystem */
+	char t[200];
+	make_fs("tmpfs", "8m", "t", t, sizeof(t));
+	snprintf(other, sizeof(other), "%s/x", t);
+	s = spec_for(e, REC_RELINK, other);
+	ck_assert_int_eq(job_start(&s, &j), -EXDEV);
+	scan_free(&r);
+}
+END_TEST
+
+/* ---- loop devices ---- */
+
+static void loop_case(const char *fstype)
+{
+	char mnt[200], file[240], dest[240], cmd[300], inner[64];
+	const uint64_t n = 1000 * 1000 + 123;
+	struct scan_result r;
+	struct outcome o;
+	struct h128 whole, head;
+	ino_t ino;
+	int fd;
+
+	make_fs(fstype, "300M", fstype, mnt, sizeof(mnt));
+	snprintf(file, sizeof(file), "%s/disk.raw", mnt);
+	snprintf(dest, sizeof(dest), "%s/disk.rescued", dir);
+	make_file(file, n, 14);
+	ino = ino_of(file);
+	fd = open(file, O_RDONLY);
+	whole = hash_fd(fd, n);
+	head = hash_fd(fd, n / 512 * 512);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", file);
+	sh_out(inner, sizeof(inner), cmd);
+	/* before the outer unmount */
+	push_undo("losetup -d %s", inner);
+	sh("rm %s", file);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_COPY, dest);
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	if (!strcmp(fstype, "ext4")) {
+		ck_assert_int_eq(e->pin.kind, PIN_HANDLE);
+		ck_assert_uint_eq(o.res.size, n);
+		ck_assert_int_eq(o.res.unreadable, 0);
+		ck_assert(heq(whole, hash_path(dest).b));
+	} else {
+		/* only the device: up to the last whole sector, the rest reported exactly */
+		ck_assert_int_eq(e->pin.kind, PIN_LOOPDEV);
+		ck_assert_uint_eq(o.res.size, n / 512 * 512);
+		ck_assert_int_eq(o.res.unreadable, (int64_t)(n % 512));
+		ck_assert(heq(head, hash_path(dest).b));
+		ck_assert_msg(strstr(o.prog.message, "187 bytes") != NULL, "message: %s",
+		              o.prog.message);
+	}
+	scan_free(&r);
+}
+
+START_TEST(loop_ext4)
+{
+	loop_case("ext4");
+}
+END_TEST
+
+/* With a loop offset the result keeps the file's offsets: a hole where the device
+ * does not reach, then what it shows. */
+static void loop_offset_case(const char *mnt)
+{
+	char file[240], dest[240], cmd[300], inner[64];
+	const uint64_t n = 3 * MiB + 1000, off = 8192;
+	unsigned char *want = malloc(n), *got = malloc(n);
+	uint64_t seed = 25, shown = (n - off) / 512 * 512;
+	struct scan_result r;
+	struct outcome o;
+	ino_t ino;
+	int fd;
+
+	ck_assert(want && got);
+	snprintf(file, sizeof(file), "%s/part.raw", mnt);
+	snprintf(dest, sizeof(dest), "%s/part.rescued", dir);
+	fill(want, n, &seed);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(write(fd, want, n), (ssize_t)n);
+	close(fd);
+	ino = ino_of(file);
+	snprintf(cmd, sizeof(cmd), "losetup -f --show -o %llu %s", (unsigned long long)off, file);
+	sh_out(inner, sizeof(inner), cmd);
+	push_undo("losetup -d %s", inner);
+	sh("rm %s", file);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	ck_assert_int_eq(e->pin.kind, PIN_LOOPDEV);
+	struct job_spec s = spec_for(e, REC_COPY, dest);
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert_uint_eq(o.res.size, off + shown);
+	ck_assert_int_eq(o.res.unreadable, (int64_t)(n - shown));
+	fd = open(dest, O_RDONLY);
+	ck_assert_int_eq(read(fd, got, n), (ssize_t)(off + shown));
+	close(fd);
+	for (uint64_t i = 0; i < off; i++)
+		ck_assert_int_eq(got[i], 0);
+	ck_assert(memcmp(got + off, want + off, shown) == 0);
+	free(want);
+	free(got);
+	scan_free(&r);
+}
+
+START_TEST(loop_xfs)
+{
+	loop_case("xfs");
+	loop_offset_case(g_mnt_last);
+}
+END_TEST
+
+/* ---- faults ---- */
+
+START_TEST(fault_enospc)
+{
+	char path[160], small[200], dest[240], p2[260], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/big", dir);
+	make_file(path, 64 * MiB, 15);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "r:%s", path);
+	holder1(&h, spec);
+	make_fs("tmpfs", "16m", "small", small, sizeof(small));
+	snprintf(dest, sizeof(dest), "%s/big", small);
+	scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
+	o = run(&s);
+	ck_assert_int_eq(o.rc, -ENOSPC);
+	ck_assert_int_eq(o.prog.state, JOB_FAILED);
+	ck_assert_int_eq(o.prog.error, -ENOSPC);
+	ck_assert_msg(strstr(o.prog.message, "no space") && strstr(o.prog.message, small),
+	              "message: %s", o.prog.message);
+	snprintf(p2, sizeof(p2), "%s.partial", dest);
+	ck_assert(exists(p2));
+	ck_assert_str_eq(o.res.final_path, p2);
+	snprintf(p2, sizeof(p2), "%s.partial.journal", dest);
+	ck_assert(exists(p2));
+	ck_assert(!exists(dest));
+	scan_free(&r);
+}
+END_TEST
+
+START_TEST(fault_holders_killed)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct h128 want;
+	struct job *j;
+	double t0;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/held", dir);
+	snprintf(dest, sizeof(dest), "%s/held.out", dir);
+	make_file(path, 64 * MiB, 16);
+	want = hash_path(path);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "w:%s", path);
+	start_holder(&h, (const char *[]){"-c", "3", spec, NULL});
+	scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
+	s.max_rate = 32 * MiB;
+	t0 = now_s();
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	while (now_s() - t0 < 0.6)
+		ck_assert_int_eq(job_step(j, 100), 1);
+	stop_holder(&h, SIGKILL);
+	for (int i = 0; i < h.n; i++)
+		ck_assert_int_eq(proc_state(h.pids[i]), 0);
+	o = finish(j, t0);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert(heq(want, hash_path(dest).b));
+	/* the rate was kept: 64 MiB at 32 MiB/s */
+	ck_assert_msg(o.seconds > 1.6, "done in %.2f s", o.seconds);
+	scan_free(&r);
+}
+END_TEST
+
+/* Copy position recorded in DEST's journal, 0 when there is none yet. */
+static uint64_t journal_pos(const char *dest)
+{
+	char p[260], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s.partial.journal", dest);
+	f = fopen(p, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "pos %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Run a job in a child until it is killed. Only _exit from there. */
+static pid_t job_in_child(ino_t ino, enum rec_method m, const char *dest, uint64_t rate)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		struct scan_result r;
+		struct job *j;
+		if (scan_run(&so, &r) < 0)
+			_exit(3);
+		for (size_t i = 0; i < r.n; i++) {
+			if (r.v[i].ino != ino)
+				continue;
+			struct job_spec s = spec_for(&r.v[i], m, dest);
+			s.max_rate = rate;
+			if (job_start(&s, &j) < 0)
+				_exit(4);
+			while (job_step(j, 100) > 0)
+				;
+			_exit(5);
+		}
+		_exit(6);
+	}
+	return pid;
+}
+
+START_TEST(fault_sigkill_resume)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct h128 want;
+	double t0;
+	pid_t kid;
+	ino_t ino;
+	int status;
+
+	snprintf(path, sizeof(path), "%s/resume", dir);
+	snprintf(dest, sizeof(dest), "%s/resume.out", dir);
+	make_file(path, 64 * MiB, 17);
+	want = hash_path(path);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "r:%s", path);
+	holder1(&h, spec);
+	kid = job_in_child(ino, REC_COPY, dest, 8 * MiB);
+	t0 = now_s();
+	while (journal_pos(dest) == 0 && now_s() - t0 < 8)
+		usleep(50000);
+	ck_assert_uint_gt(journal_pos(dest), 0);
+	kill(kid, SIGKILL);
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	ck_assert(WIFSIGNALED(status));
+	scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.resumed);
+	ck_assert_uint_gt(o.res.resumed_at, 0);
+	ck_assert_uint_lt(o.res.resumed_at, 64 * MiB);
+	ck_assert_uint_le(o.res.bytes_read, 64 * MiB - o.res.resumed_at);
+	ck_assert(o.res.verified);
+	ck_assert(heq(want, hash_path(dest).b));
+	scan_free(&r);
+}
+END_TEST
+
+static struct job *g_job;
+static volatile sig_atomic_t g_term;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	g_term = 1;
+	job_cancel(g_job);
+}
+
+/* A --freeze job in a child that reports 'F' on FD once the writers are stopped and
+ * then waits; with CANCEL_ON_TERM it cancels on SIGTERM and exits 0 on -ECANCELED. */
+static pid_t freeze_in_child(ino_t ino, const char *dest, int fd, bool cancel_on_term)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		struct job_writer w[4];
+		struct job_progress p;
+		struct scan_result r;
+		if (cancel_on_term) {
+			struct sigaction sa = {.sa_handler = on_term};
+			sigaction(SIGTERM, &sa, NULL);
+		}
+		if (scan_run(&so, &r) < 0)
+			_exit(3);
+		for (size_t i = 0; i < r.n; i++) {
+			if (r.v[i].ino != ino)
+				continue;
+			struct job_spec s = spec_for(&r.v[i], REC_SYNC, dest);
+			s.writers = w;
+			s.nwriters = writers_of(&r.v[i], w, 4);
+			s.freeze = true;
+			if (job_start(&s, &g_job) < 0)
+				_exit(4);
+			for (;;) {
+				int rc = job_step(g_job, 50);
+				if (rc <= 0)
+					_exit(rc == -ECANCELED ? 0 : 5);
+				job_progress(g_job, &p);
+				if (p.frozen) {
+					(void)!write(fd, "F", 1);
+					while (!g_term)
+						pause();
+				}
+			}
+		}
+		_exit(6);
+	}
+	return pid;
+}
+
+static void freeze_killed(int sig)
+{
+	char path[160], dest[160], spec[200], c;
+	struct holder_proc h;
+	int p[2], status;
+	pid_t kid;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/frz", dir);
+	snprintf(dest, sizeof(dest), "%s/frz.out", dir);
+	make_file(path, 32 * MiB, 18);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
+	holder1(&h, spec);
+	ck_assert_int_eq(pipe(p), 0);
+	kid = freeze_in_child(ino, dest, p[1], sig == SIGTERM);
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(proc_state(h.pids[0]), 'T');
+	kill(kid, sig);
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	if (sig == SIGTERM)
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	else
+		ck_assert(WIFSIGNALED(status));
+	/* the guardian (SIGKILL) or the job itself (SIGTERM) let it go */
+	ck_assert_msg(wait_state(h.pids[0], false, 2000), "the writer is still stopped");
+	snprintf(spec, sizeof(spec), "%s.partial", dest);
+	ck_assert(exists(spec));
+	close(p[0]);
+}
+
+START_TEST(fault_freeze_sigkill)
+{
+	freeze_killed(SIGKILL);
+}
+END_TEST
+
+START_TEST(fault_freeze_sigterm)
+{
+	freeze_killed(SIGTERM);
+}
+END_TEST
+
+/* ---- cancel, resume, stop ---- */
+
+START_TEST(copy_cancel_resume)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_progress p;
+	struct outcome o;
+	struct h128 want;
+	uint64_t at;
+	struct job *j;
+	double t0;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/c.bin", dir);
+	snprintf(dest, sizeof(dest), "%s/c.out", dir);
+	make_file(path, 64 * MiB, 19);
+	want = hash_path(path);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "r:%s", path);
+	holder1(&h, spec);
+	scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
+	s.max_rate = 32 * MiB;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	t0 = now_s();
+	while (now_s() - t0 < 0.5)
+		ck_assert_int_eq(job_step(j, 100), 1);
+	job_cancel(j);
+	ck_assert_int_eq(job_step(j, 100), -ECANCELED);
+	ck_assert_int_eq(job_step(j, 100), -ECANCELED);
+	job_progress(j, &p);
+	ck_assert_int_eq(p.state, JOB_CANCELLED);
+	job_free(j);
+	at = journal_pos(dest);
+	ck_assert_uint_gt(at, 0);
+	ck_assert_uint_lt(at, 64 * MiB);
+	s.max_rate = 0;
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.resumed);
+	ck_assert_uint_eq(o.res.resumed_at, at);
+	ck_assert_uint_eq(o.res.bytes_read, 64 * MiB - at);
+	ck_assert(o.res.verified);
+	ck_assert(heq(want, hash_path(dest).b));
+	scan_free(&r);
+}
+END_TEST
+
+/* sync killed in pass 1 resumes from its journal; cancelled in pass 2 it rebuilds
+ * the block hashes from the result and goes on with the next pass */
+START_TEST(sync_resume)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_progress p;
+	struct outcome o;
+	struct h128 want;
+	struct job *j;
+	double t0;
+	pid_t kid;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/s.img", dir);
+	snprintf(dest, sizeof(dest), "%s/s.out", dir);
+	make_file(path, 64 * MiB, 20);
+	want = hash_path(path);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "r:%s", path);
+	holder1(&h, spec);
+	kid = job_in_child(ino, REC_SYNC, dest, 16 * MiB);
+	t0 = now_s();
+	while (journal_pos(dest) == 0 && now_s() - t0 < 8)
+		usleep(50000);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	ck_assert_uint_gt(journal_pos(dest), 0);
+	ck_assert_uint_lt(journal_pos(dest), 64 * MiB);
+	scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_SYNC, dest);
+	s.max_rate = 128 * MiB;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	ck_assert(job_result(j)->resumed);
+	ck_assert_uint_eq(job_result(j)->resumed_at, journal_pos(dest));
+	do {
+		ck_assert_int_eq(job_step(j, 50), 1);
+		job_progress(j, &p);
+	} while (!(p.pass == 2 && p.done > 0));
+	job_cancel(j);
+	ck_assert_int_eq(job_step(j, 50), -ECANCELED);
+	job_free(j);
+	s.max_rate = 0;
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.resumed);
+	ck_assert_uint_eq(o.res.resumed_at, 64 * MiB);
+	ck_assert_uint_ge(o.res.passes, 3);
+	ck_assert_uint_eq(o.res.last_pass_changed, 0);
+	ck_assert(o.res.verified);
+	ck_assert(heq(want, hash_path(dest).b));
+	scan_free(&r);
+}
+END_TEST
+
+/* The first job_cancel of a follow ends it normally; a second one cancels. */
+START_TEST(follow_stop)
+{
+	char path[160], dest[160], dest2[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct outcome o;
+	struct job *j;
+	double t0;
+	ino_t ino;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/live.log", dir);
+	snprintf(dest, sizeof(dest), "%s/live.copy", dir);
+	snprintf(dest2, sizeof(dest2), "%s/live.copy2", dir);
+	make_file(path, 64 * 1024, 21);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "aw:%s:1000000", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
+	s.writers = w;
+	s.nwriters = writers_of(e, w, 4);
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	t0 = now_s();
+	while (now_s() - t0 < 1)
+		ck_assert_int_eq(job_step(j, 100), 1);
+	job_cancel(j);
+	o = finish(j, t0);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert_uint_gt(o.res.size, 64 * 1024 + 500000);
+	ck_assert_msg(strstr(o.prog.message, "verified"), "message: %s", o.prog.message);
+	/* the writer goes on; what we have is its beginning */
+	fd = open(dest, O_RDONLY);
+	ck_assert(heq(hash_fd(e->pin.fd, o.res.size), hash_fd(fd, o.res.size).b));
+	close(fd);
+	s.dest = dest2;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	ck_assert_int_eq(job_step(j, 200), 1);
+	job_cancel(j);
+	job_cancel(j);
+	o = finish(j, now_s());
+	ck_assert_int_eq(o.rc, -ECANCELED);
+	ck_assert(!exists(dest2));
+	scan_free(&r);
+}
+END_TEST
+
+START_TEST(fault_dir_gone)
+{
+	char path[160], sub[200], dest[240], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct job *j;
+	double t0;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/d.bin", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(dest, sizeof(dest), "%s/out", sub);
+	make_file(path, 64 * MiB, 22);
+	ino = ino_of(path);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	snprintf(spec, sizeof(spec), "r:%s", path);
+	holder1(&h, spec);
+	scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
+	s.max_rate = 16 * MiB;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	t0 = now_s();
+	while (now_s() - t0 < 0.5)
+		ck_assert_int_eq(job_step(j, 100), 1);
+	sh("rm -rf %s", sub);
+	o = finish(j, t0);
+	ck_assert_int_eq(o.rc, -ENOENT);
+	ck_assert_msg(strstr(o.prog.message, sub) && strstr(o.prog.message, "gone"), "message: %s",
+	              o.prog.message);
+	scan_free(&r);
+}
+END_TEST
+
+/* Held only by a mapping: the map_files pin is the whole file. */
+START_TEST(copy_map_pin)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct h128 want;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/mapped", dir);
+	snprintf(dest, sizeof(dest), "%s/mapped.out", dir);
+	make_file(path, 8 * MiB + 3, 23);
+	want = hash_path(path);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "m:%s", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	ck_assert_int_eq(e->pin.kind, PIN_MAP);
+	struct job_spec s = spec_for(e, REC_COPY, dest);
+	o = run(&s);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert(heq(want, hash_path(dest).b));
+	scan_free(&r);
+}
+END_TEST
+
+/* A clone followed by sync passes and a frozen pass, with a writer going on. */
+START_TEST(reflink_sync_freeze)
+{
+	char mnt[200], path[240], dest[240], spec[260];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct job_progress p;
+	struct outcome o;
+	struct h128 frozen;
+	bool saw = false;
+	struct job *j;
+	ino_t ino;
+	int rc;
+
+	make_fs("btrfs", "600M", "bt", mnt, sizeof(mnt));
+	snprintf(path, sizeof(path), "%s/vm.img", mnt);
+	snprintf(dest, sizeof(dest), "%s/vm.clone", mnt);
+	make_file(path, 64 * MiB, 24);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_REFLINK, dest);
+	s.writers = w;
+	s.nwriters = writers_of(e, w, 4);
+	s.sync_after_reflink = true;
+	s.freeze = true;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	while ((rc = job_step(j, 100)) > 0) {
+		job_progress(j, &p);
+		if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+			ck_assert_int_eq(proc_state(h.pids[0]), 'T');
+			frozen = hash_pin(&e->pin, NULL);
+			saw = true;
+		}
+	}
+	o = finish(j, now_s());
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(saw);
+	ck_assert(o.res.verified);
+	ck_assert_uint_ge(o.res.passes, 2);
+	ck_assert(heq(frozen, hash_path(dest).b));
+	ck_assert(wait_state(h.pids[0], false, 1000));
+	stop_holder(&h, SIGKILL);
+	scan_free(&r);
+}
+END_TEST
+
+/* A follow killed with SIGKILL goes on from its journal. */
+START_TEST(follow_resume)
+{
+	char path[160], dest[160], spec[200], jp[200], line[128];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct outcome o;
+	unsigned long long tgt = 0;
+	struct job *j;
+	double t0;
+	pid_t kid;
+	ino_t ino;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/r.log", dir);
+	snprintf(dest, sizeof(dest), "%s/r.copy", dir);
+	snprintf(jp, sizeof(jp), "%s.partial.journal", dest);
+	make_file(path, 128 * 1024, 26);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "aw:%s:500000", path);
+	holder1(&h, spec);
+	kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		if (scan_run(&so, &r) < 0)
+			_exit(3);
+		for (size_t i = 0; i < r.n; i++) {
+			if (r.v[i].ino != ino)
+				continue;
+			struct job_spec s = spec_for(&r.v[i], REC_FOLLOW, dest);
+			s.writers = w;
+			s.nwriters = writers_of(&r.v[i], w, 4);
+			if (job_start(&s, &j) < 0)
+				_exit(4);
+			while (job_step(j, 100) > 0)
+				;
+			_exit(5);
+		}
+		_exit(6);
+	}
+	t0 = now_s();
+	while (tgt == 0 && now_s() - t0 < 8) {
+		usleep(100000);
+		if ((f = fopen(jp, "r"))) {
+			while (fgets(line, sizeof(line), f))
+				sscanf(line, "tgt_pos %llu", &tgt);
+			fclose(f);
+		}
+	}
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	ck_assert_uint_gt(tgt, 128 * 1024);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
+	s.writers = w;
+	s.nwriters = writers_of(e, w, 4);
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	ck_assert(job_result(j)->resumed);
+	ck_assert_uint_eq(job_result(j)->resumed_at, tgt);
+	t0 = now_s();
+	while (now_s() - t0 < 1)
+		ck_assert_int_eq(job_step(j, 100), 1);
+	stop_holder(&h, SIGTERM);
+	o = finish(j, t0);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert_uint_eq(o.res.truncations, 0);
+	ck_assert(heq(hash_pin(&e->pin, NULL), hash_path(dest).b));
+	scan_free(&r);
+}
+END_TEST
+
+/* A growing file under sync with --freeze: passes follow the size. */
+START_TEST(sync_freeze_growing)
+{
+	char path[160], dest[160], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct job_progress p;
+	struct outcome o;
+	struct h128 frozen;
+	uint64_t fsize = 0;
+	bool saw = false;
+	struct job *j;
+	ino_t ino;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/grow.bin", dir);
+	snprintf(dest, sizeof(dest), "%s/grow.copy", dir);
+	make_file(path, 4 * MiB + 100, 27);
+	ino = ino_of(path);
+	snprintf(spec, sizeof(spec), "aw:%s:2000000", path);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_SYNC, dest);
+	s.writers = w;
+	s.nwriters = writers_of(e, w, 4);
+	s.freeze = true;
+	s.max_rate = 8 * MiB; /* slow enough that the file grows between passes */
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	while ((rc = job_step(j, 100)) > 0) {
+		job_progress(j, &p);
+		if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+			ck_assert_int_eq(proc_state(h.pids[0]), 'T');
+			frozen = hash_pin(&e->pin, &fsize);
+			saw = true;
+		}
+	}
+	o = finish(j, now_s());
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(saw);
+	ck_assert(o.res.verified);
+	ck_assert_uint_gt(fsize, 4 * MiB + 100);
+	ck_assert_uint_eq(o.res.size, fsize);
+	ck_assert(heq(frozen, hash_path(dest).b));
+	ck_assert(wait_state(h.pids[0], false, 1000));
+	scan_free(&r);
+}
+END_TEST
+
+/* Is the filesystem at MNT frozen? (FIFREEZE says EBUSY then.) */
+static bool fs_frozen(const char *mnt)
+{
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY);
+	bool frozen;
+
+	ck_assert_int_ge(fd, 0);
+	frozen = ioctl(fd, FIFREEZE, 0) < 0 && errno == EBUSY;
+	if (!frozen)
+		ck_assert_int_eq(ioctl(fd, FITHAW, 0), 0);
+	close(fd);
+	return frozen;
+}
+
+/* A deleted ext4 image, loop-mounted and written to: sync with FREEZE_FS gives an
+ * image that e2fsck finds clean, and the filesystem is thawed afterwards, also when
+ * the job is killed in the middle of the frozen pass (the guardian thaws it). */
+START_TEST(freeze_fs_loop)
+{
+	char img[160], inner[200], dest[160], dest2[160], cmd[300], dev[64], spec[400], c;
+	struct holder_proc h;
+	struct scan_result r;
+	struct job_progress p;
+	struct outcome o;
+	struct h128 frozen;
+	bool saw = false;
+	struct job *j;
+	int rc, pp[2];
+	pid_t kid;
+	ino_t ino;
+
+	snprintf(img, sizeof(img), "%s/fs.img", dir);
+	snprintf(inner, sizeof(inner), "%s/inner", dir);
+	snprintf(dest, sizeof(dest), "%s/fs.copy", dir);
+	snprintf(dest2, sizeof(dest2), "%s/fs.copy2", dir);
+	sh("truncate -s 64M %s && mkfs.ext4 -q -F %s && mkdir %s", img, img, inner);
+	ino = ino_of(img);
+	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", img);
+	sh_out(dev, sizeof(dev), cmd);
+	push_undo("losetup -d %s", dev);
+	sh("mount %s %s", dev, inner);
+	push_undo("for i in $(seq 50); do umount %s 2>/dev/null && exit 0; sleep 0.1; done; "
+	          "umount -l %s",
+	          inner, inner);
+	sh("rm %s", img);
+	/* something writing inside the mounted image all along (not the holder: its
+	 * files have no name, which e2fsck -n would rightly call an error) */
+	snprintf(spec, sizeof(spec),
+	         "while :; do head -c 65536 /dev/urandom >> %s/log; sleep 0.02; done", inner);
+	h.n = 1;
+	h.pids[0] = fork();
+	ck_assert_int_ge(h.pids[0], 0);
+	if (h.pids[0] == 0) {
+		setpgid(0, 0);
+		execl("/bin/sh", "sh", "-c", spec, (char *)NULL);
+		_exit(127);
+	}
+	g_pids[g_npids++] = h.pids[0];
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	ck_assert_int_eq(e->holders[0].type, HOLDER_LOOP);
+	struct job_spec s = spec_for(e, REC_SYNC, dest);
+	s.freeze_fs = inner;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	while ((rc = job_step(j, 100)) > 0) {
+		job_progress(j, &p);
+		if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+			ck_assert(fs_frozen(inner));
+			frozen = hash_pin(&e->pin, NULL);
+			saw = true;
+		}
+	}
+	o = finish(j, now_s());
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(saw);
+	ck_assert(o.res.verified);
+	ck_assert(heq(frozen, hash_path(dest).b));
+	ck_assert(!fs_frozen(inner));
+	sh("e2fsck -fn %s >/dev/null 2>&1", dest);
+
+	/* a copy made entirely while frozen is as good */
+	{
+		char dest3[200];
+		snprintf(dest3, sizeof(dest3), "%s/fs.copy3", dir);
+		struct job_spec s3 = spec_for(e, REC_COPY, dest3);
+		s3.freeze_fs = inner;
+		saw = false;
+		ck_assert_int_eq(job_start(&s3, &j), 0);
+		while ((rc = job_step(j, 100)) > 0) {
+			job_progress(j, &p);
+			if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+				ck_assert(fs_frozen(inner));
+				frozen = hash_pin(&e->pin, NULL);
+				saw = true;
+			}
+		}
+		o = finish(j, now_s());
+		ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+		ck_assert(saw && o.res.verified);
+		ck_assert(heq(frozen, hash_path(dest3).b));
+		ck_assert(!fs_frozen(inner));
+		sh("e2fsck -fn %s >/dev/null 2>&1", dest3);
+	}
+
+	/* killed while frozen: the guardian thaws */
+	ck_assert_int_eq(pipe(pp), 0);
+	kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		struct job_spec s2 = spec_for(e, REC_SYNC, dest2);
+		s2.freeze_fs = inner;
+		if (job_start(&s2, &j) < 0)
+			_exit(4);
+		while (job_step(j, 50) > 0) {
+			job_progress(j, &p);
+			if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+				(void)!write(pp[1], "F", 1);
+				for (;;)
+					pause();
+			}
+		}
+		_exit(5);
+	}
+	close(pp[1]);
+	ck_assert_int_eq(read(pp[0], &c, 1), 1);
+	close(pp[0]);
+	ck_assert(fs_frozen(inner));
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	for (int i = 0; i < 200 && fs_frozen(inner); i++)
+		usleep(10000);
+	ck_assert(!fs_frozen(inner));
+	kill(-h.pids[0], SIGKILL);
+	waitpid(h.pids[0], NULL, 0);
+	scan_free(&r);
+}
+END_TEST
+
+/* Sizes at the edges: empty, one byte, one block and a byte, with every method
+ * that copies; and a clone where the filesystem cannot. */
+START_TEST(small_cases)
+{
+	static const uint64_t sizes[] = {0, 1, 4097};
+	static const enum rec_method ms[] = {REC_COPY, REC_SYNC, REC_FOLLOW};
+	char path[160], dest[200], spec[200];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct job *j;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ino_t ino;
+		struct h128 want;
+		snprintf(path, sizeof(path), "%s/small%zu", dir, i);
+		make_file(path, sizes[i], 30 + i);
+		want = hash_path(path);
+		ino = ino_of(path);
+		snprintf(spec, sizeof(spec), "r:%s", path);
+		holder1(&h, spec);
+		scan(&r);
+		const struct entry *e = find(&r, ino);
+		for (size_t k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
+			snprintf(dest, sizeof(dest), "%s/small%zu.%s", dir, i,
+			         rec_method_name(ms[k]));
+			struct job_spec s = spec_for(e, ms[k], dest);
+			o = run(&s);
+			ck_assert_msg(o.rc == 0, "%s of %llu bytes: rc %d: %s",
+			              rec_method_name(ms[k]), (unsigned long long)sizes[i], o.rc,
+			              o.prog.message);
+			ck_assert(o.res.verified);
+			ck_assert_uint_eq(o.res.size, sizes[i]);
+			ck_assert(heq(want, hash_path(dest).b));
+		}
+		/* ext4 has no reflink: a clear error and nothing left behind */
+		snprintf(dest, sizeof(dest), "%s/small%zu.clone", dir, i);
+		struct job_spec s = spec_for(e, REC_REFLINK, dest);
+		ck_assert_int_eq(job_start(&s, &j), -EOPNOTSUPP);
+		snprintf(dest, sizeof(dest), "%s/small%zu.clone.partial", dir, i);
+		ck_assert(!exists(dest));
+		snprintf(dest, sizeof(dest), "%s/small%zu.clone.partial.journal", dir, i);
+		ck_assert(!exists(dest));
+		scan_free(&r);
+		stop_holder(&h, SIGKILL);
+	}
+}
+END_TEST
+
+/* ext4's shutdown ioctl (the same number as XFS_IOC_GOINGDOWN): every later I/O on
+ * that filesystem fails with EIO, as on a disk that died. */
+#define RT_EXT4_IOC_SHUTDOWN _IOR('X', 125, uint32_t)
+
+static void shut_down(const char *mnt)
+{
+	uint32_t how = 2; /* EXT4_GOING_FLAGS_NOLOGFLUSH */
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ioctl(fd, RT_EXT4_IOC_SHUTDOWN, &how), 0);
+	close(fd);
+}
+
+/* The disk under the source dies mid-copy, then the one under the target: -EIO,
+ * a message that says which and where, and the partial result kept. */
+START_TEST(fault_eio)
+{
+	char src_mnt[200], dst_mnt[200], file[240], dest[240], spec[260];
+	struct holder_proc h;
+	struct scan_result r;
+	struct outcome o;
+	struct job *j;
+	double t0;
+	ino_t ino;
+	int fd;
+
+	make_fs("ext4", "64M", "srcfs", src_mnt, sizeof(src_mnt));
+	snprintf(file, sizeof(file), "%s/data", src_mnt);
+	make_file(file, 32 * MiB, 29);
+	/* out of the page cache, so that reads go to the (soon dead) disk */
+	fd = open(file, O_RDONLY);
+	ck_assert_int_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+	ino = ino_of(file);
+	snprintf(spec, sizeof(spec), "r:%s", file);
+	holder1(&h, spec);
+	scan(&r);
+	const struct entry *e = find(&r, ino);
+	snprintf(dest, sizeof(dest), "%s/from-dead", dir);
+	struct job_spec s = spec_for(e, REC_COPY, dest);
+	s.max_rate = 16 * MiB;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	t0 = now_s();
+	while (now_s() - t0 < 0.4)
+		ck_assert_int_eq(job_step(j, 100), 1);
+	shut_down(src_mnt);
+	o = finish(j, t0);
+	ck_assert_int_eq(o.rc, -EIO);
+	ck_assert_msg(strstr(o.prog.message, "I/O error reading the source at byte"), "message: %s",
+	              o.prog.message);
+	snprintf(spec, sizeof(spec), "%s.partial", dest);
+	ck_assert(exists(spec));
+	ck_assert_uint_gt(journal_pos(dest), 0);
+	scan_free(&r);
+	stop_holder(&h, SIGKILL);
+
+	/* now the target's disk */
+	snprintf(file, sizeof(file), "%s/src2", dir);
+	make_file(file, 32 * MiB, 30);
+	ino = ino_of(file);
+	snprintf(spec, sizeof(spec), "r:%s", file);
+	holder1(&h, spec);
+	make_fs("ext4", "128M", "dstfs", dst_mnt, sizeof(dst_mnt));
+	snprintf(dest, sizeof(dest), "%s/to-dead", dst_mnt);
+	scan(&r);
+	s = spec_for(find(&r, ino), REC_COPY, dest);
+	s.max_rate = 16 * MiB;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	t0 = now_s();
+	while (now_s() - t0 < 0.4)
+		ck_assert_int_eq(job_step(j, 100), 1);
+	shut_down(dst_mnt);
+	o = finish(j, t0);
+	ck_assert_int_eq(o.rc, -EIO);
+	ck_assert_msg(strstr(o.prog.message, "I/O error writing") &&
+	                  strstr(o.prog.message, "to-dead.partial"),
+	              "message: %s", o.prog.message);
+	scan_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("job");
+	TCase *tc = tcase_create("live");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, copy_static);
+	tcase_add_test(tc, copy_sparse);
+	tcase_add_test(tc, copy_stream);
+	tcase_add_test(tc, follow_append);
+	tcase_add_test(tc, follow_truncate);
+	tcase_add_test(tc, sync_converges);
+	tcase_add_test(tc, sync_freeze);
+	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, reflink_btrfs);
+	tcase_add_test(tc, reflink_xfs);
+	tcase_add_test(tc, relink_tmpfile);
+	tcase_add_test(tc, loop_ext4);
+	tcase_add_test(tc, loop_xfs);
+	tcase_add_test(tc, fault_enospc);
+	tcase_add_test(tc, fault_holders_killed);
+	tcase_add_test(tc, fault_sigkill_resume);
+	tcase_add_test(tc, fault_freeze_sigkill);
+	tcase_add_test(tc, fault_freeze_sigterm);
+	tcase_add_test(tc, copy_cancel_resume);
+	tcase_add_test(tc, sync_resume);
+	tcase_add_test(tc, follow_stop);
+	tcase_add_test(tc, fault_dir_gone);
+	tcase_add_test(tc, copy_map_pin);
+	tcase_add_test(tc, reflink_sync_freeze);
+	tcase_add_test(tc, follow_resume);
+	tcase_add_test(tc, sync_freeze_growing);
+	tcase_add_test(tc, freeze_fs_loop);
+	tcase_add_test(tc, small_cases);
+	tcase_add_test(tc, fault_eio);
+	suite_add_tcase(s, tc);
+	snprintf(g_undo_file, sizeof(g_undo_file), "/tmp/rt-job.undo.%d", (int)getpid());
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_VERBOSE);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	undo_leftovers();
+	return failed ? 1 : 0;
+}
