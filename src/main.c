@@ -1,6 +1,8 @@
 /* rescuetui: the command line edge. Parses options, runs the layers below, and turns
  * their errors into messages that say what to do next. */
 #include "advise.h"
+#include "cli.h"
+#include "fmt.h"
 #include "rate.h"
 #include "report.h"
 #include "scan.h"
@@ -25,6 +27,8 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "Usage: %s [--list [--all] [--sample SECONDS] [--json]]\n"
 	        "       %s --targets [--json]\n"
+	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
+	        "                 [--json] [--max-rate BYTES/S] [--log PATH]\n"
 	        "Find deleted files that processes or loop devices still hold, keep them\n"
 	        "alive, and say how to rescue each.\n"
 	        "\n"
@@ -38,6 +42,21 @@ static void usage(FILE *f)
 	        "                  (default 1; 0 turns it off)\n"
 	        "  -t, --targets   list the filesystems a copy could go to: free space,\n"
 	        "                  read-only, RAM, network, reflink support\n"
+	        "  -r, --recover SEL\n"
+	        "                  rescue one file: SEL is an id from --list (MAJ:MIN:INO),\n"
+	        "                  PID:FD, loopN or /dev/loopN, or the original path\n"
+	        "  -o, --to PATH   a directory (keeps the original name), a new file name, or\n"
+	        "                  - to stream a copy to standard output; never overwrites\n"
+	        "  -m, --method METHOD\n"
+	        "                  auto (the recommendation), copy, follow, sync, reflink or\n"
+	        "                  relink; a method that cannot work is refused with why\n"
+	        "  -f, --freeze    sync: stop the writers for the final pass (always\n"
+	        "                  resumed); loop-mounted images: freeze that filesystem\n"
+	        "  -y, --yes       do not ask for confirmation (needed without a terminal)\n"
+	        "      --max-rate BYTES/S\n"
+	        "                  limit the copy's speed, e.g. 50M\n"
+	        "      --log PATH  append one line per action here (default\n"
+	        "                  /var/log/rescuetui.log, or ~/.local/state for users)\n"
 	        "  -j, --json      the same reports as JSON (see rescuetui(8))\n"
 	        "  -h, --help      show this help\n"
 	        "  -V, --version   show the version\n"
@@ -48,7 +67,7 @@ static void usage(FILE *f)
 	        "Run as root: other users' processes, memory-only mappings and loop devices\n"
 	        "can only be inspected with root privileges.\n"
 	        "Exit status: 0 success, 1 failure, 2 usage error.\n",
-	        prog, prog);
+	        prog, prog, prog);
 }
 
 static unsigned term_width(void)
@@ -170,11 +189,23 @@ static int parse_seconds(const char *s, double *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"list", no_argument, NULL, 'l'},    {"all", no_argument, NULL, 'a'},
-	    {"json", no_argument, NULL, 'j'},    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'}, {"sample", required_argument, NULL, 's'},
-	    {"targets", no_argument, NULL, 't'}, {NULL, 0, NULL, 0},
+	    {"list", no_argument, NULL, 'l'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"sample", required_argument, NULL, 's'},
+	    {"targets", no_argument, NULL, 't'},
+	    {"recover", required_argument, NULL, 'r'},
+	    {"to", required_argument, NULL, 'o'},
+	    {"method", required_argument, NULL, 'm'},
+	    {"freeze", no_argument, NULL, 'f'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"max-rate", required_argument, NULL, 'R'},
+	    {"log", required_argument, NULL, 'L'},
+	    {NULL, 0, NULL, 0},
 	};
+	struct recover_opts ro = {.method = "auto"};
 	bool list = false, all = false, json = false, targets = false, sampled = false;
 	double sample = 1;
 	int c;
@@ -183,8 +214,36 @@ int main(int argc, char **argv)
 	/* Single-threaded output: skip stdio's per-call locking, which costs more than
 	 * the formatting when thousands of names are escaped byte by byte. */
 	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
-	while ((c = getopt_long(argc, argv, "lajhVs:t", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "lajhVs:tr:o:m:fy", opts, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			ro.sel = optarg;
+			break;
+		case 'o':
+			ro.to = optarg;
+			break;
+		case 'm':
+			ro.method = optarg;
+			break;
+		case 'f':
+			ro.freeze = true;
+			break;
+		case 'y':
+			ro.yes = true;
+			break;
+		case 'L':
+			ro.log = optarg;
+			break;
+		case 'R':
+			if (fmt_parse_size(optarg, &ro.max_rate) < 0 || ro.max_rate == 0) {
+				fprintf(
+				    stderr,
+				    "%s: --max-rate wants bytes per second (e.g. 50M), not '%s'\n"
+				    "Try '%s --help' for more information.\n",
+				    prog, optarg, prog);
+				return 2;
+			}
+			break;
 		case 's':
 			if (parse_seconds(optarg, &sample) < 0) {
 				fprintf(stderr,
@@ -222,6 +281,30 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 		        "%s: unexpected argument '%s'\nTry '%s --help' for more information.\n",
 		        prog, argv[optind], prog);
+		return 2;
+	}
+	if (ro.sel) {
+		if (list || all || targets) {
+			fprintf(stderr, "%s: --recover goes without --list, --all and --targets\n",
+			        prog);
+			return 2;
+		}
+		if (!ro.to) {
+			fprintf(stderr,
+			        "%s: --recover needs --to PATH (a directory, a new file, or - for "
+			        "standard output)\n",
+			        prog);
+			return 2;
+		}
+		ro.json = json;
+		ro.sample = sample;
+		return cli_recover(&ro, prog);
+	}
+	if (ro.to || ro.freeze || ro.yes || ro.log || ro.max_rate || strcmp(ro.method, "auto")) {
+		fprintf(stderr,
+		        "%s: --to, --method, --freeze, --yes, --max-rate and --log go with "
+		        "--recover\n",
+		        prog);
 		return 2;
 	}
 	if (targets && (list || all || sampled)) {

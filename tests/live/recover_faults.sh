@@ -1,0 +1,95 @@
+# Faults through the command line: SIGKILL mid-copy and the same command resumes;
+# a --freeze run stopped with SIGTERM resumes the writers; a target that fills up
+# gives exit 1, a clear message and a .partial; holders killed mid-copy do not
+# matter (the pin keeps the data).
+. "$(dirname "$0")/lib.bash"
+need_root
+need_cmd jq
+
+head -c $((48 << 20)) /dev/urandom >"$T/big.bin"
+cp "$T/big.bin" "$T/big.expected"
+hold r:"$T/big.bin"
+holder1=$HPID
+list
+id=$(jq -r --arg p "$T/big.bin" '.files[] | select(.path == $p) | .id' "$T/list.json")
+mkdir "$T/out"
+rt() { "$RT_BIN" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
+# In the background, rescuetui itself must be the process: $! of a backgrounded
+# function would be a subshell, and signals would miss rescuetui.
+rt_bg() { "$RT_BIN" --recover "$@" --yes --log "$T/actions.log" </dev/null & }
+
+# 1. SIGKILL mid-copy, then the same command again: resumed and verified.
+rt_bg "$id" --to "$T/out/big.bin" --method copy --max-rate 8000000 >/dev/null 2>&1
+rpid=$!
+PIDS+=($rpid)
+for _ in $(seq 100); do
+	[ -s "$T/out/big.bin.partial.journal" ] && break
+	sleep 0.1
+done
+sleep 3 # the journal is saved every 2 s: let it record progress
+kill -KILL $rpid
+wait $rpid 2>/dev/null || true
+[ -e "$T/out/big.bin.partial" ] || fail "no .partial after SIGKILL"
+[ ! -e "$T/out/big.bin" ] || fail "a partial result looks complete"
+rt "$id" --to "$T/out/big.bin" --method copy --json >"$T/resume.json" 2>"$T/err" ||
+	fail "resume failed: $(cat "$T/err")"
+assert_eq "$(jq -r '.result | "\(.resumed) \(.verified)"' "$T/resume.json")" "true true" "resumed and verified"
+[ "$(jq -r .result.resumed_at "$T/resume.json")" -gt 0 ] || fail "resumed from 0"
+cmp "$T/out/big.bin" "$T/big.expected" || fail "resumed copy differs"
+
+# 2. Holders killed mid-copy: the pin keeps the data and the copy completes.
+rt_bg "$id" --to "$T/out/after-kill.bin" --method copy --max-rate 16000000 >/dev/null 2>"$T/err"
+rpid=$!
+PIDS+=($rpid)
+sleep 1
+kill -KILL "$holder1"
+wait $rpid || fail "copy failed after the holder died: $(cat "$T/err")"
+cmp "$T/out/after-kill.bin" "$T/big.expected" || fail "copy after holder death differs"
+
+# 3. --freeze and SIGTERM: the writers run again afterwards.
+head -c $((32 << 20)) /dev/urandom >"$T/db.bin"
+hold rr:"$T/db.bin":2000000
+writer=$HPID
+list
+dbid=$(jq -r --arg p "$T/db.bin" '.files[] | select(.path == $p) | .id' "$T/list.json")
+rt_bg "$dbid" --to "$T/out/db.bin" --method sync --freeze --max-rate 4000000 >/dev/null 2>"$T/err"
+rpid=$!
+PIDS+=($rpid)
+for _ in $(seq 150); do
+	[ "$(awk '{print $3}' /proc/$writer/stat)" = T ] && break
+	sleep 0.1
+done
+sleep 0.3
+kill -TERM $rpid
+set +e
+wait $rpid
+rc=$?
+set -e
+[ $rc -ne 0 ] || echo "note: the job finished before SIGTERM arrived"
+for _ in $(seq 50); do
+	[ "$(awk '{print $3}' /proc/$writer/stat)" != T ] && break
+	sleep 0.1
+done
+state=$(awk '{print $3}' /proc/$writer/stat)
+[ "$state" != T ] || fail "the writer is still stopped after SIGTERM"
+echo "ok: writer state $state after SIGTERM"
+
+# 4. A target that fills up: exit 1, a clear message, the .partial kept.
+mount_at "$T/small" -t tmpfs -o size=100m rt-small
+head -c $((48 << 20)) /dev/urandom >"$T/c.bin"
+hold r:"$T/c.bin"
+list
+id=$(jq -r --arg p "$T/c.bin" '.files[] | select(.path == $p) | .id' "$T/list.json")
+rt_bg "$id" --to "$T/small/big.bin" --method copy --max-rate 10000000 >/dev/null 2>"$T/err"
+rpid=$!
+PIDS+=($rpid)
+sleep 0.5
+fallocate -l 80M "$T/small/filler" 2>/dev/null || head -c $((80 << 20)) /dev/zero >"$T/small/filler" || true
+set +e
+wait $rpid
+rc=$?
+set -e
+assert_eq $rc 1 "full target"
+grep -qi "space" "$T/err" || fail "no clear message: $(cat "$T/err")"
+[ -e "$T/small/big.bin.partial" ] || fail ".partial not kept"
+[ ! -e "$T/small/big.bin" ] || fail "an incomplete file got the final name"
