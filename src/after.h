@@ -17,11 +17,11 @@ enum after_content { CONTENT_UNKNOWN, CONTENT_EXT, CONTENT_XFS, CONTENT_BTRFS, C
 
 struct after_facts {
 	enum rec_method method;
-	const char *result;   /* final path of the result (NULL when streamed) */
+	const char *result; /* final path of the result (NULL when streamed) */
 	enum after_content content;
-	bool ok;              /* the job succeeded */
+	bool ok; /* the job succeeded */
 	bool verified;
-	bool live;            /* a writer held the file while it was copied */
+	bool live; /* a writer held the file while it was copied */
 	bool source_changed;
 	bool frozen;          /* writers were stopped for the final pass */
 	const pid_t *resumed; /* ... and resumed: these */

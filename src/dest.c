@@ -45,7 +45,7 @@ static void base_name(const char *orig, size_t len, ino_t ino, char *out, size_t
 }
 
 int dest_resolve(const char *to, const char *orig, size_t orig_len, ino_t ino, char *out,
-		 size_t len, bool *resume)
+                 size_t len, bool *resume)
 {
 	struct stat st;
 	char base[256];
@@ -57,7 +57,7 @@ int dest_resolve(const char *to, const char *orig, size_t orig_len, ino_t ino, c
 		base_name(orig ? orig : "", orig ? orig_len : 0, ino, base, sizeof(base));
 		for (unsigned n = 0; n < 1000; n++) {
 			int w = n ? snprintf(out, len, "%s/%s.%u", to, base, n)
-				  : snprintf(out, len, "%s/%s", to, base);
+			          : snprintf(out, len, "%s/%s", to, base);
 			if (w < 0 || (size_t)w >= len)
 				return -ENAMETOOLONG;
 			if (!exists(out) && exists_with(out, DEST_PARTIAL) &&

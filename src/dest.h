@@ -23,6 +23,6 @@
  * is an existing file (never overwritten), -ENOENT when TO's directory does not
  * exist, -ENAMETOOLONG, or another negative errno. */
 int dest_resolve(const char *to, const char *orig, size_t orig_len, ino_t ino, char *out,
-		 size_t len, bool *resume);
+                 size_t len, bool *resume);
 
 #endif

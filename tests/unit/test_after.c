@@ -19,8 +19,12 @@ static bool has(char lines[][AFTER_LEN], size_t n, const char *needle)
 START_TEST(live_image_copy_is_checked)
 {
 	char l[AFTER_MAX][AFTER_LEN];
-	struct after_facts f = {.method = REC_SYNC, .result = "/backup/vm.img", .ok = true,
-				.verified = true, .live = true, .content = CONTENT_EXT};
+	struct after_facts f = {.method = REC_SYNC,
+	                        .result = "/backup/vm.img",
+	                        .ok = true,
+	                        .verified = true,
+	                        .live = true,
+	                        .content = CONTENT_EXT};
 	size_t n = after_checks(&f, l);
 
 	ck_assert(has(l, n, "crash-consistent"));
@@ -41,10 +45,18 @@ START_TEST(loop_freeze_and_failures)
 {
 	char l[AFTER_MAX][AFTER_LEN];
 	pid_t pids[] = {123, 456};
-	struct after_facts f = {.method = REC_SYNC, .result = "/b/disk.img", .ok = true,
-				.verified = true, .live = true, .frozen = true, .resumed = pids,
-				.nresumed = 2, .loop_dev = "/dev/loop3", .loop_mountpoint = "/mnt/d",
-				.loop_autoclear = true, .content = CONTENT_EXT};
+	struct after_facts f = {.method = REC_SYNC,
+	                        .result = "/b/disk.img",
+	                        .ok = true,
+	                        .verified = true,
+	                        .live = true,
+	                        .frozen = true,
+	                        .resumed = pids,
+	                        .nresumed = 2,
+	                        .loop_dev = "/dev/loop3",
+	                        .loop_mountpoint = "/mnt/d",
+	                        .loop_autoclear = true,
+	                        .content = CONTENT_EXT};
 	size_t n = after_checks(&f, l);
 
 	ck_assert(has(l, n, "pid 123, 456"));
@@ -57,8 +69,12 @@ START_TEST(loop_freeze_and_failures)
 	ck_assert(has(l, n, "Do not unmount /mnt/d"));
 	ck_assert(has(l, n, "run the same command again"));
 	/* Unreadable tail through the loop device. */
-	f = (struct after_facts){.method = REC_COPY, .result = "/b/x", .ok = true, .verified = true,
-				 .loop_dev = "/dev/loop4", .unreadable = 300};
+	f = (struct after_facts){.method = REC_COPY,
+	                         .result = "/b/x",
+	                         .ok = true,
+	                         .verified = true,
+	                         .loop_dev = "/dev/loop4",
+	                         .unreadable = 300};
 	n = after_checks(&f, l);
 	ck_assert(has(l, n, "300 bytes at the end could not be read"));
 	ck_assert(has(l, n, "losetup -d /dev/loop4"));
@@ -73,11 +89,12 @@ START_TEST(relink_and_changed_source)
 
 	ck_assert_uint_eq(n, 1);
 	ck_assert(has(l, n, "same inode"));
-	f = (struct after_facts){.method = REC_COPY, .result = "/b/y", .ok = true,
-				 .source_changed = true, .live = true};
+	f = (struct after_facts){
+	    .method = REC_COPY, .result = "/b/y", .ok = true, .source_changed = true, .live = true};
 	n = after_checks(&f, l);
 	ck_assert(has(l, n, "--method sync"));
-	f = (struct after_facts){.method = REC_COPY, .result = "/b/z", .ok = true, .verified = true};
+	f = (struct after_facts){
+	    .method = REC_COPY, .result = "/b/z", .ok = true, .verified = true};
 	n = after_checks(&f, l);
 	ck_assert(has(l, n, "/b/z is complete and verified"));
 }

@@ -44,14 +44,16 @@ START_TEST(directory_keeps_base_name)
 	char out[512], want[512];
 	bool resume = true;
 
-	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/lib/vm.img"), 42, out, sizeof(out), &resume), 0);
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/lib/vm.img"), 42, out, sizeof(out), &resume),
+	                 0);
 	snprintf(want, sizeof(want), "%s/vm.img", dir);
 	ck_assert_str_eq(out, want);
 	ck_assert(!resume);
 	/* Taken: .1, then .2; a stray .partial without journal also takes a name. */
 	touch("vm.img");
 	touch("vm.img.1.partial");
-	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/lib/vm.img"), 42, out, sizeof(out), &resume), 0);
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/lib/vm.img"), 42, out, sizeof(out), &resume),
+	                 0);
 	snprintf(want, sizeof(want), "%s/vm.img.2", dir);
 	ck_assert_str_eq(out, want);
 }
@@ -64,7 +66,8 @@ START_TEST(resume_when_journal_is_there)
 
 	touch("app.log.partial");
 	touch("app.log.partial.journal");
-	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/log/app.log"), 7, out, sizeof(out), &resume), 0);
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/log/app.log"), 7, out, sizeof(out), &resume),
+	                 0);
 	snprintf(want, sizeof(want), "%s/app.log", dir);
 	ck_assert_str_eq(out, want);
 	ck_assert(resume);
@@ -80,7 +83,8 @@ START_TEST(new_name_and_refusals)
 	bool resume;
 
 	snprintf(to, sizeof(to), "%s/rescued.img", dir);
-	ck_assert_int_eq(dest_resolve(to, ORIG("/var/lib/vm.img"), 1, out, sizeof(out), &resume), 0);
+	ck_assert_int_eq(dest_resolve(to, ORIG("/var/lib/vm.img"), 1, out, sizeof(out), &resume),
+	                 0);
 	ck_assert_str_eq(out, to);
 	touch("rescued.img");
 	ck_assert_int_eq(dest_resolve(to, ORIG("/a"), 1, out, sizeof(out), &resume), -EEXIST);
@@ -109,7 +113,8 @@ START_TEST(odd_names)
 	snprintf(want, sizeof(want), "%s/rescued-5", dir);
 	ck_assert_str_eq(out, want);
 	/* A newline and escape codes stay bytes of the name. */
-	ck_assert_int_eq(dest_resolve(dir, ORIG("/v/a\nb\033[1m"), 9, out, sizeof(out), &resume), 0);
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/v/a\nb\033[1m"), 9, out, sizeof(out), &resume),
+	                 0);
 	snprintf(want, sizeof(want), "%s/a\nb\033[1m", dir);
 	ck_assert_str_eq(out, want);
 	ck_assert_int_eq(dest_resolve(dir, ORIG("/v/x"), 9, out, 8, &resume), -ENAMETOOLONG);
