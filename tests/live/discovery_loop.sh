@@ -44,7 +44,7 @@ make_fs ext4 "$T/outer/fs.img" 16M
 ino2=$(stat -c %i "$T/outer/fs.img")
 mount_at "$T/inner" -o loop "$T/outer/fs.img"
 loop2=$(findmnt -n -o SOURCE "$T/inner")
-LOOPS+=("$loop2 $T/outer/fs.img")
+UNDO+=("detach $loop2 $T/outer/fs.img")
 echo hello >"$T/inner/file"
 rm "$T/outer/fs.img"
 list

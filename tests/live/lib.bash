@@ -6,29 +6,31 @@ set -euo pipefail
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/rt-live.XXXXXX")
 PIDS=()
-MOUNTS=()
-LOOPS=() # "device backing-file" pairs we attached
+UNDO=() # cleanup commands, undone last first: an inner loop device is detached
+        # before the filesystem its backing file lives on is unmounted
 HN=0
 
 cleanup() {
-	local i dev back
+	local i
 	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
 		kill -KILL "${PIDS[i]}" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		unmount "${MOUNTS[i]}"
-	done
-	for ((i = ${#LOOPS[@]} - 1; i >= 0; i--)); do
-		dev=${LOOPS[i]%% *} back=${LOOPS[i]#* }
-		# Detach only while the device still has our backing file: after an autoclear
-		# unmount the number may already belong to someone else.
-		if [ -r "/sys/block/${dev#/dev/}/loop/backing_file" ] &&
-			[[ $(cat "/sys/block/${dev#/dev/}/loop/backing_file") == "$back"* ]]; then
-			losetup -d "$dev" 2>/dev/null || true
-		fi
+	for ((i = ${#UNDO[@]} - 1; i >= 0; i--)); do
+		eval "${UNDO[i]}" || true
 	done
 	rm -rf "$T"
+}
+
+# detach DEV BACKING: only while the device still has our backing file: after an
+# autoclear unmount the number may already belong to someone else.
+detach() {
+	local sys=/sys/block/${1#/dev/}/loop/backing_file n
+	for n in $(seq 50); do
+		[ -r "$sys" ] && [[ $(cat "$sys") == "$2"* ]] || return 0
+		losetup -d "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
 }
 trap cleanup EXIT
 
@@ -106,7 +108,7 @@ attach() {
 		[ $n -lt 20 ] || fail "cannot attach a loop device to $f"
 		sleep 0.1
 	done
-	LOOPS+=("$dev $(realpath "$f")")
+	UNDO+=("detach $dev $(printf %q "$(realpath "$f")")")
 	LOOPDEV=$dev
 }
 
@@ -116,7 +118,7 @@ mount_at() {
 	shift
 	mkdir -p "$dir"
 	mount "$@" "$dir"
-	MOUNTS+=("$dir")
+	UNDO+=("unmount $(printf %q "$dir")")
 }
 
 # make_fs TYPE IMAGE SIZE: a fresh filesystem image
