@@ -38,3 +38,17 @@ for loc in C.UTF-8 C; do
 	[ "$(grep -c "$T" "$T/table.$loc")" = 2 ] || fail "each file must be one line in $loc"
 	echo "ok: table safe in $loc"
 done
+
+# A path near PATH_MAX (16 components of 250 bytes): found whole, by fd and by
+# mapping (whose /proc line is then over 4 KiB long).
+long="$T"
+for i in $(seq 16); do long="$long/$(printf "%0250d" "$i")"; done
+mkdir -p "$long"
+printf 'deep' >"$long/f"
+head -c 4096 /dev/urandom >"$long/m"
+ino_f=$(stat -c %i "$long/f") ino_m=$(stat -c %i "$long/m")
+hold r:"$long/f" m:"$long/m"
+list
+assert_eq "$(by_ino "$ino_f" .path)" "$long/f" "long path by fd"
+assert_eq "$(by_ino "$ino_m" .path)" "$long/m" "long path by mapping"
+assert_eq "$(by_ino "$ino_m" .holders[0].type)" mmap "long path holder"

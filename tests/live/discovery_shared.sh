@@ -12,3 +12,19 @@ assert_eq "$(by_ino "$ino" '[.holders[].pid] | unique | sort | map(tostring) | j
 assert_eq "$(by_ino "$ino" "[.holders[] | select(.pid == $HPID) | .fd] | sort | map(tostring) | join(\" \")")" \
 	"$(awk '$1 == "fd" || $1 == "dup" {print $3}' "$HOUT" | sort -n | xargs)" "the parent's two fds"
 echo "shared file: one entry, four holders"
+
+# One process holding the same deleted file through 3000 fds: one entry, every fd.
+head -c 777 /dev/urandom >"$T/many"
+ino_many=$(stat -c %i "$T/many")
+(
+	ulimit -n 4096
+	for _ in $(seq 3000); do exec {fd}<"$T/many"; done
+	echo ready >"$T/many.ready"
+	exec sleep 600
+) &
+PIDS+=($!)
+for _ in $(seq 100); do [ -e "$T/many.ready" ] && break; sleep 0.1; done
+rm "$T/many"
+list
+assert_eq "$(by_ino "$ino_many" '.holders | length')" 3000 "3000 fds, one entry"
+assert_eq "$(by_ino "$ino_many" '[.holders[].pid] | unique | length')" 1 "one process"
