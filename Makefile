@@ -54,11 +54,15 @@ $(O)/librescue.a: $(LIB_OBJ)
 $(O)/%.o: src/%.c $(wildcard src/*.h) | $(O)
 	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
 
-$(O)/tests/%: tests/unit/%.c $(O)/librescue.a $(wildcard tests/*.h) | $(O)/tests
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(O)/librescue.a $(LDSAN) $(LIBS) $(CHECK_LIBS)
+# The check suites share tests/testlib.c (undo file, commands, holders, files).
+$(O)/tests/testlib.o: tests/testlib.c $(wildcard tests/*.h) $(wildcard src/*.h) | $(O)/tests
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -c -o $@ $<
 
-$(O)/tests/%: tests/live/%.c $(O)/librescue.a $(wildcard tests/*.h) | $(O)/tests
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(O)/librescue.a $(LDSAN) $(LIBS) $(CHECK_LIBS)
+$(O)/tests/%: tests/unit/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard tests/*.h) | $(O)/tests
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(O)/tests/testlib.o $(O)/librescue.a $(LDSAN) $(LIBS) $(CHECK_LIBS)
+
+$(O)/tests/%: tests/live/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard tests/*.h) | $(O)/tests
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(O)/tests/testlib.o $(O)/librescue.a $(LDSAN) $(LIBS) $(CHECK_LIBS)
 
 # Helpers are small stand-alone programs the tests and benchmarks start.
 $(O)/tests/%: tests/helpers/%.c | $(O)/tests

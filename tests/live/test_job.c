@@ -21,12 +21,12 @@
 #include "parse.h"
 #include "pin.h"
 #include "scan.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,192 +42,37 @@
 
 #define MiB (1ull << 20)
 
-static char dir[] = "/tmp/rt-job.XXXXXX";
-static pid_t g_owner;
-/* What a test started or mounted. A failed check assertion _exit()s the forked test
- * at once (no teardown, no atexit), and check then kills the test's process group,
- * holders included; so every unmount, detach and removal is also written to an undo
- * file that main() (the runner, which outlives the test) plays back, last first. */
-static pid_t g_pids[16];
-static int g_npids;
-static char g_undo[8][320];
-static int g_nundo;
-static char g_undo_file[64];
-static char g_mnt_last[200];
-
-static void undo_lines(char lines[][320], int n)
-{
-	for (int i = n - 1; i >= 0; i--)
-		(void)!system(lines[i]);
-}
-
-static void undo(void)
-{
-	if (getpid() != g_owner)
-		return; /* a child of the test must never clean up the parent's things */
-	for (int i = g_npids - 1; i >= 0; i--) {
-		kill(g_pids[i], SIGKILL);
-		waitpid(g_pids[i], NULL, 0);
-	}
-	g_npids = 0;
-	undo_lines(g_undo, g_nundo);
-	g_nundo = 0;
-	if (g_undo_file[0])
-		(void)!truncate(g_undo_file, 0);
-	strcpy(dir, "/tmp/rt-job.XXXXXX");
-}
-
-static void push_undo(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Whatever a failed test left: played back by the next test and by the runner. */
-static void undo_leftovers(void)
-{
-	char lines[16][320];
-	int n = 0;
-	FILE *f = fopen(g_undo_file, "r");
-
-	if (f) {
-		while (n < 16 && fgets(lines[n], sizeof(lines[n]), f)) {
-			lines[n][strcspn(lines[n], "\n")] = '\0';
-			n++;
-		}
-		fclose(f);
-		undo_lines(lines, n);
-	}
-	unlink(g_undo_file);
-}
-
 static double g_t0;
+/* Where make_fs() mounted last: loop_xfs goes on on the same filesystem. */
+static char g_mnt_last[200];
 
 static double now_s(void);
 
 static void setup(void)
 {
 	g_t0 = now_s();
-	g_owner = getpid();
-	undo_leftovers();
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	push_undo("rm -rf '%s'", dir);
+	tl_setup();
 }
 
 static void teardown(void)
 {
-	undo();
+	tl_teardown();
 	fprintf(stderr, "test took %.1f s\n", now_s() - g_t0);
 }
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(system(cmd) == 0, "command failed: %s", cmd);
-}
-
-static void sh_out(char *buf, size_t len, const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(fgets(buf, (int)len, p));
-	buf[strcspn(buf, "\n")] = '\0';
-	ck_assert_int_eq(pclose(p), 0);
-}
-
-static void push_undo(const char *fmt, ...)
-{
-	va_list ap;
-	FILE *f;
-
-	ck_assert_int_lt(g_nundo, 8);
-	va_start(ap, fmt);
-	vsnprintf(g_undo[g_nundo], sizeof(g_undo[0]), fmt, ap);
-	va_end(ap);
-	f = fopen(g_undo_file, "a");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "%s\n", g_undo[g_nundo]);
-	fclose(f);
-	g_nundo++;
-}
-
-/* Mount a fresh FSTYPE filesystem of SIZE from an image in DIR at DIR/NAME. */
+/* Mount a fresh FSTYPE filesystem of SIZE from an image in the test's directory at
+ * DIR/NAME. */
 static void make_fs(const char *fstype, const char *size, const char *name, char *mnt, size_t len)
 {
-	char cmd[512], dev[64];
+	char img[256];
 
-	snprintf(mnt, len, "%s/%s", dir, name);
+	snprintf(mnt, len, "%s/%s", tl_dir, name);
+	snprintf(img, sizeof(img), "%s/%s.img", tl_dir, name);
 	snprintf(g_mnt_last, sizeof(g_mnt_last), "%s", mnt);
-	sh("mkdir -p %s", mnt);
-	if (!strcmp(fstype, "tmpfs")) {
-		sh("mount -t tmpfs -o size=%s rt-job %s", size, mnt);
-		push_undo("umount %s", mnt);
-		return;
-	}
-	sh("truncate -s %s %s/%s.img", size, dir, name);
-	if (!strcmp(fstype, "xfs"))
-		sh("mkfs.xfs -q -f -m reflink=1 %s/%s.img", dir, name);
-	else if (!strcmp(fstype, "btrfs"))
-		sh("mkfs.btrfs -q -f %s/%s.img >/dev/null", dir, name);
-	else
-		sh("mkfs.%s -q -F %s/%s.img", fstype, dir, name);
-	snprintf(cmd, sizeof(cmd), "losetup -f --show %s/%s.img", dir, name);
-	sh_out(dev, sizeof(dev), cmd);
-	push_undo("losetup -d %s", dev);
-	sh("mount %s %s", dev, mnt);
-	/* something reading the mount table can keep it busy for a moment */
-	push_undo("for i in $(seq 50); do umount %s 2>/dev/null && exit 0; sleep 0.1; done; "
-	          "umount -l %s",
-	          mnt, mnt);
+	tl_make_fs(fstype, size, img, mnt);
 }
 
 /* ---- content ---- */
-
-static uint64_t next_random(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void fill(unsigned char *b, size_t n, uint64_t *seed)
-{
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t v = next_random(seed);
-		memcpy(b + i, &v, n - i < 8 ? n - i : 8);
-	}
-}
-
-/* Write N pseudo-random bytes at OFF of FD. */
-static void put_random(int fd, uint64_t off, uint64_t n, uint64_t seed)
-{
-	unsigned char *b = malloc(4 * MiB);
-
-	ck_assert_ptr_nonnull(b);
-	while (n) {
-		size_t k = n < 4 * MiB ? (size_t)n : 4 * MiB;
-		fill(b, k, &seed);
-		ck_assert_int_eq(pwrite(fd, b, k, (off_t)off), (ssize_t)k);
-		off += k;
-		n -= k;
-	}
-	free(b);
-}
-
-static void make_file(const char *path, uint64_t n, uint64_t seed)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-
-	ck_assert_int_ge(fd, 0);
-	put_random(fd, 0, n, seed);
-	ck_assert_int_eq(fsync(fd), 0);
-	close(fd);
-}
 
 struct h128 {
 	unsigned char b[16];
@@ -327,76 +172,6 @@ static bool exists(const char *path)
 
 /* ---- holders ---- */
 
-struct holder_proc {
-	pid_t pids[8];
-	int n;
-	int fds[8]; /* "fd SPEC N" lines */
-};
-
-static void start_holder(struct holder_proc *h, const char *const *args)
-{
-	const char *bin = getenv("RT_TESTBIN");
-	char path[512], line[256];
-	const char *argv[16];
-	int p[2], i = 0;
-	FILE *f;
-	pid_t pid;
-
-	ck_assert_msg(bin != NULL, "run through tests/run.sh (RT_TESTBIN)");
-	snprintf(path, sizeof(path), "%s/holder", bin);
-	argv[i++] = path;
-	for (; *args && i < 15; args++)
-		argv[i++] = *args;
-	argv[i] = NULL;
-	ck_assert_int_eq(pipe(p), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(p[1], 1);
-		close(p[0]);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	g_pids[g_npids++] = pid;
-	f = fdopen(p[0], "r");
-	h->n = 0;
-	memset(h->fds, -1, sizeof(h->fds));
-	while (fgets(line, sizeof(line), f)) {
-		int v, s;
-		if (sscanf(line, "pid %d", &v) == 1 && h->n < 8) {
-			h->pids[h->n++] = v;
-			if (v != pid)
-				g_pids[g_npids++] = v;
-		}
-		if (sscanf(line, "fd %d %d", &s, &v) == 2 && s >= 0 && s < 8)
-			h->fds[s] = v;
-		if (strcmp(line, "ready\n") == 0)
-			break;
-	}
-	fclose(f);
-	ck_assert_int_gt(h->n, 0);
-}
-
-static void holder1(struct holder_proc *h, const char *spec)
-{
-	start_holder(h, (const char *[]){spec, NULL});
-}
-
-/* End the holder: SIGTERM lets a writer stop cleanly between two writes. */
-static void stop_holder(struct holder_proc *h, int sig)
-{
-	for (int i = h->n - 1; i >= 0; i--)
-		kill(h->pids[i], sig);
-	waitpid(h->pids[0], NULL, 0);
-	for (int i = 1; i < h->n; i++) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d", h->pids[i]);
-		for (int t = 0; t < 200 && access(path, F_OK) == 0; t++)
-			usleep(10000);
-	}
-}
-
 static char proc_state(pid_t pid)
 {
 	char path[64], buf[512], *p, st = '?';
@@ -424,34 +199,13 @@ static bool wait_state(pid_t pid, bool want_t, int ms)
 	return false;
 }
 
-static ino_t ino_of(const char *path)
-{
-	struct stat st;
-
-	ck_assert_int_eq(stat(path, &st), 0);
-	return st.st_ino;
-}
-
+/* The one entry of inode INO, pinned. */
 static const struct entry *find(const struct scan_result *r, ino_t ino)
 {
-	const struct entry *hit = NULL;
+	const struct entry *hit = tl_find(r, ino);
 
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->v[i].ino == ino) {
-			ck_assert_msg(hit == NULL, "inode %lu listed twice", (unsigned long)ino);
-			hit = &r->v[i];
-		}
-	}
-	ck_assert_msg(hit != NULL, "inode %lu not found", (unsigned long)ino);
 	ck_assert_int_ge(hit->pin.fd, 0);
 	return hit;
-}
-
-static void scan(struct scan_result *r)
-{
-	struct scan_opts o = {.proc = "/proc", .sys = "/sys"};
-
-	ck_assert_int_eq(scan_run(&o, r), 0);
 }
 
 /* The holders that can write the file, as a job wants them. */
@@ -529,7 +283,7 @@ static struct outcome run(const struct job_spec *s)
 START_TEST(copy_static)
 {
 	char path[160], dest[160], p2[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct h128 want;
@@ -537,14 +291,14 @@ START_TEST(copy_static)
 	struct job *j;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/static.bin", dir);
-	snprintf(dest, sizeof(dest), "%s/out.bin", dir);
-	make_file(path, 64 * MiB, 1);
+	snprintf(path, sizeof(path), "%s/static.bin", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/out.bin", tl_dir);
+	tl_seeded_file(path, 64 * MiB, 1);
 	want = hash_path(path);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(p2, sizeof(p2), "r:%s", path);
-	holder1(&h, p2);
-	scan(&r);
+	tl_holder_start(&h, p2, NULL);
+	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	o = run(&s);
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
@@ -574,7 +328,7 @@ START_TEST(copy_sparse)
 	const uint64_t size = 4096 * MiB;
 	const uint64_t at[3] = {0, 2048 * MiB, size - MiB};
 	char path[160], dest[160], p2[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct h128 want;
@@ -582,21 +336,21 @@ START_TEST(copy_sparse)
 	ino_t ino;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/sparse.img", dir);
-	snprintf(dest, sizeof(dest), "%s/sparse.out", dir);
+	snprintf(path, sizeof(path), "%s/sparse.img", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/sparse.out", tl_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
 	for (int i = 0; i < 3; i++)
-		put_random(fd, at[i], MiB, 10 + (uint64_t)i);
+		tl_seeded_write(fd, at[i], MiB, 10 + (uint64_t)i);
 	ck_assert_int_eq(fsync(fd), 0);
 	ck_assert_int_eq(fstat(fd, &ss), 0);
 	close(fd);
 	want = hash_path_direct(path);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(p2, sizeof(p2), "r:%s", path);
-	holder1(&h, p2);
-	scan(&r);
+	tl_holder_start(&h, p2, NULL);
+	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	o = run(&s);
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
@@ -621,26 +375,26 @@ END_TEST
 START_TEST(copy_stream)
 {
 	char path[160], dest[160], p2[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct h128 want;
 	ino_t ino;
 	int fd, out;
 
-	snprintf(path, sizeof(path), "%s/holey", dir);
-	snprintf(dest, sizeof(dest), "%s/streamed", dir);
+	snprintf(path, sizeof(path), "%s/holey", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/streamed", tl_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, (off_t)(16 * MiB + 5)), 0);
-	put_random(fd, 3 * MiB, MiB + 100, 7);
-	put_random(fd, 16 * MiB, 5, 8);
+	tl_seeded_write(fd, 3 * MiB, MiB + 100, 7);
+	tl_seeded_write(fd, 16 * MiB, 5, 8);
 	want = hash_fd(fd, 16 * MiB + 5);
 	close(fd);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(p2, sizeof(p2), "r:%s", path);
-	holder1(&h, p2);
-	scan(&r);
+	tl_holder_start(&h, p2, NULL);
+	tl_scan(&r);
 	out = open(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(out, 0);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, NULL);
@@ -676,7 +430,7 @@ END_TEST
 START_TEST(follow_append)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct outcome o;
@@ -687,13 +441,13 @@ START_TEST(follow_append)
 	ino_t ino;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/app.log", dir);
-	snprintf(dest, sizeof(dest), "%s/app.copy", dir);
-	make_file(path, 256 * 1024, 3);
-	ino = ino_of(path);
+	snprintf(path, sizeof(path), "%s/app.log", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/app.copy", tl_dir);
+	tl_seeded_file(path, 256 * 1024, 3);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "aw:%s:1000000", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
 	s.writers = w;
@@ -704,7 +458,7 @@ START_TEST(follow_append)
 	while ((rc = job_step(j, 100)) > 0 && now_s() - t0 < 3)
 		;
 	ck_assert_int_eq(rc, 1); /* still following while the writer writes */
-	stop_holder(&h, SIGTERM);
+	tl_holder_stop(&h, SIGTERM);
 	o = finish(j, now_s());
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
 	ck_assert_msg(o.seconds < 2, "took %.1f s to notice the writer is gone", o.seconds);
@@ -738,7 +492,7 @@ START_TEST(follow_truncate)
 {
 	char path[160], dest[160], spec[200], fdp[64];
 	unsigned char *a = malloc(MiB), *b = malloc(MiB / 2), *c = malloc(2 * MiB), *got;
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct outcome o;
@@ -748,22 +502,22 @@ START_TEST(follow_truncate)
 	int fd, wfd;
 
 	ck_assert(a && b && c);
-	fill(a, MiB, &seed);
-	fill(b, MiB / 2, &seed);
-	fill(c, 2 * MiB, &seed);
-	snprintf(path, sizeof(path), "%s/rot.log", dir);
-	snprintf(dest, sizeof(dest), "%s/rot.copy", dir);
+	tl_seeded_bytes(a, MiB, &seed);
+	tl_seeded_bytes(b, MiB / 2, &seed);
+	tl_seeded_bytes(c, 2 * MiB, &seed);
+	snprintf(path, sizeof(path), "%s/rot.log", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/rot.copy", tl_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_eq(write(fd, a, MiB), (ssize_t)MiB);
 	close(fd);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "w:%s", path);
-	holder1(&h, spec);
+	tl_holder_start(&h, spec, NULL);
 	/* we write through our own open of the holder's file */
 	snprintf(fdp, sizeof(fdp), "/proc/%d/fd/%d", h.pids[0], h.fds[0]);
 	wfd = open(fdp, O_WRONLY);
 	ck_assert_int_ge(wfd, 0);
-	scan(&r);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
 	s.writers = w;
@@ -777,7 +531,7 @@ START_TEST(follow_truncate)
 	ck_assert_int_eq(pwrite(wfd, c, 2 * MiB, 0), (ssize_t)(2 * MiB));
 	follow_to(j, MiB + MiB / 2 + 2 * MiB);
 	close(wfd);
-	stop_holder(&h, SIGKILL);
+	tl_holder_stop(&h, SIGKILL);
 	o = finish(j, now_s());
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
 	ck_assert(o.res.verified);
@@ -805,20 +559,20 @@ END_TEST
 START_TEST(sync_converges)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct outcome o;
 	struct stat st;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/db.img", dir);
-	snprintf(dest, sizeof(dest), "%s/db.copy", dir);
-	make_file(path, 128 * MiB, 5);
-	ino = ino_of(path);
+	snprintf(path, sizeof(path), "%s/db.img", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/db.copy", tl_dir);
+	tl_seeded_file(path, 128 * MiB, 5);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
 	s.writers = w;
@@ -856,7 +610,7 @@ END_TEST
 START_TEST(sync_freeze)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct job_progress p;
@@ -868,13 +622,13 @@ START_TEST(sync_freeze)
 	ino_t ino;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/vm.img", dir);
-	snprintf(dest, sizeof(dest), "%s/vm.copy", dir);
-	make_file(path, 128 * MiB, 6);
-	ino = ino_of(path);
+	snprintf(path, sizeof(path), "%s/vm.img", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/vm.copy", tl_dir);
+	tl_seeded_file(path, 128 * MiB, 6);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
 	s.writers = w;
@@ -914,19 +668,19 @@ END_TEST
 START_TEST(refusals)
 {
 	char path[160], dest[160], spec[200], p2[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job *j;
 	ino_t ino;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/f", dir);
-	snprintf(dest, sizeof(dest), "%s/f.out", dir);
-	make_file(path, MiB, 9);
-	ino = ino_of(path);
+	snprintf(path, sizeof(path), "%s/f", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/f.out", tl_dir);
+	tl_seeded_file(path, MiB, 9);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "rw:%s", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_writer w = {.pid = 1, .fd = 3};
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
@@ -976,7 +730,7 @@ static uint64_t fs_free(const char *mnt)
 static void reflink_case(const char *fstype)
 {
 	char mnt[200], path[240], dest[240], other[240], spec[260];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct h128 want;
@@ -988,13 +742,13 @@ static void reflink_case(const char *fstype)
 	make_fs(fstype, "600M", fstype, mnt, sizeof(mnt));
 	snprintf(path, sizeof(path), "%s/disk.img", mnt);
 	snprintf(dest, sizeof(dest), "%s/disk.clone", mnt);
-	snprintf(other, sizeof(other), "%s/disk.elsewhere", dir);
-	make_file(path, 128 * MiB, 11);
+	snprintf(other, sizeof(other), "%s/disk.elsewhere", tl_dir);
+	tl_seeded_file(path, 128 * MiB, 11);
 	want = hash_path(path);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "r:%s", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_REFLINK, dest);
 	free0 = fs_free(mnt);
@@ -1016,7 +770,7 @@ static void reflink_case(const char *fstype)
 	ck_assert(!exists(spec));
 	snprintf(spec, sizeof(spec), "%s.partial.journal", other);
 	ck_assert(!exists(spec));
-	stop_holder(&h, SIGKILL);
+	tl_holder_stop(&h, SIGKILL);
 	scan_free(&r);
 }
 
@@ -1036,29 +790,29 @@ END_TEST
 
 START_TEST(relink_tmpfile)
 {
-	char src[160], dest[160], spec[200], fdp[64], buf[6] = "";
+	char src[160], dest[160], spec[240], fdp[64], buf[6] = "";
 	char other[260], plain[160];
-	struct holder_proc h, h2;
+	struct tl_holder h, h2;
 	struct scan_result r;
 	struct outcome o;
 	struct stat st;
 	struct job *j;
 	int fd;
 
-	snprintf(src, sizeof(src), "%s/seed", dir);
-	snprintf(dest, sizeof(dest), "%s/relinked", dir);
-	make_file(src, MiB, 12);
-	snprintf(spec, sizeof(spec), "t:%s:%s", dir, src);
-	holder1(&h, spec);
+	snprintf(src, sizeof(src), "%s/seed", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/relinked", tl_dir);
+	tl_seeded_file(src, MiB, 12);
+	snprintf(spec, sizeof(spec), "t:%s:%s", tl_dir, src);
+	tl_holder_start(&h, spec, NULL);
 	snprintf(fdp, sizeof(fdp), "/proc/%d/fd/%d", h.pids[0], h.fds[0]);
 	ck_assert_int_eq(stat(fdp, &st), 0);
 	/* and a deleted file that was not an O_TMPFILE */
-	snprintf(plain, sizeof(plain), "%s/plain", dir);
-	make_file(plain, 4096, 13);
-	ino_t plain_ino = ino_of(plain);
+	snprintf(plain, sizeof(plain), "%s/plain", tl_dir);
+	tl_seeded_file(plain, 4096, 13);
+	ino_t plain_ino = tl_ino(plain);
 	snprintf(spec, sizeof(spec), "r:%s", plain);
-	holder1(&h2, spec);
-	scan(&r);
+	tl_holder_start(&h2, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, st.st_ino);
 	ck_assert_int_eq(e->kind, KIND_TMPFILE);
 	struct job_spec s = spec_for(e, REC_RELINK, dest);
@@ -1079,7 +833,7 @@ START_TEST(relink_tmpfile)
 	close(fd);
 	ck_assert_str_eq(buf, "hello");
 	/* not linkable: a clear message */
-	snprintf(other, sizeof(other), "%s/plain.relinked", dir);
+	snprintf(other, sizeof(other), "%s/plain.relinked", tl_dir);
 	s = spec_for(find(&r, plain_ino), REC_RELINK, other);
 	o = run(&s);
 	ck_assert_int_eq(o.rc, -ENOENT);
@@ -1099,7 +853,7 @@ END_TEST
 
 static void loop_case(const char *fstype)
 {
-	char mnt[200], file[240], dest[240], cmd[300], inner[64];
+	char mnt[200], file[240], dest[240], inner[64];
 	const uint64_t n = 1000 * 1000 + 123;
 	struct scan_result r;
 	struct outcome o;
@@ -1109,19 +863,17 @@ static void loop_case(const char *fstype)
 
 	make_fs(fstype, "300M", fstype, mnt, sizeof(mnt));
 	snprintf(file, sizeof(file), "%s/disk.raw", mnt);
-	snprintf(dest, sizeof(dest), "%s/disk.rescued", dir);
-	make_file(file, n, 14);
-	ino = ino_of(file);
+	snprintf(dest, sizeof(dest), "%s/disk.rescued", tl_dir);
+	tl_seeded_file(file, n, 14);
+	ino = tl_ino(file);
 	fd = open(file, O_RDONLY);
 	whole = hash_fd(fd, n);
 	head = hash_fd(fd, n / 512 * 512);
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", file);
-	sh_out(inner, sizeof(inner), cmd);
-	/* before the outer unmount */
-	push_undo("losetup -d %s", inner);
-	sh("rm %s", file);
-	scan(&r);
+	/* its detach is undone before the outer unmount */
+	tl_loop_attach(inner, sizeof(inner), "", file);
+	tl_sh("rm %s", file);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_COPY, dest);
 	o = run(&s);
@@ -1154,7 +906,7 @@ END_TEST
  * does not reach, then what it shows. */
 static void loop_offset_case(const char *mnt)
 {
-	char file[240], dest[240], cmd[300], inner[64];
+	char file[240], dest[240], opts[64], inner[64];
 	const uint64_t n = 3 * MiB + 1000, off = 8192;
 	unsigned char *want = malloc(n), *got = malloc(n);
 	uint64_t seed = 25, shown = (n - off) / 512 * 512;
@@ -1165,17 +917,16 @@ static void loop_offset_case(const char *mnt)
 
 	ck_assert(want && got);
 	snprintf(file, sizeof(file), "%s/part.raw", mnt);
-	snprintf(dest, sizeof(dest), "%s/part.rescued", dir);
-	fill(want, n, &seed);
+	snprintf(dest, sizeof(dest), "%s/part.rescued", tl_dir);
+	tl_seeded_bytes(want, n, &seed);
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_eq(write(fd, want, n), (ssize_t)n);
 	close(fd);
-	ino = ino_of(file);
-	snprintf(cmd, sizeof(cmd), "losetup -f --show -o %llu %s", (unsigned long long)off, file);
-	sh_out(inner, sizeof(inner), cmd);
-	push_undo("losetup -d %s", inner);
-	sh("rm %s", file);
-	scan(&r);
+	ino = tl_ino(file);
+	snprintf(opts, sizeof(opts), "-o %llu", (unsigned long long)off);
+	tl_loop_attach(inner, sizeof(inner), opts, file);
+	tl_sh("rm %s", file);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	ck_assert_int_eq(e->pin.kind, PIN_LOOPDEV);
 	struct job_spec s = spec_for(e, REC_COPY, dest);
@@ -1207,19 +958,19 @@ END_TEST
 START_TEST(fault_enospc)
 {
 	char path[160], small[200], dest[240], p2[260], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/big", dir);
-	make_file(path, 64 * MiB, 15);
-	ino = ino_of(path);
+	snprintf(path, sizeof(path), "%s/big", tl_dir);
+	tl_seeded_file(path, 64 * MiB, 15);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "r:%s", path);
-	holder1(&h, spec);
+	tl_holder_start(&h, spec, NULL);
 	make_fs("tmpfs", "16m", "small", small, sizeof(small));
 	snprintf(dest, sizeof(dest), "%s/big", small);
-	scan(&r);
+	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	o = run(&s);
 	ck_assert_int_eq(o.rc, -ENOSPC);
@@ -1240,7 +991,7 @@ END_TEST
 START_TEST(fault_holders_killed)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct h128 want;
@@ -1248,21 +999,21 @@ START_TEST(fault_holders_killed)
 	double t0;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/held", dir);
-	snprintf(dest, sizeof(dest), "%s/held.out", dir);
-	make_file(path, 64 * MiB, 16);
+	snprintf(path, sizeof(path), "%s/held", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/held.out", tl_dir);
+	tl_seeded_file(path, 64 * MiB, 16);
 	want = hash_path(path);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "w:%s", path);
-	start_holder(&h, (const char *[]){"-c", "3", spec, NULL});
-	scan(&r);
+	tl_holder_start(&h, "-c", "3", spec, NULL);
+	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	s.max_rate = 32 * MiB;
 	t0 = now_s();
 	ck_assert_int_eq(job_start(&s, &j), 0);
 	while (now_s() - t0 < 0.6)
 		ck_assert_int_eq(job_step(j, 100), 1);
-	stop_holder(&h, SIGKILL);
+	tl_holder_stop(&h, SIGKILL);
 	for (int i = 0; i < h.n; i++)
 		ck_assert_int_eq(proc_state(h.pids[i]), 0);
 	o = finish(j, t0);
@@ -1324,7 +1075,7 @@ static pid_t job_in_child(ino_t ino, enum rec_method m, const char *dest, uint64
 START_TEST(fault_sigkill_resume)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct h128 want;
@@ -1333,13 +1084,13 @@ START_TEST(fault_sigkill_resume)
 	ino_t ino;
 	int status;
 
-	snprintf(path, sizeof(path), "%s/resume", dir);
-	snprintf(dest, sizeof(dest), "%s/resume.out", dir);
-	make_file(path, 64 * MiB, 17);
+	snprintf(path, sizeof(path), "%s/resume", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/resume.out", tl_dir);
+	tl_seeded_file(path, 64 * MiB, 17);
 	want = hash_path(path);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "r:%s", path);
-	holder1(&h, spec);
+	tl_holder_start(&h, spec, NULL);
 	kid = job_in_child(ino, REC_COPY, dest, 8 * MiB);
 	t0 = now_s();
 	while (journal_pos(dest) == 0 && now_s() - t0 < 8)
@@ -1348,7 +1099,7 @@ START_TEST(fault_sigkill_resume)
 	kill(kid, SIGKILL);
 	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
 	ck_assert(WIFSIGNALED(status));
-	scan(&r);
+	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	o = run(&s);
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
@@ -1419,17 +1170,17 @@ static pid_t freeze_in_child(ino_t ino, const char *dest, int fd, bool cancel_on
 static void freeze_killed(int sig)
 {
 	char path[160], dest[160], spec[200], c;
-	struct holder_proc h;
+	struct tl_holder h;
 	int p[2], status;
 	pid_t kid;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/frz", dir);
-	snprintf(dest, sizeof(dest), "%s/frz.out", dir);
-	make_file(path, 32 * MiB, 18);
-	ino = ino_of(path);
+	snprintf(path, sizeof(path), "%s/frz", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/frz.out", tl_dir);
+	tl_seeded_file(path, 32 * MiB, 18);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	holder1(&h, spec);
+	tl_holder_start(&h, spec, NULL);
 	ck_assert_int_eq(pipe(p), 0);
 	kid = freeze_in_child(ino, dest, p[1], sig == SIGTERM);
 	close(p[1]);
@@ -1465,7 +1216,7 @@ END_TEST
 START_TEST(copy_cancel_resume)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_progress p;
 	struct outcome o;
@@ -1475,14 +1226,14 @@ START_TEST(copy_cancel_resume)
 	double t0;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/c.bin", dir);
-	snprintf(dest, sizeof(dest), "%s/c.out", dir);
-	make_file(path, 64 * MiB, 19);
+	snprintf(path, sizeof(path), "%s/c.bin", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/c.out", tl_dir);
+	tl_seeded_file(path, 64 * MiB, 19);
 	want = hash_path(path);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "r:%s", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	s.max_rate = 32 * MiB;
 	ck_assert_int_eq(job_start(&s, &j), 0);
@@ -1515,7 +1266,7 @@ END_TEST
 START_TEST(sync_resume)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_progress p;
 	struct outcome o;
@@ -1525,13 +1276,13 @@ START_TEST(sync_resume)
 	pid_t kid;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/s.img", dir);
-	snprintf(dest, sizeof(dest), "%s/s.out", dir);
-	make_file(path, 64 * MiB, 20);
+	snprintf(path, sizeof(path), "%s/s.img", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/s.out", tl_dir);
+	tl_seeded_file(path, 64 * MiB, 20);
 	want = hash_path(path);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "r:%s", path);
-	holder1(&h, spec);
+	tl_holder_start(&h, spec, NULL);
 	kid = job_in_child(ino, REC_SYNC, dest, 16 * MiB);
 	t0 = now_s();
 	while (journal_pos(dest) == 0 && now_s() - t0 < 8)
@@ -1540,7 +1291,7 @@ START_TEST(sync_resume)
 	waitpid(kid, NULL, 0);
 	ck_assert_uint_gt(journal_pos(dest), 0);
 	ck_assert_uint_lt(journal_pos(dest), 64 * MiB);
-	scan(&r);
+	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_SYNC, dest);
 	s.max_rate = 128 * MiB;
 	ck_assert_int_eq(job_start(&s, &j), 0);
@@ -1570,7 +1321,7 @@ END_TEST
 START_TEST(follow_stop)
 {
 	char path[160], dest[160], dest2[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct outcome o;
@@ -1579,14 +1330,14 @@ START_TEST(follow_stop)
 	ino_t ino;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/live.log", dir);
-	snprintf(dest, sizeof(dest), "%s/live.copy", dir);
-	snprintf(dest2, sizeof(dest2), "%s/live.copy2", dir);
-	make_file(path, 64 * 1024, 21);
-	ino = ino_of(path);
+	snprintf(path, sizeof(path), "%s/live.log", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/live.copy", tl_dir);
+	snprintf(dest2, sizeof(dest2), "%s/live.copy2", tl_dir);
+	tl_seeded_file(path, 64 * 1024, 21);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "aw:%s:1000000", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
 	s.writers = w;
@@ -1620,29 +1371,29 @@ END_TEST
 START_TEST(fault_dir_gone)
 {
 	char path[160], sub[200], dest[240], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct job *j;
 	double t0;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/d.bin", dir);
-	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(path, sizeof(path), "%s/d.bin", tl_dir);
+	snprintf(sub, sizeof(sub), "%s/sub", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/out", sub);
-	make_file(path, 64 * MiB, 22);
-	ino = ino_of(path);
+	tl_seeded_file(path, 64 * MiB, 22);
+	ino = tl_ino(path);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	snprintf(spec, sizeof(spec), "r:%s", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	s.max_rate = 16 * MiB;
 	ck_assert_int_eq(job_start(&s, &j), 0);
 	t0 = now_s();
 	while (now_s() - t0 < 0.5)
 		ck_assert_int_eq(job_step(j, 100), 1);
-	sh("rm -rf %s", sub);
+	tl_sh("rm -rf %s", sub);
 	o = finish(j, t0);
 	ck_assert_int_eq(o.rc, -ENOENT);
 	ck_assert_msg(strstr(o.prog.message, sub) && strstr(o.prog.message, "gone"), "message: %s",
@@ -1655,20 +1406,20 @@ END_TEST
 START_TEST(copy_map_pin)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct h128 want;
 	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/mapped", dir);
-	snprintf(dest, sizeof(dest), "%s/mapped.out", dir);
-	make_file(path, 8 * MiB + 3, 23);
+	snprintf(path, sizeof(path), "%s/mapped", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/mapped.out", tl_dir);
+	tl_seeded_file(path, 8 * MiB + 3, 23);
 	want = hash_path(path);
-	ino = ino_of(path);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "m:%s", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	ck_assert_int_eq(e->pin.kind, PIN_MAP);
 	struct job_spec s = spec_for(e, REC_COPY, dest);
@@ -1684,7 +1435,7 @@ END_TEST
 START_TEST(reflink_sync_freeze)
 {
 	char mnt[200], path[240], dest[240], spec[260];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct job_progress p;
@@ -1698,11 +1449,11 @@ START_TEST(reflink_sync_freeze)
 	make_fs("btrfs", "600M", "bt", mnt, sizeof(mnt));
 	snprintf(path, sizeof(path), "%s/vm.img", mnt);
 	snprintf(dest, sizeof(dest), "%s/vm.clone", mnt);
-	make_file(path, 64 * MiB, 24);
-	ino = ino_of(path);
+	tl_seeded_file(path, 64 * MiB, 24);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_REFLINK, dest);
 	s.writers = w;
@@ -1725,7 +1476,7 @@ START_TEST(reflink_sync_freeze)
 	ck_assert_uint_ge(o.res.passes, 2);
 	ck_assert(heq(frozen, hash_path(dest).b));
 	ck_assert(wait_state(h.pids[0], false, 1000));
-	stop_holder(&h, SIGKILL);
+	tl_holder_stop(&h, SIGKILL);
 	scan_free(&r);
 }
 END_TEST
@@ -1734,7 +1485,7 @@ END_TEST
 START_TEST(follow_resume)
 {
 	char path[160], dest[160], spec[200], jp[200], line[128];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct outcome o;
@@ -1745,13 +1496,13 @@ START_TEST(follow_resume)
 	ino_t ino;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/r.log", dir);
-	snprintf(dest, sizeof(dest), "%s/r.copy", dir);
+	snprintf(path, sizeof(path), "%s/r.log", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/r.copy", tl_dir);
 	snprintf(jp, sizeof(jp), "%s.partial.journal", dest);
-	make_file(path, 128 * 1024, 26);
-	ino = ino_of(path);
+	tl_seeded_file(path, 128 * 1024, 26);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "aw:%s:500000", path);
-	holder1(&h, spec);
+	tl_holder_start(&h, spec, NULL);
 	kid = fork();
 	ck_assert_int_ge(kid, 0);
 	if (kid == 0) {
@@ -1784,7 +1535,7 @@ START_TEST(follow_resume)
 	kill(kid, SIGKILL);
 	waitpid(kid, NULL, 0);
 	ck_assert_uint_gt(tgt, 128 * 1024);
-	scan(&r);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
 	s.writers = w;
@@ -1795,7 +1546,7 @@ START_TEST(follow_resume)
 	t0 = now_s();
 	while (now_s() - t0 < 1)
 		ck_assert_int_eq(job_step(j, 100), 1);
-	stop_holder(&h, SIGTERM);
+	tl_holder_stop(&h, SIGTERM);
 	o = finish(j, t0);
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
 	ck_assert(o.res.verified);
@@ -1809,7 +1560,7 @@ END_TEST
 START_TEST(sync_freeze_growing)
 {
 	char path[160], dest[160], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct job_progress p;
@@ -1821,13 +1572,13 @@ START_TEST(sync_freeze_growing)
 	ino_t ino;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/grow.bin", dir);
-	snprintf(dest, sizeof(dest), "%s/grow.copy", dir);
-	make_file(path, 4 * MiB + 100, 27);
-	ino = ino_of(path);
+	snprintf(path, sizeof(path), "%s/grow.bin", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/grow.copy", tl_dir);
+	tl_seeded_file(path, 4 * MiB + 100, 27);
+	ino = tl_ino(path);
 	snprintf(spec, sizeof(spec), "aw:%s:2000000", path);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
 	s.writers = w;
@@ -1874,8 +1625,7 @@ static bool fs_frozen(const char *mnt)
  * the job is killed in the middle of the frozen pass (the guardian thaws it). */
 START_TEST(freeze_fs_loop)
 {
-	char img[160], inner[200], dest[160], dest2[160], cmd[300], dev[64], spec[400], c;
-	struct holder_proc h;
+	char img[160], inner[200], dest[160], dest2[160], spec[400], c;
 	struct scan_result r;
 	struct job_progress p;
 	struct outcome o;
@@ -1883,37 +1633,32 @@ START_TEST(freeze_fs_loop)
 	bool saw = false;
 	struct job *j;
 	int rc, pp[2];
-	pid_t kid;
+	pid_t kid, writer;
 	ino_t ino;
+	int stop_writer;
 
-	snprintf(img, sizeof(img), "%s/fs.img", dir);
-	snprintf(inner, sizeof(inner), "%s/inner", dir);
-	snprintf(dest, sizeof(dest), "%s/fs.copy", dir);
-	snprintf(dest2, sizeof(dest2), "%s/fs.copy2", dir);
-	sh("truncate -s 64M %s && mkfs.ext4 -q -F %s && mkdir %s", img, img, inner);
-	ino = ino_of(img);
-	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", img);
-	sh_out(dev, sizeof(dev), cmd);
-	push_undo("losetup -d %s", dev);
-	sh("mount %s %s", dev, inner);
-	push_undo("for i in $(seq 50); do umount %s 2>/dev/null && exit 0; sleep 0.1; done; "
-	          "umount -l %s",
-	          inner, inner);
-	sh("rm %s", img);
+	snprintf(img, sizeof(img), "%s/fs.img", tl_dir);
+	snprintf(inner, sizeof(inner), "%s/inner", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/fs.copy", tl_dir);
+	snprintf(dest2, sizeof(dest2), "%s/fs.copy2", tl_dir);
+	tl_make_fs("ext4", "64M", img, inner);
+	ino = tl_ino(img);
+	tl_sh("rm %s", img);
 	/* something writing inside the mounted image all along (not the holder: its
 	 * files have no name, which e2fsck -n would rightly call an error) */
 	snprintf(spec, sizeof(spec),
 	         "while :; do head -c 65536 /dev/urandom >> %s/log; sleep 0.02; done", inner);
-	h.n = 1;
-	h.pids[0] = fork();
-	ck_assert_int_ge(h.pids[0], 0);
-	if (h.pids[0] == 0) {
+	writer = fork();
+	ck_assert_int_ge(writer, 0);
+	if (writer == 0) {
 		setpgid(0, 0);
 		execl("/bin/sh", "sh", "-c", spec, (char *)NULL);
 		_exit(127);
 	}
-	g_pids[g_npids++] = h.pids[0];
-	scan(&r);
+	/* A group of its own, which check does not kill when an assertion fails; played
+	 * back before the unmount. */
+	stop_writer = tl_undo_push("kill -9 -%d 2>/dev/null", (int)writer);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	ck_assert_int_eq(e->holders[0].type, HOLDER_LOOP);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
@@ -1933,12 +1678,12 @@ START_TEST(freeze_fs_loop)
 	ck_assert(o.res.verified);
 	ck_assert(heq(frozen, hash_path(dest).b));
 	ck_assert(!fs_frozen(inner));
-	sh("e2fsck -fn %s >/dev/null 2>&1", dest);
+	tl_sh("e2fsck -fn %s >/dev/null 2>&1", dest);
 
 	/* a copy made entirely while frozen is as good */
 	{
 		char dest3[200];
-		snprintf(dest3, sizeof(dest3), "%s/fs.copy3", dir);
+		snprintf(dest3, sizeof(dest3), "%s/fs.copy3", tl_dir);
 		struct job_spec s3 = spec_for(e, REC_COPY, dest3);
 		s3.freeze_fs = inner;
 		saw = false;
@@ -1956,7 +1701,7 @@ START_TEST(freeze_fs_loop)
 		ck_assert(saw && o.res.verified);
 		ck_assert(heq(frozen, hash_path(dest3).b));
 		ck_assert(!fs_frozen(inner));
-		sh("e2fsck -fn %s >/dev/null 2>&1", dest3);
+		tl_sh("e2fsck -fn %s >/dev/null 2>&1", dest3);
 	}
 
 	/* killed while frozen: the guardian thaws */
@@ -1987,8 +1732,9 @@ START_TEST(freeze_fs_loop)
 	for (int i = 0; i < 200 && fs_frozen(inner); i++)
 		usleep(10000);
 	ck_assert(!fs_frozen(inner));
-	kill(-h.pids[0], SIGKILL);
-	waitpid(h.pids[0], NULL, 0);
+	kill(-writer, SIGKILL);
+	waitpid(writer, NULL, 0);
+	tl_undo_drop(stop_writer);
 	scan_free(&r);
 }
 END_TEST
@@ -2000,7 +1746,7 @@ START_TEST(small_cases)
 	static const uint64_t sizes[] = {0, 1, 4097};
 	static const enum rec_method ms[] = {REC_COPY, REC_SYNC, REC_FOLLOW};
 	char path[160], dest[200], spec[200];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct job *j;
@@ -2008,16 +1754,16 @@ START_TEST(small_cases)
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		ino_t ino;
 		struct h128 want;
-		snprintf(path, sizeof(path), "%s/small%zu", dir, i);
-		make_file(path, sizes[i], 30 + i);
+		snprintf(path, sizeof(path), "%s/small%zu", tl_dir, i);
+		tl_seeded_file(path, sizes[i], 30 + i);
 		want = hash_path(path);
-		ino = ino_of(path);
+		ino = tl_ino(path);
 		snprintf(spec, sizeof(spec), "r:%s", path);
-		holder1(&h, spec);
-		scan(&r);
+		tl_holder_start(&h, spec, NULL);
+		tl_scan(&r);
 		const struct entry *e = find(&r, ino);
 		for (size_t k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
-			snprintf(dest, sizeof(dest), "%s/small%zu.%s", dir, i,
+			snprintf(dest, sizeof(dest), "%s/small%zu.%s", tl_dir, i,
 			         rec_method_name(ms[k]));
 			struct job_spec s = spec_for(e, ms[k], dest);
 			o = run(&s);
@@ -2029,15 +1775,15 @@ START_TEST(small_cases)
 			ck_assert(heq(want, hash_path(dest).b));
 		}
 		/* ext4 has no reflink: a clear error and nothing left behind */
-		snprintf(dest, sizeof(dest), "%s/small%zu.clone", dir, i);
+		snprintf(dest, sizeof(dest), "%s/small%zu.clone", tl_dir, i);
 		struct job_spec s = spec_for(e, REC_REFLINK, dest);
 		ck_assert_int_eq(job_start(&s, &j), -EOPNOTSUPP);
-		snprintf(dest, sizeof(dest), "%s/small%zu.clone.partial", dir, i);
+		snprintf(dest, sizeof(dest), "%s/small%zu.clone.partial", tl_dir, i);
 		ck_assert(!exists(dest));
-		snprintf(dest, sizeof(dest), "%s/small%zu.clone.partial.journal", dir, i);
+		snprintf(dest, sizeof(dest), "%s/small%zu.clone.partial.journal", tl_dir, i);
 		ck_assert(!exists(dest));
 		scan_free(&r);
-		stop_holder(&h, SIGKILL);
+		tl_holder_stop(&h, SIGKILL);
 	}
 }
 END_TEST
@@ -2061,7 +1807,7 @@ static void shut_down(const char *mnt)
 START_TEST(fault_eio)
 {
 	char src_mnt[200], dst_mnt[200], file[240], dest[240], spec[260];
-	struct holder_proc h;
+	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	struct job *j;
@@ -2071,17 +1817,17 @@ START_TEST(fault_eio)
 
 	make_fs("ext4", "64M", "srcfs", src_mnt, sizeof(src_mnt));
 	snprintf(file, sizeof(file), "%s/data", src_mnt);
-	make_file(file, 32 * MiB, 29);
+	tl_seeded_file(file, 32 * MiB, 29);
 	/* out of the page cache, so that reads go to the (soon dead) disk */
 	fd = open(file, O_RDONLY);
 	ck_assert_int_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
 	close(fd);
-	ino = ino_of(file);
+	ino = tl_ino(file);
 	snprintf(spec, sizeof(spec), "r:%s", file);
-	holder1(&h, spec);
-	scan(&r);
+	tl_holder_start(&h, spec, NULL);
+	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
-	snprintf(dest, sizeof(dest), "%s/from-dead", dir);
+	snprintf(dest, sizeof(dest), "%s/from-dead", tl_dir);
 	struct job_spec s = spec_for(e, REC_COPY, dest);
 	s.max_rate = 16 * MiB;
 	ck_assert_int_eq(job_start(&s, &j), 0);
@@ -2097,17 +1843,17 @@ START_TEST(fault_eio)
 	ck_assert(exists(spec));
 	ck_assert_uint_gt(journal_pos(dest), 0);
 	scan_free(&r);
-	stop_holder(&h, SIGKILL);
+	tl_holder_stop(&h, SIGKILL);
 
 	/* now the target's disk */
-	snprintf(file, sizeof(file), "%s/src2", dir);
-	make_file(file, 32 * MiB, 30);
-	ino = ino_of(file);
+	snprintf(file, sizeof(file), "%s/src2", tl_dir);
+	tl_seeded_file(file, 32 * MiB, 30);
+	ino = tl_ino(file);
 	snprintf(spec, sizeof(spec), "r:%s", file);
-	holder1(&h, spec);
+	tl_holder_start(&h, spec, NULL);
 	make_fs("ext4", "128M", "dstfs", dst_mnt, sizeof(dst_mnt));
 	snprintf(dest, sizeof(dest), "%s/to-dead", dst_mnt);
-	scan(&r);
+	tl_scan(&r);
 	s = spec_for(find(&r, ino), REC_COPY, dest);
 	s.max_rate = 16 * MiB;
 	ck_assert_int_eq(job_start(&s, &j), 0);
@@ -2128,8 +1874,6 @@ int main(void)
 {
 	Suite *s = suite_create("job");
 	TCase *tc = tcase_create("live");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 90);
@@ -2163,11 +1907,5 @@ int main(void)
 	tcase_add_test(tc, small_cases);
 	tcase_add_test(tc, fault_eio);
 	suite_add_tcase(s, tc);
-	snprintf(g_undo_file, sizeof(g_undo_file), "/tmp/rt-job.undo.%d", (int)getpid());
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	undo_leftovers();
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

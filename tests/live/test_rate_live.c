@@ -7,96 +7,20 @@
 #include "pin.h"
 #include "rate.h"
 #include "scan.h"
+#include "testlib.h"
 
 #include <check.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BUDGET (64ull << 20) /* what the CLI gives */
 #define TOL    0.35
 #define ROUNDS 5
-
-static char dir[] = "/tmp/rt-rate.XXXXXX";
-/* Everything started or mounted, undone even when an assertion ends the (forked)
- * test early: check exits the child, so this also runs from atexit. */
-static pid_t g_pids[8];
-static int g_npids;
-static char g_loop[64], g_mnt_fs[200], g_mnt_tmp[200];
-
-static void undo(void)
-{
-	char cmd[512];
-
-	for (int i = g_npids - 1; i >= 0; i--) {
-		kill(g_pids[i], SIGKILL);
-		waitpid(g_pids[i], NULL, 0); /* only the first is our child; fine */
-	}
-	g_npids = 0;
-	if (g_mnt_fs[0]) {
-		snprintf(cmd, sizeof(cmd), "umount %s", g_mnt_fs);
-		(void)!system(cmd);
-	}
-	if (g_loop[0]) {
-		snprintf(cmd, sizeof(cmd), "losetup -d %s 2>/dev/null", g_loop);
-		(void)!system(cmd);
-	}
-	if (g_mnt_tmp[0]) {
-		snprintf(cmd, sizeof(cmd), "umount %s", g_mnt_tmp);
-		(void)!system(cmd);
-	}
-	g_loop[0] = g_mnt_fs[0] = g_mnt_tmp[0] = '\0';
-	if (strcmp(dir, "/tmp/rt-rate.XXXXXX") != 0) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		(void)!system(cmd);
-		strcpy(dir, "/tmp/rt-rate.XXXXXX");
-	}
-}
-
-static void setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	atexit(undo);
-}
-
-static void teardown(void)
-{
-	undo();
-}
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(system(cmd) == 0, "command failed: %s", cmd);
-}
-
-static void fill_random(unsigned char *b, size_t n)
-{
-	int fd = open("/dev/urandom", O_RDONLY);
-
-	ck_assert_int_ge(fd, 0);
-	for (size_t got = 0; got < n;) {
-		ssize_t r = read(fd, b + got, n - got);
-		ck_assert_int_gt(r, 0);
-		got += (size_t)r;
-	}
-	close(fd);
-}
 
 /* DIR/NAME with N random bytes, or a sparse file of N bytes; its stat in ST. */
 static void make_file(char *path, size_t len, const char *name, size_t n, bool sparse,
@@ -104,61 +28,16 @@ static void make_file(char *path, size_t len, const char *name, size_t n, bool s
 {
 	int fd;
 
-	snprintf(path, len, "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	ck_assert_int_ge(fd, 0);
+	snprintf(path, len, "%s/%s", tl_dir, name);
 	if (sparse) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
 		ck_assert_int_eq(ftruncate(fd, (off_t)n), 0);
+		close(fd);
 	} else {
-		unsigned char *b = malloc(n ? n : 1);
-		ck_assert_ptr_nonnull(b);
-		fill_random(b, n);
-		ck_assert_int_eq(write(fd, b, n), (ssize_t)n);
-		free(b);
+		free(tl_random_file(path, n));
 	}
-	ck_assert_int_eq(fstat(fd, st), 0);
-	close(fd);
-}
-
-/* Start tests/helpers/holder with ARGS and wait for "ready". */
-static void start_holder(const char *const *args)
-{
-	const char *bin = getenv("RT_TESTBIN");
-	char path[512], line[256];
-	const char *argv[16];
-	int p[2], i = 0, got = 0;
-	FILE *f;
-	pid_t pid;
-
-	ck_assert_msg(bin != NULL, "run through tests/run.sh (RT_TESTBIN)");
-	snprintf(path, sizeof(path), "%s/holder", bin);
-	argv[i++] = path;
-	for (; *args && i < 15; args++)
-		argv[i++] = *args;
-	argv[i] = NULL;
-	ck_assert_int_eq(pipe(p), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(p[1], 1);
-		close(p[0]);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	g_pids[g_npids++] = pid;
-	f = fdopen(p[0], "r");
-	while (fgets(line, sizeof(line), f)) {
-		int v;
-		if (sscanf(line, "pid %d", &v) == 1 && v != pid && g_npids < 8)
-			g_pids[g_npids++] = v;
-		if (strcmp(line, "ready\n") == 0) {
-			got = 1;
-			break;
-		}
-	}
-	fclose(f);
-	ck_assert_msg(got, "holder did not get ready");
+	ck_assert_int_eq(stat(path, st), 0);
 }
 
 /* Discover every held deleted file, keep the entries for the files in ST[0..N), sample
@@ -166,26 +45,15 @@ static void start_holder(const char *const *args)
  * this shared machine), and return their results in OUT (same order as ST). */
 static void sample(const struct stat *st, size_t n, double seconds, struct rate_result *out)
 {
-	struct scan_opts o = {.proc = "/proc", .sys = "/sys"};
 	struct scan_result r, mine = {0};
 	struct entry sub[8];
-	size_t idx[8];
 
 	ck_assert_uint_le(n, 8);
-	ck_assert_int_eq(scan_run(&o, &r), 0);
+	tl_scan(&r);
 	for (size_t j = 0; j < n; j++) {
-		bool hit = false;
-		for (size_t i = 0; i < r.n; i++) {
-			if (r.v[i].ino == st[j].st_ino && r.v[i].dev == st[j].st_dev) {
-				ck_assert_msg(!hit, "inode %lu listed twice",
-				              (unsigned long)st[j].st_ino);
-				hit = true;
-				idx[j] = i;
-			}
-		}
-		ck_assert_msg(hit, "inode %lu not found", (unsigned long)st[j].st_ino);
-		ck_assert_int_ge(r.v[idx[j]].pin.fd, 0);
-		sub[j] = r.v[idx[j]]; /* shallow: pins and strings stay r's */
+		const struct entry *e = tl_find_dev(&r, st[j].st_dev, st[j].st_ino);
+		ck_assert_int_ge(e->pin.fd, 0);
+		sub[j] = *e; /* shallow: pins and strings stay r's */
 	}
 	mine.v = sub;
 	mine.n = n;
@@ -212,13 +80,14 @@ static void ck_within(double got, double want, double tol, const char *what)
 /* An appender at 1 MB/s: append, at the rate it writes, and nothing inside. */
 START_TEST(appender_is_append)
 {
+	struct tl_holder h;
 	char path[256], spec[300];
 	struct stat st;
 	struct rate_result c;
 
 	make_file(path, sizeof(path), "log", 100000, false, &st); /* a partial last block */
 	snprintf(spec, sizeof(spec), "aw:%s:1000000", path);
-	start_holder((const char *[]){spec, NULL});
+	tl_holder_start(&h, spec, NULL);
 	sample(&st, 1, 1.0, &c);
 	show("appender 1 MB/s", &c);
 	ck_assert_str_eq(rate_class_name(c.cls), "append");
@@ -245,6 +114,7 @@ static int cmp_double(const void *a, const void *b)
  * is beyond 35% about once in 2700 runs (the median of 3: once in 250). */
 START_TEST(random_writer_rate)
 {
+	struct tl_holder h;
 	const double w = 2e6 / RATE_BLOCK, n = (64 << 20) / RATE_BLOCK;
 	char path[256], spec[300];
 	struct stat st;
@@ -252,7 +122,7 @@ START_TEST(random_writer_rate)
 
 	make_file(path, sizeof(path), "disk.img", 64 << 20, true, &st);
 	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	start_holder((const char *[]){spec, NULL});
+	tl_holder_start(&h, spec, NULL);
 	for (int round = 0; round < ROUNDS; round++) {
 		struct rate_result c;
 		double d;
@@ -281,13 +151,14 @@ END_TEST
 /* Held read-only: nothing can write it, so it is static and nothing is read. */
 START_TEST(read_only_is_static)
 {
+	struct tl_holder h;
 	char path[256], spec[300];
 	struct stat st;
 	struct rate_result c;
 
 	make_file(path, sizeof(path), "ro", 1 << 20, false, &st);
 	snprintf(spec, sizeof(spec), "r:%s", path);
-	start_holder((const char *[]){spec, NULL});
+	tl_holder_start(&h, spec, NULL);
 	sample(&st, 1, 1.0, &c);
 	show("read-only", &c);
 	ck_assert_str_eq(rate_class_name(c.cls), "static");
@@ -301,13 +172,14 @@ END_TEST
  * writer is unknown, never quiet. */
 START_TEST(idle_writer_is_quiet)
 {
+	struct tl_holder h;
 	char path[256], spec[300];
 	struct stat st[2];
 	struct rate_result c[2];
 
 	make_file(path, sizeof(path), "idle", 1 << 20, false, &st[0]);
 	snprintf(spec, sizeof(spec), "rw:%s", path);
-	start_holder((const char *[]){spec, NULL});
+	tl_holder_start(&h, spec, NULL);
 	sample(st, 1, 1.0, c);
 	show("idle writer", &c[0]);
 	ck_assert_str_eq(rate_class_name(c[0].cls), "quiet");
@@ -349,7 +221,7 @@ static void grow(int fd, off_t off, size_t n)
 	unsigned char b[RATE_BLOCK];
 
 	ck_assert_uint_le(n, sizeof(b));
-	fill_random(b, n);
+	tl_random_bytes(b, n);
 	ck_assert_int_eq(pwrite(fd, b, n, off), (ssize_t)n);
 }
 
@@ -465,52 +337,41 @@ END_TEST
  * Rewriting a file inside must still show as interior change. */
 START_TEST(loopdev_pin_sees_mounted_writes)
 {
-	struct scan_opts o = {.proc = "/proc", .sys = "/sys"};
 	struct scan_result r;
-	const struct entry *e = NULL;
+	const struct entry *e;
 	struct rate_sample *s;
 	struct rate_result c;
 	struct stat st;
-	char img[256], cmd[512];
-	FILE *pp;
+	char tmp[200], fs[200], img[256], data[256];
 	int fd;
 	unsigned char *b;
 
 	if (geteuid() != 0)
 		return;
-	snprintf(g_mnt_tmp, sizeof(g_mnt_tmp), "%s/tmp", dir);
-	snprintf(g_mnt_fs, sizeof(g_mnt_fs), "%s/fs", dir);
-	sh("mkdir %s %s && mount -t tmpfs -o size=40m rt-rate %s", g_mnt_tmp, g_mnt_fs, g_mnt_tmp);
-	snprintf(img, sizeof(img), "%s/disk.img", g_mnt_tmp);
-	sh("truncate -s 32M %s && mkfs.ext4 -q %s", img, img);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", tl_dir);
+	snprintf(fs, sizeof(fs), "%s/fs", tl_dir);
+	snprintf(img, sizeof(img), "%s/disk.img", tmp);
+	tl_make_fs("tmpfs", "40m", NULL, tmp);
+	tl_make_fs("ext4", "32M", img, fs);
 	ck_assert_int_eq(stat(img, &st), 0);
-	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", img);
-	pp = popen(cmd, "r");
-	ck_assert_ptr_nonnull(pp);
-	ck_assert_ptr_nonnull(fgets(g_loop, sizeof(g_loop), pp));
-	g_loop[strcspn(g_loop, "\n")] = '\0';
-	ck_assert_int_eq(pclose(pp), 0);
-	sh("mount %s %s && rm %s", g_loop, g_mnt_fs, img);
-	snprintf(cmd, sizeof(cmd), "%s/data", g_mnt_fs);
+	tl_sh("rm %s", img);
+	snprintf(data, sizeof(data), "%s/data", fs);
 	b = malloc(4 << 20);
 	ck_assert_ptr_nonnull(b);
-	fill_random(b, 4 << 20);
-	fd = open(cmd, O_WRONLY | O_CREAT, 0600);
+	tl_random_bytes(b, 4 << 20);
+	fd = open(data, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, b, 4 << 20), 4 << 20);
 	ck_assert_int_eq(fsync(fd), 0);
 
-	ck_assert_int_eq(scan_run(&o, &r), 0);
-	for (size_t i = 0; i < r.n; i++)
-		if (r.v[i].ino == st.st_ino && r.v[i].dev == st.st_dev)
-			e = &r.v[i];
-	ck_assert_ptr_nonnull(e);
+	tl_scan(&r);
+	e = tl_find_dev(&r, st.st_dev, st.st_ino);
 	ck_assert_int_eq(e->pin.kind, PIN_LOOPDEV);
 	ck_assert(scan_entry_writable(e));
 	/* 8192 blocks of 4 KiB, 1024 sampled; rewriting 4 MiB of data is a 1/8th of
 	 * them, so about 128 sampled blocks change. */
 	ck_assert_int_eq(rate_begin(&e->pin, RATE_K_DEFAULT, 7, &s), 0);
-	fill_random(b, 4 << 20);
+	tl_random_bytes(b, 4 << 20);
 	ck_assert_int_eq(pwrite(fd, b, 4 << 20, 0), 4 << 20);
 	ck_assert_int_eq(fsync(fd), 0);
 	ck_assert_int_eq(rate_end(s, true, &c), 0);
@@ -523,7 +384,6 @@ START_TEST(loopdev_pin_sees_mounted_writes)
 	close(fd);
 	free(b);
 	scan_free(&r);
-	undo();
 }
 END_TEST
 
@@ -531,10 +391,8 @@ int main(void)
 {
 	Suite *s = suite_create("rate");
 	TCase *tc = tcase_create("live");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tl_setup, tl_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, appender_is_append);
 	tcase_add_test(tc, random_writer_rate);
@@ -545,9 +403,5 @@ int main(void)
 	tcase_add_test(tc, mtime_only_and_no_writer);
 	tcase_add_test(tc, loopdev_pin_sees_mounted_writes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

@@ -3,6 +3,7 @@
  * overmount made by single tests. Every assertion is one an admin could check by hand
  * with findmnt, df, cp --reflink and ls. */
 #include "target.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -11,7 +12,6 @@
 #include <libmount.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,56 +32,8 @@ static char dir[] = "/tmp/rt-target.XXXXXX";
 static pid_t owner;       /* the process that made the world; only it undoes it */
 static char mp[NFS][200]; /* mountpoints */
 static char loopdev[NFS][64];
-/* Mounts single tests make; every test starts by undoing what a failed one left. */
+/* Mounts single tests make, undone by the undo file (testlib.h). */
 static char bind_long[200], bind_short[200], over[200];
-
-/* Run a shell command; its exit status. */
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-/* First line of a command's output into BUF; false when it failed. */
-static bool run_out(char *buf, size_t len, const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-	bool ok;
-
-	if (!p)
-		return false;
-	ok = fgets(buf, (int)len, p) != NULL;
-	if (pclose(p) != 0)
-		ok = false;
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
-
-/* Unmount everything stacked on PATH; lazily when it stays busy. */
-static void unmount_all(const char *path)
-{
-	for (int i = 0; i < 50 && path[0]; i++) {
-		if (run("mountpoint -q '%s' 2>/dev/null", path) != 0)
-			return;
-		if (run("umount '%s' 2>/dev/null", path) != 0)
-			usleep(100000);
-	}
-	(void)!run("umount -l '%s' 2>/dev/null", path);
-}
-
-static void unmount_extras(void)
-{
-	unmount_all(bind_short);
-	unmount_all(bind_long);
-	unmount_all(over);
-}
 
 /* Undo everything, in the process that made it (check's forked tests inherit this
  * atexit handler and must leave the world alone). Idempotent. */
@@ -92,9 +44,8 @@ static void undo(void)
 
 	if (getpid() != owner || strcmp(dir, "/tmp/rt-target.XXXXXX") == 0)
 		return;
-	unmount_extras();
 	for (int i = NFS - 1; i >= 0; i--)
-		unmount_all(mp[i]);
+		tl_umount(mp[i]);
 	/* Every loop device whose backing file is one of our images is ours, also one a
 	 * racing "losetup -f" attached while it reported a failure. */
 	for (int i = 0; i < NFS; i++) {
@@ -104,12 +55,12 @@ static void undo(void)
 		while (p && fgets(dev, sizeof(dev), p)) {
 			dev[strcspn(dev, "\n")] = '\0';
 			if (strncmp(dev, "/dev/loop", 9) == 0)
-				(void)!run("losetup -d '%s' 2>/dev/null", dev);
+				(void)!tl_system("losetup -d '%s' 2>/dev/null", dev);
 		}
 		if (p)
 			pclose(p);
 	}
-	(void)!run("rm -rf --one-file-system '%s'", dir);
+	(void)!tl_system("rm -rf --one-file-system '%s'", dir);
 	strcpy(dir, "/tmp/rt-target.XXXXXX");
 }
 
@@ -117,20 +68,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "setup failed: %s\n", what);
 	exit(1); /* undo() runs from atexit */
-}
-
-/* Attach IMG to a free loop device, retrying the EBUSY race of losetup -f. */
-static void attach(const char *img, char *dev, size_t len)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "losetup -f --show '%s' 2>/dev/null", img);
-	for (int i = 0; i < 30; i++) {
-		if (run_out(dev, len, cmd) && strncmp(dev, "/dev/loop", 9) == 0)
-			return;
-		usleep(100000);
-	}
-	die("cannot attach a loop device");
 }
 
 static void make_world(void)
@@ -152,26 +89,21 @@ static void make_world(void)
 		if (mkdir(mp[i], 0755) < 0)
 			die("mkdir");
 		if (i == FS_TMPFS) {
-			if (run("mount -t tmpfs -o size=16m rt-target '%s'", mp[i]) != 0)
+			if (tl_system("mount -t tmpfs -o size=16m rt-target '%s'", mp[i]) != 0)
 				die("mount tmpfs");
 			continue;
 		}
 		/* Sparse images: they cost only what mkfs writes. */
 		snprintf(img, sizeof(img), "%s/%s.img", dir, fs_name[i]);
-		if (run("truncate -s %s '%s' && %s '%s' >/dev/null", size[i], img, mkfs[i], img) !=
-		    0)
+		if (tl_system("truncate -s %s '%s' && %s '%s' >/dev/null", size[i], img, mkfs[i],
+		              img) != 0)
 			die(mkfs[i]);
-		attach(img, loopdev[i], sizeof(loopdev[i]));
-		if (run("mount %s '%s' '%s'", i == FS_RO ? "-o ro" : "", loopdev[i], mp[i]) != 0)
+		if (tl_loop_attach_try(loopdev[i], sizeof(loopdev[i]), "", img) != 0)
+			die("cannot attach a loop device");
+		if (tl_system("mount %s '%s' '%s'", i == FS_RO ? "-o ro" : "", loopdev[i], mp[i]) !=
+		    0)
 			die("mount");
 	}
-}
-
-/* Undo what an earlier failed test may have left (a checked fixture runs in the
- * test's own process, so this is not undo()). */
-static void setup(void)
-{
-	unmount_extras();
 }
 
 static void read_list(struct target_list *l, bool probe)
@@ -315,11 +247,11 @@ START_TEST(reflink_agrees_with_cp)
 
 		if (i == FS_RO)
 			continue;
-		ck_assert_int_eq(run("head -c 65536 /dev/urandom > '%s/src'", mp[i]), 0);
-		rc = run("cp --reflink=always '%s/src' '%s/dst' 2>/dev/null", mp[i], mp[i]);
+		tl_sh("head -c 65536 /dev/urandom > '%s/src'", mp[i]);
+		rc = tl_system("cp --reflink=always '%s/src' '%s/dst' 2>/dev/null", mp[i], mp[i]);
 		ck_assert_msg((rc == 0) == (t->reflink == 1), "%s: cp --reflink %s, probe %d",
 		              mp[i], rc == 0 ? "worked" : "failed", t->reflink);
-		ck_assert_int_eq(run("rm -f '%s/src' '%s/dst'", mp[i], mp[i]), 0);
+		tl_sh("rm -f '%s/src' '%s/dst'", mp[i], mp[i]);
 	}
 	target_list_free(&l);
 }
@@ -329,15 +261,15 @@ END_TEST
 START_TEST(avail_matches_df)
 {
 	struct target_list l;
-	char cmd[512], out[64];
+	char out[64];
 
 	read_list(&l, false);
 	for (int i = 0; i < NFS; i++) {
 		const struct target *t = only(&l, mp[i]);
 		unsigned long long df;
 
-		snprintf(cmd, sizeof(cmd), "df --output=avail -B1 '%s' | tail -n 1", t->mountpoint);
-		ck_assert_msg(run_out(out, sizeof(out), cmd), "%s failed", cmd);
+		tl_sh_out(out, sizeof(out), "df --output=avail -B1 '%s' | tail -n 1",
+		          t->mountpoint);
 		df = strtoull(out, NULL, 10);
 		ck_assert_msg(t->avail + 4 * MiB >= df && t->avail <= df + 4 * MiB,
 		              "%s: avail %llu, df says %llu", mp[i], (unsigned long long)t->avail,
@@ -414,7 +346,7 @@ START_TEST(same_fs_of_a_file)
 
 	snprintf(sv, sizeof(sv), "%s/sv", mp[FS_BTRFS]);
 	if (access(sv, F_OK) != 0)
-		ck_assert_int_eq(run("btrfs subvolume create '%s' >/dev/null", sv), 0);
+		tl_sh("btrfs subvolume create '%s' >/dev/null", sv);
 	read_list(&l, false);
 	snprintf(path, sizeof(path), "%s/f", mp[FS_BTRFS]);
 	ck_assert(on(&l, mp[FS_BTRFS], path));
@@ -440,20 +372,21 @@ START_TEST(bind_mount_listed_once)
 {
 	struct target_list l;
 
-	ck_assert_int_eq(run("mkdir -p '%s' '%s'", bind_long, bind_short), 0);
-	ck_assert_int_eq(run("mount --bind '%s' '%s'", mp[FS_EXT4], bind_long), 0);
+	tl_sh("mkdir -p '%s' '%s'", bind_long, bind_short);
+	tl_undo_umount(bind_long);
+	tl_sh("mount --bind '%s' '%s'", mp[FS_EXT4], bind_long);
 	read_list(&l, false);
 	only(&l, mp[FS_EXT4]);
 	ck_assert_ptr_null(at(&l, bind_long));
 	target_list_free(&l);
 
-	ck_assert_int_eq(run("mount --bind '%s' '%s'", mp[FS_EXT4], bind_short), 0);
+	tl_undo_umount(bind_short);
+	tl_sh("mount --bind '%s' '%s'", mp[FS_EXT4], bind_short);
 	read_list(&l, false);
 	ck_assert_str_eq(only(&l, bind_short)->fstype, "ext4");
 	ck_assert_ptr_null(at(&l, mp[FS_EXT4]));
 	ck_assert_ptr_null(at(&l, bind_long));
 	target_list_free(&l);
-	unmount_extras();
 }
 END_TEST
 
@@ -464,10 +397,11 @@ START_TEST(overmount_left_out)
 	struct target_list l;
 	dev_t lower, upper;
 
-	ck_assert_int_eq(
-	    run("mkdir -p '%s' && mount -t tmpfs -o size=8m rt-lower '%s'", over, over), 0);
+	tl_sh("mkdir -p '%s'", over);
+	tl_undo_umount(over); /* both: it unmounts all that is stacked there */
+	tl_sh("mount -t tmpfs -o size=8m rt-lower '%s'", over);
 	lower = dev_of(over);
-	ck_assert_int_eq(run("mount -t tmpfs -o size=4m rt-upper '%s'", over), 0);
+	tl_sh("mount -t tmpfs -o size=4m rt-upper '%s'", over);
 	upper = dev_of(over);
 	ck_assert(lower != upper);
 	read_list(&l, false);
@@ -477,7 +411,6 @@ START_TEST(overmount_left_out)
 		ck_assert_msg(l.v[i].dev != lower, "the hidden tmpfs is listed at %s",
 		              l.v[i].mountpoint);
 	target_list_free(&l);
-	unmount_extras();
 }
 END_TEST
 
@@ -538,7 +471,7 @@ static void on_signal(int sig)
 
 static bool have(const char *cmd)
 {
-	return run("command -v %s >/dev/null 2>&1", cmd) == 0;
+	return tl_system("command -v %s >/dev/null 2>&1", cmd) == 0;
 }
 
 int main(void)
@@ -547,8 +480,7 @@ int main(void)
 	                                    "btrfs",      "df",       "mountpoint", NULL};
 	Suite *s = suite_create("target");
 	TCase *tc = tcase_create("live");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	if (geteuid() != 0) {
 		printf("skipped: needs root (loop devices and mounts)\n");
@@ -564,7 +496,7 @@ int main(void)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	make_world();
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, tl_setup, tl_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, own_mounts_listed_once);
 	tcase_add_test(tc, reflink_probe);
@@ -576,10 +508,7 @@ int main(void)
 	tcase_add_test(tc, overmount_left_out);
 	tcase_add_test(tc, dead_network_fs_left_out);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(s); /* undoes what single tests left, before the world goes */
 	undo();
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -1,5 +1,6 @@
 /* What the summary tells the admin to check next, with the exact commands. */
 #include "after.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <fcntl.h>
@@ -126,17 +127,11 @@ int main(void)
 {
 	Suite *s = suite_create("after");
 	TCase *tc = tcase_create("after");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, live_image_copy_is_checked);
 	tcase_add_test(tc, loop_freeze_and_failures);
 	tcase_add_test(tc, relink_and_changed_source);
 	tcase_add_test(tc, detects_content);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

@@ -1,5 +1,6 @@
 /* --to: directory or new name, unique names, never overwriting, resuming. */
 #include "dest.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <errno.h>
@@ -125,8 +126,6 @@ int main(void)
 {
 	Suite *s = suite_create("dest");
 	TCase *tc = tcase_create("dest");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, directory_keeps_base_name);
@@ -134,9 +133,5 @@ int main(void)
 	tcase_add_test(tc, new_name_and_refusals);
 	tcase_add_test(tc, odd_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

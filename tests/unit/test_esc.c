@@ -1,5 +1,6 @@
 /* Unit tests for esc: what a name looks like on the terminal and in JSON. */
 #include "esc.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <locale.h>
@@ -612,9 +613,5 @@ static Suite *esc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(esc_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tl_run(esc_suite());
 }

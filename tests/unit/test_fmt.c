@@ -1,5 +1,6 @@
 /* Unit tests for fmt: sizes as the console and the CLI show and read them. */
 #include "fmt.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <errno.h>
@@ -234,9 +235,5 @@ static Suite *fmt_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fmt_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tl_run(fmt_suite());
 }

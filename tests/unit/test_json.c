@@ -1,5 +1,6 @@
 /* Unit tests for the JSON writer: exact output of the documents --json makes. */
 #include "json.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <locale.h>
@@ -367,9 +368,5 @@ static Suite *json_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(json_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tl_run(json_suite());
 }

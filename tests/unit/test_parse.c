@@ -1,5 +1,6 @@
 /* Parsers of /proc and /sys text, on the exact strings the kernel writes. */
 #include "parse.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <errno.h>
@@ -205,8 +206,6 @@ int main(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, suffix);
 	tcase_add_test(tc, fdinfo_modes);
@@ -217,9 +216,5 @@ int main(void)
 	tcase_add_test(tc, sysfs);
 	tcase_add_test(tc, pids);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

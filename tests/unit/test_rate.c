@@ -1,5 +1,6 @@
 /* Unit tests for rate: the estimator and the classes, as pure functions. */
 #include "rate.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <math.h>
@@ -177,9 +178,5 @@ static Suite *rate_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rate_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tl_run(rate_suite());
 }

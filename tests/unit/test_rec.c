@@ -1,5 +1,6 @@
 /* The recommendation table: every rule of the issue, and its edge cases. */
 #include "rec.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -369,8 +370,6 @@ int main(void)
 {
 	Suite *s = suite_create("rec");
 	TCase *tc = tcase_create("rules");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, tmpfile_relinks);
 	tcase_add_test(tc, static_reflinks_where_possible);
@@ -385,9 +384,5 @@ int main(void)
 	tcase_add_test(tc, own_fs_keeps_the_writer_room);
 	tcase_add_test(tc, edge_cases);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

@@ -1,5 +1,6 @@
 /* SEL as the user types it: id, PID:FD, loopN, /dev/loopN, or the original path. */
 #include "scan.h"
+#include "testlib.h"
 
 #include <check.h>
 #include <errno.h>
@@ -74,8 +75,6 @@ int main(void)
 {
 	Suite *s = suite_create("select");
 	TCase *tc = tcase_create("select");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, by_id);
@@ -83,9 +82,5 @@ int main(void)
 	tcase_add_test(tc, by_loop);
 	tcase_add_test(tc, by_path);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }
