@@ -69,7 +69,9 @@ for cache in warm cold; do
 			sync
 			s=$(now)
 			case $tool in
-			rescuetui) rt_copy "$id" "$work/out" >/dev/null ;;
+			rescuetui) rt_copy "$id" "$work/out" >"$work/r.json"
+				jq -r '.result.seconds_copy * 1000 | floor' "$work/r.json" >>"$work/t.$cache.phase"
+				jq -r '.result.seconds_verify * 1000 | floor' "$work/r.json" >>"$work/t.$cache.verify" ;;
 			cp) cp --sparse=always "$src" "$work/out" && sync "$work/out" ;;
 			dd) dd if="$src" of="$work/out" bs=1M status=none conv=fsync ;;
 			esac
@@ -78,6 +80,8 @@ for cache in warm cold; do
 		done
 		T[$cache.$tool]=$(median <"$work/t.$cache.$tool")
 	done
+	T[$cache.phase]=$(median <"$work/t.$cache.phase")
+	T[$cache.verify]=$(median <"$work/t.$cache.verify")
 done
 cmp -s "$work/out" "$src" || echo "WARNING: last copy differs from the source" >&2
 rm -f "$work/out"
@@ -120,12 +124,14 @@ fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 echo
-echo "copy of a 1 GiB held deleted file (median of $runs, ms):"
-printf '  %-6s %10s %10s %10s   cp/rescuetui  dd/rescuetui\n' cache rescuetui cp dd
+echo "copy of a 1 GiB held deleted file (median of $runs, ms; rescuetui = the whole command,"
+echo "of which 'copy' is the copying and 'verify' the XXH3-128 read-back of source and result):"
+printf '  %-6s %10s %6s %7s %6s %6s   cp/rescuetui  cp/copy  dd/copy\n' cache rescuetui copy verify cp dd
 for cache in warm cold; do
-	printf '  %-6s %10s %10s %10s   %12s  %12s\n' $cache "${T[$cache.rescuetui]}" "${T[$cache.cp]}" \
-		"${T[$cache.dd]}" "$(ratio "${T[$cache.cp]}" "${T[$cache.rescuetui]}")" \
-		"$(ratio "${T[$cache.dd]}" "${T[$cache.rescuetui]}")"
+	printf '  %-6s %10s %6s %7s %6s %6s   %12s  %7s  %7s\n' $cache "${T[$cache.rescuetui]}" \
+		"${T[$cache.phase]}" "${T[$cache.verify]}" "${T[$cache.cp]}" "${T[$cache.dd]}" \
+		"$(ratio "${T[$cache.cp]}" "${T[$cache.rescuetui]}")" \
+		"$(ratio "${T[$cache.cp]}" "${T[$cache.phase]}")" "$(ratio "${T[$cache.dd]}" "${T[$cache.phase]}")"
 done
 echo "sparse 4 GiB, 192 MiB of data: rescuetui ${sp_rt} ms, cp ${sp_cp} ms" \
 	"(cp/rescuetui $(ratio "$sp_cp" "$sp_rt")); read $((sp_read >> 20)) MiB; result allocates $((sp_alloc >> 20)) MiB"

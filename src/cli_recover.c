@@ -334,6 +334,10 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 		json_arr_end(&j);
 		json_key(&j, "unreadable");
 		json_int(&j, res->unreadable);
+		json_key(&j, "seconds_copy");
+		json_double(&j, res->seconds_copy);
+		json_key(&j, "seconds_verify");
+		json_double(&j, res->seconds_verify);
 		json_key(&j, "message");
 		json_str(&j, pr->message);
 		json_obj_end(&j);

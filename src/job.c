@@ -53,6 +53,17 @@ const char *job_state_name(enum job_state s)
 
 void job_set_phase(struct job *j, enum job_phase ph, const char *phase)
 {
+	int64_t now = job_now();
+
+	/* Phase times, so a benchmark can tell copying from verifying. */
+	if (!j->t_work)
+		j->t_work = now;
+	if (ph == PH_VERIFY && !j->t_verify) {
+		j->t_verify = now;
+		j->res.seconds_copy = (double)(now - j->t_work) / 1e9;
+	}
+	if ((ph == PH_FINISH || ph == PH_END) && j->t_verify && j->res.seconds_verify == 0)
+		j->res.seconds_verify = (double)(now - j->t_verify) / 1e9;
 	j->ph = ph;
 	pthread_mutex_lock(&j->mu);
 	snprintf(j->prog.phase, sizeof(j->prog.phase), "%s", phase);

@@ -174,7 +174,9 @@ struct job_result {
 	uint64_t resumed_at;  /* source bytes (follow: result bytes) taken as done */
 	pid_t frozen[64];     /* writers stopped and resumed (--freeze), for the summary */
 	size_t nfrozen;
-	int64_t unreadable; /* loop device pins: bytes that could not be read, -1 unknown */
+	double seconds_copy;   /* time spent before verification (copy, passes, follow) */
+	double seconds_verify; /* time spent verifying */
+	int64_t unreadable;    /* loop device pins: bytes that could not be read, -1 unknown */
 	unsigned char src_hash[16], dst_hash[16];
 };
 

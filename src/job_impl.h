@@ -96,6 +96,7 @@ struct job {
 	bool journaled;    /* a journal of ours exists */
 
 	enum job_phase ph, next_after_freeze;
+	int64_t t_work, t_verify; /* when the work and the verification began (job_now) */
 	atomic_uint cancels;
 	bool follow_stop; /* follow: the first cancel ends the follow normally */
 
