@@ -4,6 +4,11 @@
 #include <errno.h>
 #include <stdlib.h>
 
+uint64_t adv_fsid(const struct entry *e)
+{
+	return e->pin.fd >= 0 && e->pin.kind != PIN_LOOPDEV ? target_fsid_of_fd(e->pin.fd) : 0;
+}
+
 bool adv_same_fs(const struct target *t, const struct entry *e, const struct advice *a)
 {
 	return target_same_fs(t, e->dev, a ? a->fsid : 0);
@@ -60,9 +65,7 @@ struct advice *adv_all(const struct scan_result *r, const struct target_list *tl
 		const struct entry *e = &r->v[i];
 		struct rec_file f;
 
-		/* A loop device pin is on another filesystem than the file: no fsid then. */
-		if (e->pin.fd >= 0 && e->pin.kind != PIN_LOOPDEV)
-			adv[i].fsid = target_fsid_of_fd(e->pin.fd);
+		adv[i].fsid = adv_fsid(e);
 		adv_targets_for(e, &adv[i], tl, rt);
 		rec_file_from_entry(e, &f);
 		rec_decide(&f, rt, tl->n, copy_bps, &adv[i].rec);

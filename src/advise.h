@@ -22,6 +22,10 @@ struct advice {
  * array of R->n results (free() it; NULL with errno ENOMEM, or when R is empty). */
 struct advice *adv_all(const struct scan_result *r, const struct target_list *tl, double copy_bps);
 
+/* The filesystem id of E, through its pin (0 when unknown: no pin, or only the loop
+ * device, which lives on another filesystem than the file). */
+uint64_t adv_fsid(const struct entry *e);
+
 /* Is target T the filesystem of entry E (whose advice is A)? */
 bool adv_same_fs(const struct target *t, const struct entry *e, const struct advice *a);
 

@@ -113,21 +113,6 @@ static void dir_of(const char *path, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)(slash - path), path);
 }
 
-/* Writers of E for follow and --freeze: fds with write access, shared writable maps. */
-static size_t writers_of(const struct entry *e, struct job_writer *w, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < e->nholders && n < max; i++) {
-		const struct holder *h = &e->holders[i];
-		if (h->type == HOLDER_FD && (h->access & PARSE_ACC_W))
-			w[n++] = (struct job_writer){.pid = h->pid, .fd = h->fd};
-		else if (h->type == HOLDER_MMAP && h->map_write)
-			w[n++] = (struct job_writer){.pid = h->pid, .fd = -1};
-	}
-	return n;
-}
-
 static const struct holder *loop_holder(const struct entry *e)
 {
 	const struct holder *hit = NULL;
@@ -442,8 +427,7 @@ int cli_recover(const struct recover_opts *o, const char *prog)
 	 * (nobody can write it) count either way. */
 	one = (struct scan_result){.v = e, .n = 1};
 	(void)rate_sample_all(&one, strcmp(o->method, "auto") == 0 ? o->sample : 0, 64ull << 20);
-	if (e->pin.fd >= 0 && e->pin.kind != PIN_LOOPDEV)
-		a.fsid = target_fsid_of_fd(e->pin.fd);
+	a.fsid = adv_fsid(e);
 	err = target_list_read(&tl, geteuid() == 0);
 	if (err < 0) {
 		fprintf(stderr, "%s: cannot read the mount table: %s\n", prog, strerror(-err));
@@ -488,7 +472,7 @@ int cli_recover(const struct recover_opts *o, const char *prog)
 	    .stream_fd = stream ? STDOUT_FILENO : -1,
 	    .max_rate = o->max_rate,
 	    .writers = writers,
-	    .nwriters = writers_of(e, writers, sizeof(writers) / sizeof(writers[0])),
+	    .nwriters = job_writers_of(e, writers, sizeof(writers) / sizeof(writers[0])),
 	    .sync_after_reflink = p.method == REC_REFLINK && scan_entry_writable(e),
 	    .freeze = o->freeze,
 	    .freeze_fs = o->freeze && lh ? lh->loop_mountpoint : NULL,

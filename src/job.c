@@ -2,6 +2,7 @@
  * progress, cancel, the journal and the final rename. See job.h; the engines live in
  * job_copy.c, their I/O in job_io.c, the freeze in job_freeze.c. */
 #include "job_impl.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1163,4 +1164,18 @@ void job_free(struct job *j)
 	free(j->journal_base);
 	pthread_mutex_destroy(&j->mu);
 	free(j);
+}
+
+size_t job_writers_of(const struct entry *e, struct job_writer *w, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nholders && n < max; i++) {
+		const struct holder *h = &e->holders[i];
+		if (h->type == HOLDER_FD && (h->access & PARSE_ACC_W))
+			w[n++] = (struct job_writer){.pid = h->pid, .fd = h->fd};
+		else if (h->type == HOLDER_MMAP && h->map_write)
+			w[n++] = (struct job_writer){.pid = h->pid, .fd = -1};
+	}
+	return n;
 }

@@ -181,6 +181,11 @@ struct job_result {
 };
 
 struct job;
+struct entry;
+
+/* The holders of E that can change it, as a job wants them: fds with write access,
+ * and shared writable mappings (fd -1). Fills at most MAX; returns how many. */
+size_t job_writers_of(const struct entry *e, struct job_writer *w, size_t max);
 
 /* Prepare a job: check the spec (method against the source), create DEST.partial
  * exclusively (or reopen it when a journal beside it matches the source: resume),

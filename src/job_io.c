@@ -16,6 +16,24 @@
 
 /* ---- reading ---- */
 
+/* Plain pread of N bytes (fewer only at the end). */
+static ssize_t pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
 /* Read N bytes at file offset OFF (fewer only at the end). A loop device reopened
  * with O_DIRECT wants aligned lengths: the grid keeps offsets aligned and the buffer
  * has room for the rounding. */
@@ -42,37 +60,13 @@ ssize_t job_src_read(struct job *j, void *buf, size_t n, uint64_t off)
 			return 0;
 		if (n > size - d)
 			n = (size_t)(size - d);
-		while (got < n) {
-			size_t want = (n - got + 4095) / 4096 * 4096;
-			ssize_t r = pread(j->src_fd, (char *)buf + got, want, (off_t)(d + got));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				return -errno;
-			if (r == 0)
-				break;
-			got += (size_t)r;
-		}
+		/* O_DIRECT: whole 4 KiB units; the buffer has room for the rounding */
+		ssize_t r = pread_all(j->src_fd, buf, (n + 4095) / 4096 * 4096, d);
+		if (r < 0)
+			return r;
+		got = (size_t)r;
 	}
 	return (ssize_t)(got > n ? n : got);
-}
-
-/* Plain pread of N bytes (fewer only at the end). */
-static ssize_t pread_all(int fd, void *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
 }
 
 static int side_fd(const struct job *j, int side)

@@ -208,21 +208,6 @@ static const struct entry *find(const struct scan_result *r, ino_t ino)
 	return hit;
 }
 
-/* The holders that can write the file, as a job wants them. */
-static size_t writers_of(const struct entry *e, struct job_writer *w, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < e->nholders && n < max; i++) {
-		const struct holder *h = &e->holders[i];
-		if (h->type == HOLDER_FD && (h->access & PARSE_ACC_W))
-			w[n++] = (struct job_writer){.pid = h->pid, .fd = h->fd};
-		else if (h->type == HOLDER_MMAP && h->map_write)
-			w[n++] = (struct job_writer){.pid = h->pid, .fd = -1};
-	}
-	return n;
-}
-
 static struct job_spec spec_for(const struct entry *e, enum rec_method m, const char *dest)
 {
 	return (struct job_spec){.method = m,
@@ -451,7 +436,7 @@ START_TEST(follow_append)
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
 	s.writers = w;
-	s.nwriters = writers_of(e, w, 4);
+	s.nwriters = job_writers_of(e, w, 4);
 	ck_assert_uint_eq(s.nwriters, 1);
 	t0 = now_s();
 	ck_assert_int_eq(job_start(&s, &j), 0);
@@ -521,7 +506,7 @@ START_TEST(follow_truncate)
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
 	s.writers = w;
-	s.nwriters = writers_of(e, w, 4);
+	s.nwriters = job_writers_of(e, w, 4);
 	ck_assert_int_eq(job_start(&s, &j), 0);
 	follow_to(j, MiB);
 	ck_assert_int_eq(ftruncate(wfd, 0), 0);
@@ -576,7 +561,7 @@ START_TEST(sync_converges)
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
 	s.writers = w;
-	s.nwriters = writers_of(e, w, 4);
+	s.nwriters = job_writers_of(e, w, 4);
 	o = run(&s);
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
 	ck_assert_uint_ge(o.res.passes, 2);
@@ -632,7 +617,7 @@ START_TEST(sync_freeze)
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
 	s.writers = w;
-	s.nwriters = writers_of(e, w, 4);
+	s.nwriters = job_writers_of(e, w, 4);
 	s.freeze = true;
 	ck_assert_int_eq(job_start(&s, &j), 0);
 	while ((rc = job_step(j, 100)) > 0) {
@@ -1146,7 +1131,7 @@ static pid_t freeze_in_child(ino_t ino, const char *dest, int fd, bool cancel_on
 				continue;
 			struct job_spec s = spec_for(&r.v[i], REC_SYNC, dest);
 			s.writers = w;
-			s.nwriters = writers_of(&r.v[i], w, 4);
+			s.nwriters = job_writers_of(&r.v[i], w, 4);
 			s.freeze = true;
 			if (job_start(&s, &g_job) < 0)
 				_exit(4);
@@ -1341,7 +1326,7 @@ START_TEST(follow_stop)
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
 	s.writers = w;
-	s.nwriters = writers_of(e, w, 4);
+	s.nwriters = job_writers_of(e, w, 4);
 	ck_assert_int_eq(job_start(&s, &j), 0);
 	t0 = now_s();
 	while (now_s() - t0 < 1)
@@ -1457,7 +1442,7 @@ START_TEST(reflink_sync_freeze)
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_REFLINK, dest);
 	s.writers = w;
-	s.nwriters = writers_of(e, w, 4);
+	s.nwriters = job_writers_of(e, w, 4);
 	s.sync_after_reflink = true;
 	s.freeze = true;
 	ck_assert_int_eq(job_start(&s, &j), 0);
@@ -1514,7 +1499,7 @@ START_TEST(follow_resume)
 				continue;
 			struct job_spec s = spec_for(&r.v[i], REC_FOLLOW, dest);
 			s.writers = w;
-			s.nwriters = writers_of(&r.v[i], w, 4);
+			s.nwriters = job_writers_of(&r.v[i], w, 4);
 			if (job_start(&s, &j) < 0)
 				_exit(4);
 			while (job_step(j, 100) > 0)
@@ -1539,7 +1524,7 @@ START_TEST(follow_resume)
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
 	s.writers = w;
-	s.nwriters = writers_of(e, w, 4);
+	s.nwriters = job_writers_of(e, w, 4);
 	ck_assert_int_eq(job_start(&s, &j), 0);
 	ck_assert(job_result(j)->resumed);
 	ck_assert_uint_eq(job_result(j)->resumed_at, tgt);
@@ -1582,7 +1567,7 @@ START_TEST(sync_freeze_growing)
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
 	s.writers = w;
-	s.nwriters = writers_of(e, w, 4);
+	s.nwriters = job_writers_of(e, w, 4);
 	s.freeze = true;
 	s.max_rate = 8 * MiB; /* slow enough that the file grows between passes */
 	ck_assert_int_eq(job_start(&s, &j), 0);
