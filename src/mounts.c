@@ -53,13 +53,14 @@ static int collect_ids(struct mounts *m)
 	while (mnt_table_next_fs(m->own, it, &fs) == 0 && m->nids < (size_t)n)
 		m->ids[m->nids++] = mnt_fs_get_id(fs);
 	mnt_free_iter(it);
-	qsort(m->ids, m->nids, sizeof(*m->ids), cmp_int);
+	if (m->nids > 1)
+		qsort(m->ids, m->nids, sizeof(*m->ids), cmp_int);
 	return 0;
 }
 
 bool mounts_is_own_id(const struct mounts *m, int id)
 {
-	return id >= 0 && bsearch(&id, m->ids, m->nids, sizeof(*m->ids), cmp_int) != NULL;
+	return id >= 0 && m->nids > 0 && bsearch(&id, m->ids, m->nids, sizeof(*m->ids), cmp_int) != NULL;
 }
 
 struct mounts *mounts_open(void)

@@ -770,7 +770,8 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 		r->v[keep++] = *e;
 	}
 	r->n = keep;
-	qsort(r->v, r->n, sizeof(*r->v), by_size);
+	if (r->n > 1) /* v may be NULL when nothing was found */
+		qsort(r->v, r->n, sizeof(*r->v), by_size);
 	mounts_close(main_s.mnt);
 	scanner_done(&main_s);
 	free(ws);

@@ -21,6 +21,17 @@ set -e
 assert_eq $rc 2 "stray argument exit status"
 "$RT_BIN" --list >/dev/null
 "$RT_BIN" --list --json | jq -e '.files | type == "array"' >/dev/null || fail "--json is not a files array"
+# A machine with nothing to rescue: in a new PID namespace only loop devices
+# (not namespaced) can show up. The empty result must be a clean answer, not a
+# crash (a NULL array reached qsort here once).
+if unshare -fp --mount-proc true 2>/dev/null; then
+	unshare -fp --mount-proc "$RT_BIN" --list --json >"$T/empty.json" || fail "--list in an empty PID namespace failed"
+	jq -e '.scan.processes <= 1' "$T/empty.json" >/dev/null || fail "empty namespace saw other processes"
+	unshare -fp --mount-proc "$RT_BIN" --list >"$T/empty.txt" || fail "--list table in an empty PID namespace failed"
+	if jq -e '.files == []' "$T/empty.json" >/dev/null; then
+		grep -q "No deleted files are held open" "$T/empty.txt" || fail "empty list does not say so: $(cat "$T/empty.txt")"
+	fi
+fi
 # The man page documents every option --help shows.
 for opt in $(grep -oE -- '--[a-z]+' "$T/help" | sort -u); do
 	grep -qF -- "${opt//-/\\-}" "$RT_TOP/man/rescuetui.8" || fail "man page lacks $opt"
