@@ -61,11 +61,28 @@ struct advice *adv_all(const struct scan_result *r, const struct target_list *tl
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* The fsid is one per device number: ask the kernel once per device. */
+	struct dev_fsid {
+		dev_t dev;
+		uint64_t fsid;
+	} seen[16];
+	size_t nseen = 0;
+
 	for (size_t i = 0; i < r->n; i++) {
 		const struct entry *e = &r->v[i];
 		struct rec_file f;
+		size_t k = 0;
 
-		adv[i].fsid = adv_fsid(e);
+		while (k < nseen && seen[k].dev != e->dev)
+			k++;
+		if (k < nseen) {
+			adv[i].fsid = seen[k].fsid;
+		} else {
+			adv[i].fsid = adv_fsid(e);
+			/* An entry without a usable pin says nothing about its device. */
+			if (adv[i].fsid != 0 && nseen < sizeof(seen) / sizeof(seen[0]))
+				seen[nseen++] = (struct dev_fsid){e->dev, adv[i].fsid};
+		}
 		adv_targets_for(e, &adv[i], tl, rt);
 		rec_file_from_entry(e, &f);
 		rec_decide(&f, rt, tl->n, copy_bps, &adv[i].rec);

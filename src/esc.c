@@ -268,7 +268,18 @@ void esc_json(FILE *f, const char *s, size_t len)
 	fputc('"', f);
 	while (i < len) {
 		uint32_t cp;
-		size_t l = utf8_seq(u + i, len - i, &cp);
+		size_t run = i, l;
+
+		/* Plain printable ASCII, the bulk of any name, goes out in one write. */
+		while (run < len && u[run] >= 0x20 && u[run] < 0x7f && u[run] != '"' &&
+		       u[run] != '\\')
+			run++;
+		if (run > i) {
+			fwrite(u + i, 1, run - i, f);
+			i = run;
+			continue;
+		}
+		l = utf8_seq(u + i, len - i, &cp);
 		if (l == 0) {
 			/* PEP 383: the lone byte 0xNN becomes the surrogate U+DCNN. */
 			put_json_u(f, 0xdc00u | u[i]);

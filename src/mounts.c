@@ -60,7 +60,8 @@ static int collect_ids(struct mounts *m)
 
 bool mounts_is_own_id(const struct mounts *m, int id)
 {
-	return id >= 0 && m->nids > 0 && bsearch(&id, m->ids, m->nids, sizeof(*m->ids), cmp_int) != NULL;
+	return id >= 0 && m->nids > 0 &&
+	       bsearch(&id, m->ids, m->nids, sizeof(*m->ids), cmp_int) != NULL;
 }
 
 struct mounts *mounts_open(void)

@@ -343,6 +343,8 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 {
 	struct json j;
 
+	/* One lock for the whole report instead of one per character written. */
+	flockfile(f);
 	json_init(&j, f);
 	json_obj_begin(&j);
 	json_key(&j, "files");
@@ -373,6 +375,7 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	json_uint(&j, r->st.hidden);
 	json_obj_end(&j);
 	json_obj_end(&j);
+	funlockfile(f);
 }
 
 /* A short description of who holds the file: "comm[pid] fd3 rw", "+2" for more. */

@@ -50,7 +50,8 @@ struct scanner {
 	pid_t self;
 	struct queue *q;
 	int err;
-	char *buf; /* reused for maps and fdinfo */
+	char *buf;   /* reused for maps and fdinfo */
+	char *dents; /* getdents64 records of one fd directory */
 	size_t bufcap;
 	char link[LINK_MAX_LEN];
 };
@@ -161,8 +162,11 @@ static bool other_ns(struct scanner *s, struct proc_ctx *p)
 	return p->other_ns;
 }
 
-/* Read a whole /proc file relative to AT into s->buf. Returns length or -errno. */
-static ssize_t read_proc(struct scanner *s, int at, const char *name)
+/* Read a whole /proc file relative to AT into s->buf. Returns length or -errno.
+ * ONE_RECORD: the file is a single seq_file record (fdinfo), which the kernel hands
+ * over in one read when the buffer has room, so a short read is the end and the
+ * read that would return 0 is saved. */
+static ssize_t read_proc(struct scanner *s, int at, const char *name, bool one_record)
 {
 	int fd = openat(at, name, O_RDONLY | O_CLOEXEC);
 	size_t len = 0;
@@ -192,6 +196,8 @@ static ssize_t read_proc(struct scanner *s, int at, const char *name)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (one_record && len < s->bufcap - 1)
+			break;
 	}
 	close(fd);
 	s->buf[len] = '\0';
@@ -217,7 +223,7 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
 		return 0;
 	snprintf(fdinfo, sizeof(fdinfo), "fdinfo/%s", name);
-	n = read_proc(s, p->pfd, fdinfo);
+	n = read_proc(s, p->pfd, fdinfo, true);
 	if (n == -ENOMEM)
 		return -ENOMEM;
 	if (n < 0 || parse_fdinfo(s->buf, (size_t)n, &fi) < 0) {
@@ -259,11 +265,21 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	return 0;
 }
 
+/* One getdents64 record, as the kernel lays it out. */
+struct dent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* Room for about 1000 fds per getdents64 call. */
+#define DENTS_BUF 32768
+
 static int scan_fds(struct scanner *s, struct proc_ctx *p)
 {
 	int fddir = openat(p->pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
 	int r = 0;
 
 	if (fddir < 0) {
@@ -273,28 +289,38 @@ static int scan_fds(struct scanner *s, struct proc_ctx *p)
 			s->r->st.vanished++;
 		return 0;
 	}
-	d = fdopendir(fddir);
-	if (!d) {
+	if (!s->dents && !(s->dents = malloc(DENTS_BUF))) {
 		close(fddir);
-		return errno == ENOMEM ? -ENOMEM : 0;
+		return -ENOMEM;
 	}
-	while ((de = readdir(d))) {
-		ssize_t n;
-		size_t len;
+	/* getdents64 directly: fdopendir would add an fstat and two fcntl per process. */
+	for (;;) {
+		ssize_t got = getdents64(fddir, s->dents, DENTS_BUF);
 
-		if (de->d_name[0] == '.')
-			continue;
-		s->r->st.fds++;
-		n = readlinkat(fddir, de->d_name, s->link, sizeof(s->link));
-		if (n < 0 || (size_t)n >= sizeof(s->link))
-			continue;
-		if (!parse_deleted_suffix(s->link, (size_t)n, &len))
-			continue;
-		r = add_fd(s, p, fddir, de->d_name, len);
-		if (r < 0)
+		if (got <= 0)
+			break;
+		for (ssize_t off = 0; off < got && r == 0;) {
+			const struct dent64 *de = (const struct dent64 *)(s->dents + off);
+			ssize_t n;
+			size_t len;
+
+			off += de->reclen;
+			if (de->name[0] == '.')
+				continue;
+			s->r->st.fds++;
+			n = readlinkat(fddir, de->name, s->link, sizeof(s->link));
+			if (n < 0 || (size_t)n >= sizeof(s->link))
+				continue;
+			if (!parse_deleted_suffix(s->link, (size_t)n, &len))
+				continue;
+			r = add_fd(s, p, fddir, de->name, len);
+		}
+		/* procfs lists a process's fds until the buffer is full, so room left
+		 * over means that was all of them: the call that returns 0 is saved. */
+		if (r < 0 || got + 64 <= DENTS_BUF)
 			break;
 	}
-	closedir(d);
+	close(fddir);
 	return r;
 }
 
@@ -376,7 +402,7 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 
 static int scan_maps(struct scanner *s, struct proc_ctx *p)
 {
-	ssize_t n = read_proc(s, p->pfd, "maps");
+	ssize_t n = read_proc(s, p->pfd, "maps", false);
 	char *line, *end;
 	int mfdir = -1, r = 0;
 
@@ -691,8 +717,10 @@ static void scanner_done(struct scanner *s)
 {
 	free(s->slots);
 	free(s->buf);
+	free(s->dents);
 	s->slots = NULL;
 	s->buf = NULL;
+	s->dents = NULL;
 }
 
 int scan_run(const struct scan_opts *o, struct scan_result *r)
