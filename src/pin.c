@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* FILEID_INO32_GEN from <linux/exportfs.h>, which is not a uapi header. */
@@ -34,6 +36,51 @@ static int open_noatime(int at, const char *name)
 	if (fd < 0 && errno == EPERM)
 		fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? -errno : fd;
+}
+
+/* The highest fd number open now (a cheap upper bound on the table in use). */
+static int highest_fd(void)
+{
+	int fd = open("/", O_PATH | O_CLOEXEC), hi;
+
+	if (fd < 0)
+		return 2;
+	hi = fd;
+	close(fd);
+	return hi;
+}
+
+size_t pin_reserve(size_t n)
+{
+	struct rlimit rl;
+	int hi, top, fd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	hi = highest_fd();
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)hi + n) {
+		/* Only with CAP_SYS_RESOURCE; otherwise the old hard limit stays. */
+		struct rlimit more = {.rlim_cur = (rlim_t)hi + n, .rlim_max = (rlim_t)hi + n};
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			rl = more;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT_MAX)
+		rl.rlim_cur = INT_MAX;
+	top = (size_t)hi + n < rl.rlim_cur ? hi + (int)n : (int)rl.rlim_cur - 1;
+	/* A dup at the top fd grows the table once, while we are still one thread;
+	 * tables never shrink, so closing it again keeps the room. */
+	if (top > hi && (fd = open("/", O_PATH | O_CLOEXEC)) >= 0) {
+		int d = fcntl(fd, F_DUPFD_CLOEXEC, top);
+		if (d >= 0)
+			close(d);
+		close(fd);
+	}
+	return rl.rlim_cur > (rlim_t)hi ? (size_t)(rl.rlim_cur - (rlim_t)hi) : 0;
 }
 
 int pin_open_at(int at, const char *name, struct stat *st, enum pin_kind kind, struct pin *out)

@@ -61,6 +61,13 @@ int pin_open_loopdev(const char *devpath, uint64_t start, struct pin *out);
  * lies before the part a loop device shows. */
 ssize_t pin_pread(const struct pin *p, void *buf, size_t n, uint64_t off);
 
+/* Make room for N more pins before a walk: raise the soft RLIMIT_NOFILE to the hard
+ * limit (the default soft limit of 1024 would lose files on a busy machine; as root
+ * the hard limit is raised too when it is below N), then grow the fd table to hold
+ * N more fds. Growing it later, with other threads running, makes the kernel wait
+ * for an RCU grace period per doubling. Returns how many more fds may be opened. */
+size_t pin_reserve(size_t n);
+
 /* Close the pin's fd (the data may then go away) and reset it to PIN_NONE. */
 void pin_release(struct pin *p);
 

@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/sysmacros.h>
 
 /* "random 2.0M/s", "append 1.0M/s", or just the class. */
@@ -373,6 +374,8 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	json_uint(&j, r->st.unpinned);
 	json_key(&j, "hidden");
 	json_uint(&j, r->st.hidden);
+	json_key(&j, "out_of_fds");
+	json_uint(&j, r->st.no_fds);
 	json_obj_end(&j);
 	json_obj_end(&j);
 	funlockfile(f);
@@ -523,6 +526,16 @@ void report_notes(FILE *f, const struct scan_result *r, const char *prog)
 		        "go.\n",
 		        prog, st->unpinned, st->unpinned == 1 ? "" : "s",
 		        st->unpinned == 1 ? "it is" : "they are");
+	if (st->no_fds) {
+		struct rlimit rl = {0};
+		getrlimit(RLIMIT_NOFILE, &rl);
+		fprintf(f,
+		        "%s: the open-file limit (%llu) is too low for this machine: %u open%s "
+		        "failed or were not tried, so files are missing or unpinned. Raise it "
+		        "(as root: ulimit -n %llu) and run again.\n",
+		        prog, (unsigned long long)rl.rlim_cur, st->no_fds,
+		        st->no_fds == 1 ? "" : "s", (unsigned long long)rl.rlim_cur * 4);
+	}
 	if (st->hidden)
 		fprintf(f, "%s: %u memfd/shared-memory object%s not shown (--all shows them).\n",
 		        prog, st->hidden, st->hidden == 1 ? "" : "s");

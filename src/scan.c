@@ -28,6 +28,9 @@
 /* Workers take this many processes at a time from the shared list. */
 #define CHUNK       16
 #define MAX_WORKERS 4
+/* fds kept out of the pin budget: the walk's own (a few per worker) and whatever
+ * runs after discovery (mount tables, probes, a recovery's target and journal). */
+#define PIN_FDS_KEPT 128
 
 /* The processes to look at, shared by the workers. */
 struct queue {
@@ -35,6 +38,9 @@ struct queue {
 	int *pids;
 	size_t n;
 	atomic_size_t next;
+	/* Pins still allowed: the fds left once the walk itself and what comes after
+	 * it (targets, sampling, a recovery) have theirs. */
+	atomic_long pins_left;
 };
 
 /* One scanner per thread: its own partial result, merged at the end, so the
@@ -162,6 +168,26 @@ static bool other_ns(struct scanner *s, struct proc_ctx *p)
 	return p->other_ns;
 }
 
+/* Count ERR (a positive errno) when it means we ran out of fds, so the report can
+ * say that something was missed for that reason and not because it vanished. */
+static bool out_of_fds(struct scanner *s, int err)
+{
+	if (err != EMFILE && err != ENFILE)
+		return false;
+	s->r->st.no_fds++;
+	return true;
+}
+
+/* May one more pin be opened? When fds run short, files are still listed (a rescue
+ * can start while a holder lives) rather than missed because the walk starved. */
+static bool pin_allowed(struct scanner *s)
+{
+	if (atomic_fetch_sub(&s->q->pins_left, 1) > 0)
+		return true;
+	s->r->st.no_fds++;
+	return false;
+}
+
 /* Read a whole /proc file relative to AT into s->buf. Returns length or -errno.
  * ONE_RECORD: the file is a single seq_file record (fdinfo), which the kernel hands
  * over in one read when the buffer has room, so a short read is the end and the
@@ -227,7 +253,8 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	if (n == -ENOMEM)
 		return -ENOMEM;
 	if (n < 0 || parse_fdinfo(s->buf, (size_t)n, &fi) < 0) {
-		s->r->st.vanished++;
+		if (!out_of_fds(s, (int)-n))
+			s->r->st.vanished++;
 		return 0;
 	}
 	e = entry_get(s, st.st_dev, st.st_ino, &created);
@@ -255,11 +282,15 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	if (created || e->pin.fd < 0) {
 		struct pin pn;
 		/* On success st is refreshed through the pin: the holder may have written. */
-		if (pin_open_at(fddir, name, &st, PIN_FD, &pn) == 0) {
+		int pr = pin_allowed(s) ? pin_open_at(fddir, name, &st, PIN_FD, &pn) : 1;
+		if (pr == 0) {
 			e->pin = pn;
 			take_stat(e, &st);
-		} else if (created) {
-			take_stat(e, &st);
+		} else {
+			if (pr < 0) /* pr > 0: not tried, for want of fds */
+				out_of_fds(s, -pr);
+			if (created)
+				take_stat(e, &st);
 		}
 	}
 	return 0;
@@ -285,7 +316,7 @@ static int scan_fds(struct scanner *s, struct proc_ctx *p)
 	if (fddir < 0) {
 		if (errno == EACCES || errno == EPERM)
 			s->r->st.denied++;
-		else
+		else if (!out_of_fds(s, errno))
 			s->r->st.vanished++;
 		return 0;
 	}
@@ -390,11 +421,15 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 	}
 	if (e->pin.fd < 0) {
 		struct pin pn;
-		if (pin_open_at(mfdir, range, &st, PIN_MAP, &pn) == 0) {
+		int pr = pin_allowed(s) ? pin_open_at(mfdir, range, &st, PIN_MAP, &pn) : 1;
+		if (pr == 0) {
 			e->pin = pn;
 			take_stat(e, &st);
-		} else if (created) {
-			take_stat(e, &st);
+		} else {
+			if (pr < 0) /* pr > 0: not tried, for want of fds */
+				out_of_fds(s, -pr);
+			if (created)
+				take_stat(e, &st);
 		}
 	}
 	return 0;
@@ -406,12 +441,16 @@ static int scan_maps(struct scanner *s, struct proc_ctx *p)
 	char *line, *end;
 	int mfdir = -1, r = 0;
 
-	if (n < 0)
+	if (n < 0) {
+		out_of_fds(s, (int)-n);
 		return n == -ENOMEM ? -ENOMEM : 0;
+	}
 	/* Most processes map nothing deleted: one memmem and done. */
 	if (!memmem(s->buf, (size_t)n, PARSE_DELETED_SUFFIX "\n", sizeof(PARSE_DELETED_SUFFIX)))
 		return 0;
 	mfdir = openat(p->pfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfdir < 0)
+		out_of_fds(s, errno);
 	for (line = s->buf, end = s->buf + n; line < end && r == 0;) {
 		char *eol = memchr(line, '\n', (size_t)(end - line));
 		struct parse_maps m;
@@ -438,7 +477,8 @@ static int scan_pid(struct scanner *s, int pid)
 	snprintf(name, sizeof(name), "%d", pid);
 	p.pfd = openat(s->q->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p.pfd < 0) {
-		s->r->st.vanished++;
+		if (!out_of_fds(s, errno))
+			s->r->st.vanished++;
 		return 0;
 	}
 	s->r->st.procs++;
@@ -661,6 +701,7 @@ static int merge(struct scanner *s, struct scan_result *part)
 	a->denied += b->denied;
 	a->vanished += b->vanished;
 	a->unconfirmed += b->unconfirmed;
+	a->no_fds += b->no_fds;
 	for (size_t i = 0; i < part->n; i++) {
 		struct entry *pe = &part->v[i], *e;
 		struct holder *nh;
@@ -745,6 +786,9 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = q.procfd < 0 ? -errno : list_pids(&q, main_s.self);
 	if (err == 0) {
+		/* A pin per deleted file: rarely more than two per process. */
+		size_t room = pin_reserve(2 * q.n + 256);
+		atomic_store(&q.pins_left, room > PIN_FDS_KEPT ? (long)(room - PIN_FDS_KEPT) : 0);
 		nw = workers_count(q.n);
 		ws = calloc((size_t)nw, sizeof(*ws));
 		parts = calloc((size_t)nw, sizeof(*parts));

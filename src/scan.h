@@ -84,6 +84,7 @@ struct scan_stats {
 	unsigned loop_denied; /* loop devices we could not query */
 	unsigned unpinned;    /* entries we could not pin */
 	unsigned hidden;      /* memfd/shm entries left out without --all */
+	unsigned no_fds;      /* opens refused for want of fds (EMFILE/ENFILE) */
 };
 
 struct scan_result {
