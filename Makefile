@@ -77,7 +77,7 @@ check: tests
 	tests/run.sh $(O)
 
 check-asan:
-	$(MAKE) SAN=1 check
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) SAN=1 check
 
 install: rescuetui
 	install -D -m 0755 rescuetui $(DESTDIR)$(BINDIR)/rescuetui

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -60,7 +61,32 @@ struct scanner {
 	char *dents; /* getdents64 records of one fd directory */
 	size_t bufcap;
 	char link[LINK_MAX_LEN];
+	char vname[LINK_MAX_LEN]; /* a mapping's name from PROCMAP_QUERY */
+	struct devino *live;      /* mapped files seen with a name: open addressing */
+	size_t nlive, livecap;
 };
+
+/* A mapped file's identity as PROCMAP_QUERY gives it; ino 0 marks a free slot. */
+struct devino {
+	uint64_t dev, ino;
+};
+
+/* PROCMAP_QUERY (Linux 6.11, include/uapi/linux/fs.h), spelled out because the
+ * headers of Debian 12 predate it. The layout is kernel ABI. */
+struct rt_procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define RT_PROCMAP_QUERY        _IOWR('f', 17, struct rt_procmap_query)
+#define RT_PMQ_VMA_WRITABLE     0x02
+#define RT_PMQ_VMA_SHARED       0x08
+#define RT_PMQ_COVERING_OR_NEXT 0x10
+#define RT_PMQ_FILE_BACKED      0x20
+
+/* Cleared for good at the first sign that the kernel lacks PROCMAP_QUERY. */
+static atomic_bool procmap_query_ok = true;
 
 /* State for one process, filled lazily: most processes hold nothing deleted. */
 struct proc_ctx {
@@ -435,9 +461,149 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 	return 0;
 }
 
+static size_t devino_hash(uint64_t dev, uint64_t ino)
+{
+	uint64_t h = ino * 0x9e3779b97f4a7c15ull ^ dev * 0xc2b2ae3d27d4eb4full;
+	return (size_t)(h ^ (h >> 31));
+}
+
+/* Has a mapping of (DEV, INO) been seen with a name (not deleted) in this scan? */
+static bool live_known(const struct scanner *s, uint64_t dev, uint64_t ino)
+{
+	if (!s->livecap || ino == 0)
+		return false;
+	for (size_t h = devino_hash(dev, ino) & (s->livecap - 1); s->live[h].ino;
+	     h = (h + 1) & (s->livecap - 1))
+		if (s->live[h].ino == ino && s->live[h].dev == dev)
+			return true;
+	return false;
+}
+
+static int live_add(struct scanner *s, uint64_t dev, uint64_t ino)
+{
+	if (ino == 0)
+		return 0;
+	if ((s->nlive + 1) * 2 > s->livecap) {
+		size_t nc = s->livecap ? s->livecap * 2 : 256;
+		struct devino *nv = calloc(nc, sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->livecap; i++) {
+			if (!s->live[i].ino)
+				continue;
+			size_t h = devino_hash(s->live[i].dev, s->live[i].ino) & (nc - 1);
+			while (nv[h].ino)
+				h = (h + 1) & (nc - 1);
+			nv[h] = s->live[i];
+		}
+		free(s->live);
+		s->live = nv;
+		s->livecap = nc;
+	}
+	size_t h = devino_hash(dev, ino) & (s->livecap - 1);
+	while (s->live[h].ino)
+		h = (h + 1) & (s->livecap - 1);
+	s->live[h] = (struct devino){dev, ino};
+	s->nlive++;
+	return 0;
+}
+
+/* The mappings of P through PROCMAP_QUERY on its open maps file MFD: the kernel
+ * names only the file (dev, inode) of each file-backed region, so nothing is
+ * formatted, and a file already seen with a name is skipped at once; the rest are
+ * checked through map_files. Returns 0 (or -ENOMEM), or 1 when the text of maps has
+ * to be read instead (no PROCMAP_QUERY, or map_files not allowed: not root). */
+static int query_maps(struct scanner *s, struct proc_ctx *p, int mfd)
+{
+	uint64_t addr = 0;
+	int mfdir = -1, r = 0;
+	bool added = false;
+
+	for (;;) {
+		struct rt_procmap_query q = {.size = sizeof(q),
+		                             .query_flags =
+		                                 RT_PMQ_COVERING_OR_NEXT | RT_PMQ_FILE_BACKED,
+		                             .query_addr = addr};
+		char range[64];
+		struct stat st;
+		uint64_t dev;
+
+		if (ioctl(mfd, RT_PROCMAP_QUERY, &q) < 0) {
+			if (addr == 0 && (errno == ENOTTY || errno == EINVAL)) {
+				atomic_store(&procmap_query_ok, false);
+				r = 1;
+			}
+			break; /* ENOENT: no region left; ESRCH: the process is gone */
+		}
+		addr = q.vma_end;
+		dev = makedev(q.dev_major, q.dev_minor);
+		if (live_known(s, dev, q.inode))
+			continue;
+		if (mfdir < 0) {
+			mfdir = openat(p->pfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (mfdir < 0) {
+				if (!out_of_fds(s, errno) && !added)
+					r = 1; /* not allowed: the text says which names are gone */
+				break;
+			}
+		}
+		snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)q.vma_start,
+		         (unsigned long long)q.vma_end);
+		if (fstatat(mfdir, range, &st, 0) < 0) {
+			if ((errno == EPERM || errno == EACCES) && !added) {
+				r = 1;
+				break;
+			}
+			continue; /* unmapped meanwhile */
+		}
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 0) {
+			r = live_add(s, dev, q.inode);
+			if (r < 0)
+				break;
+			continue;
+		}
+		/* A deleted file: its name, then the same path as for the text. */
+		q = (struct rt_procmap_query){.size = sizeof(q),
+		                              .query_flags = RT_PMQ_FILE_BACKED,
+		                              .query_addr = q.vma_start,
+		                              .vma_name_addr = (uint64_t)(uintptr_t)s->vname,
+		                              .vma_name_size = sizeof(s->vname)};
+		if (ioctl(mfd, RT_PROCMAP_QUERY, &q) < 0)
+			continue;
+		struct parse_maps m = {.start = q.vma_start,
+		                       .end = q.vma_end,
+		                       .writable = q.vma_flags & RT_PMQ_VMA_WRITABLE,
+		                       .shared = q.vma_flags & RT_PMQ_VMA_SHARED,
+		                       .path = s->vname,
+		                       .path_len = q.vma_name_size ? q.vma_name_size - 1 : 0,
+		                       .deleted = true};
+		parse_deleted_suffix(s->vname, m.path_len, &m.path_len);
+		r = add_mapping(s, p, mfdir, &m);
+		if (r < 0)
+			break;
+		added = true;
+	}
+	if (mfdir >= 0)
+		close(mfdir);
+	return r;
+}
+
 static int scan_maps(struct scanner *s, struct proc_ctx *p)
 {
-	ssize_t n = read_proc(s, p->pfd, "maps", false);
+	ssize_t n;
+
+	if (!s->o->text_maps && atomic_load(&procmap_query_ok)) {
+		int mfd = openat(p->pfd, "maps", O_RDONLY | O_CLOEXEC);
+		if (mfd < 0) {
+			out_of_fds(s, errno);
+			return 0;
+		}
+		n = query_maps(s, p, mfd);
+		close(mfd);
+		if (n <= 0)
+			return (int)n;
+	}
+	n = read_proc(s, p->pfd, "maps", false);
 	char *line, *end;
 	int mfdir = -1, r = 0;
 
@@ -759,6 +925,8 @@ static void scanner_done(struct scanner *s)
 	free(s->slots);
 	free(s->buf);
 	free(s->dents);
+	free(s->live);
+	s->live = NULL;
 	s->slots = NULL;
 	s->buf = NULL;
 	s->dents = NULL;

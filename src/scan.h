@@ -98,6 +98,7 @@ struct scan_opts {
 	bool all;         /* keep memfd and shm entries */
 	const char *proc; /* "/proc" */
 	const char *sys;  /* "/sys" */
+	bool text_maps;   /* read the text of maps even where PROCMAP_QUERY works */
 };
 
 /* Scan the system. Fills R (free with scan_free; that also releases the pins).
