@@ -474,6 +474,7 @@ int cli_recover(const struct recover_opts *o, const char *prog)
 	    .writers = writers,
 	    .nwriters = job_writers_of(e, writers, sizeof(writers) / sizeof(writers[0])),
 	    .sync_after_reflink = p.method == REC_REFLINK && scan_entry_writable(e),
+	    .src_static = !scan_entry_writable(e),
 	    .freeze = o->freeze,
 	    .freeze_fs = o->freeze && lh ? lh->loop_mountpoint : NULL,
 	};

@@ -137,6 +137,11 @@ struct job_spec {
 	                          * always; not the target's own filesystem */
 	/* loop device pins: the file's true size when the caller knows it, 0 if not */
 	uint64_t src_size;
+	/* No holder can write the source (scan_entry_writable() said no: no fd with
+	 * write access, no shared writable mapping, no writable loop device). A copy
+	 * then takes the source's hash while copying instead of reading it again, when
+	 * its size and mtime have not moved either. */
+	bool src_static;
 };
 
 struct job_progress {

@@ -124,6 +124,7 @@ struct job {
 	uint64_t pass_size0;
 	XXH3_state_t *frozen_h; /* the source's hash read during the frozen pass */
 	bool frozen_hash_done;
+	bool src_hash_done;  /* the source's hash is known before verifying: no second read */
 	pid_t freeze_broken; /* a writer ran during the frozen pass (someone resumed it) */
 
 	/* follow */

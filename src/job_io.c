@@ -640,6 +640,21 @@ static int verify_conclude(struct job *j)
 	return 0;
 }
 
+/* Can the hash of what the copy read stand for the source? Only for a whole copy in
+ * one run (nothing resumed, nothing before a loop offset), sent to a file, of a
+ * source the caller says no holder could write, whose size and mtime are still
+ * those of the start. Any other source is read again: a writer could have changed a
+ * block already copied. */
+static bool source_stood_still(struct job *j)
+{
+	struct stat now;
+
+	if (j->spec.method != REC_COPY || !j->stream_valid || j->stream_from != 0 || j->stream ||
+	    j->loopdev || j->lo || !j->spec.src_static || j->res.resumed)
+		return false;
+	return fstat(j->spec.src->fd, &now) == 0 && same_stat(&now, &j->st_start);
+}
+
 int job_verify_step(struct job *j, int64_t deadline)
 {
 	struct job_verify *v = &j->v;
@@ -651,8 +666,16 @@ int job_verify_step(struct job *j, int64_t deadline)
 		if (!v->a || !v->b)
 			return job_fail(j, -ENOMEM, "out of memory");
 		/* the frozen pass already hashed the source while nothing could change it;
-		 * a stream has no target to read back */
-		v->side = j->frozen_hash_done ? 1 : 0;
+		 * so did a copy of a source that nobody could write; a stream has no
+		 * target to read back */
+		if (!j->frozen_hash_done && source_stood_still(j)) {
+			job_digest(j->stream_h, j->res.src_hash);
+			job_say(j, "nobody could write the source and it did not change: the "
+			           "hash taken while copying stands for it");
+			j->src_hash_done = true;
+		}
+		j->src_hash_done |= j->frozen_hash_done;
+		v->side = j->src_hash_done ? 1 : 0;
 		v->started = false;
 	}
 	while (v->side < 2) {
@@ -661,10 +684,10 @@ int job_verify_step(struct job *j, int64_t deadline)
 		while (v->pos < v->end) {
 			uint64_t e0 = j->spec.method == REC_FOLLOW ? j->src_pos : j->end;
 			uint64_t e1 = j->spec.method == REC_FOLLOW ? j->tgt_pos : j->end;
-			uint64_t total = (j->frozen_hash_done ? 0 : e0) + (j->stream ? 0 : e1);
+			uint64_t total = (j->src_hash_done ? 0 : e0) + (j->stream ? 0 : e1);
 			if ((r = verify_chunk(j, v)) < 0)
 				return r;
-			job_publish(j, v->pos + (v->side && !j->frozen_hash_done ? e0 : 0), total);
+			job_publish(j, v->pos + (v->side && !j->src_hash_done ? e0 : 0), total);
 			if (job_cancelled(j) || job_now() >= deadline)
 				return 1;
 		}

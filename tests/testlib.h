@@ -153,8 +153,8 @@ ino_t tl_ino(const char *path);
  * the caller frees R with scan_free(). */
 void tl_scan(struct scan_result *r);
 
-/* The one entry of R with inode INO (on any device); fails the test when there is
- * none or more than one. */
+/* The one entry of R with inode INO (on any device) and a path under tl_dir; fails
+ * the test when there is none or more than one. */
 const struct entry *tl_find(const struct scan_result *r, ino_t ino);
 
 /* The same for inode INO of device DEV. */

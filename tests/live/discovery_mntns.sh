@@ -25,4 +25,4 @@ assert_eq "$(by_ino "$ino" .mountpoint)" "$T/ns" "mountpoint in the holder's nam
 assert_eq "$(by_ino "$ino" .size)" 3333 "size"
 assert_eq "$(by_ino "$ino" .kind)" file "kind"
 "$RT_BIN" --list >"$T/table"
-grep -qF "*$T/ns/secret" "$T/table" || fail "table does not mark the other namespace"
+grep -qF "*$T/ns/secret" "$T/table" || fail "table does not mark the other namespace: $(grep -n secret "$T/table")"

@@ -89,12 +89,14 @@ list() { "$RT_BIN" --list --json --all "$@" >"$T/list.json"; }
 # q FILTER [ARGS...]: jq on the last list
 q() { local f=$1; shift; jq -r "$@" "$f" "$T/list.json"; }
 
-# by_ino INO FILTER: jq FILTER on the one entry for inode INO (fails unless exactly one)
+# by_ino INO FILTER: jq FILTER on the one entry for inode INO with a path under $T
+# (fails unless exactly one). The machine is shared: another test's file on another
+# small filesystem may have the same inode number.
 by_ino() {
-	local n
-	n=$(jq --argjson i "$1" '[.files[] | select(.ino == $i)] | length' "$T/list.json")
+	local n sel='.files[] | select(.ino == $i and (.path | startswith($t)))'
+	n=$(jq --argjson i "$1" --arg t "$T/" "[$sel] | length" "$T/list.json")
 	[ "$n" = 1 ] || fail "expected exactly one entry for inode $1, found $n"
-	jq -r --argjson i "$1" ".files[] | select(.ino == \$i) | $2" "$T/list.json"
+	jq -r --argjson i "$1" --arg t "$T/" "$sel | $2" "$T/list.json"
 }
 
 # attach FILE [losetup options]: attach a loop device, retrying the EBUSY race, and

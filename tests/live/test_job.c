@@ -216,7 +216,8 @@ static struct job_spec spec_for(const struct entry *e, enum rec_method m, const 
 	                         .ino = e->ino,
 	                         .src_name = e->path,
 	                         .dest = dest,
-	                         .stream_fd = -1};
+	                         .stream_fd = -1,
+	                         .src_static = !scan_entry_writable(e)};
 }
 
 struct outcome {
@@ -304,6 +305,48 @@ START_TEST(copy_static)
 	ck_assert(!exists(p2));
 	/* never overwrite */
 	ck_assert_int_eq(job_start(&s, &j), -EEXIST);
+	scan_free(&r);
+}
+END_TEST
+
+/* A source nobody could write has its hash taken while copying, not read twice; a
+ * writer that appears anyway (here: the file reopened for writing through /proc) is
+ * caught by the mtime, and then the source is read again and the change reported. */
+START_TEST(copy_static_changed)
+{
+	char path[160], dest[160], p2[200];
+	struct tl_holder h;
+	struct scan_result r;
+	struct outcome o;
+	struct job *j;
+	unsigned char block[4096];
+	double t0 = now_s();
+	int fd;
+	ino_t ino;
+
+	snprintf(path, sizeof(path), "%s/static.bin", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/out.bin", tl_dir);
+	tl_seeded_file(path, 16 * MiB, 3);
+	ino = tl_ino(path);
+	snprintf(p2, sizeof(p2), "r:%s", path);
+	tl_holder_start(&h, p2, NULL);
+	tl_scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
+	ck_assert(s.src_static);
+	s.max_rate = 8 * MiB; /* two seconds: time to write behind the copy */
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	ck_assert_int_eq(job_step(j, 300), 1);
+	ck_assert_uint_gt(job_result(j)->bytes_read, 4096);
+	snprintf(p2, sizeof(p2), "/proc/%d/fd/%d", (int)h.pids[0], h.fds[0]);
+	fd = open(p2, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	memset(block, 0xee, sizeof(block));
+	ck_assert_int_eq(pwrite(fd, block, sizeof(block), 0), (ssize_t)sizeof(block));
+	close(fd);
+	o = finish(j, t0);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.source_changed);
+	ck_assert(!o.res.verified);
 	scan_free(&r);
 }
 END_TEST
@@ -1863,6 +1906,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, copy_static);
+	tcase_add_test(tc, copy_static_changed);
 	tcase_add_test(tc, copy_sparse);
 	tcase_add_test(tc, copy_stream);
 	tcase_add_test(tc, follow_append);
