@@ -4,13 +4,17 @@
 #include "scan.h"
 
 #include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <libproc2/pids.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { I_PID, I_CMD, I_USER, I_STATE, I_CMDLINE };
+enum { I_PID, I_CMD, I_EUID, I_STATE, I_CMDLINE };
 
-static enum pids_item items[] = {PIDS_ID_PID, PIDS_CMD, PIDS_ID_EUSER, PIDS_STATE, PIDS_CMDLINE};
+/* The uid, not the user name: libproc2 would look names up with getpwuid() in every
+ * worker thread at once. */
+static enum pids_item items[] = {PIDS_ID_PID, PIDS_CMD, PIDS_ID_EUID, PIDS_STATE, PIDS_CMDLINE};
 
 /* libproc2 selects at most this many pids per call. */
 #define SELECT_MAX 255
@@ -47,9 +51,10 @@ static int fill(struct ref *refs, size_t n, struct pids_stack *st)
 	for (; hit < refs + n && hit->pid == key.pid; hit++) {
 		struct holder *h = hit->h;
 		if (dup_into(&h->comm, PIDS_VAL(I_CMD, str, st, NULL)) ||
-		    dup_into(&h->user, PIDS_VAL(I_USER, str, st, NULL)) ||
 		    dup_into(&h->cmdline, PIDS_VAL(I_CMDLINE, str, st, NULL)))
 			return -ENOMEM;
+		h->uid = (uid_t)PIDS_VAL(I_EUID, u_int, st, NULL);
+		h->uid_known = true;
 		h->state = (char)PIDS_VAL(I_STATE, s_ch, st, NULL);
 	}
 	return 0;
@@ -105,5 +110,61 @@ int procs_describe(struct scan_result *r)
 	}
 	free(pids);
 	free(refs);
+	return err;
+}
+
+/* A uid and its name, remembered for the rest of one call. */
+struct uname {
+	uid_t uid;
+	char *name;
+};
+
+static char *name_of(uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], num[16];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res && res->pw_name[0])
+		return strdup(res->pw_name);
+	snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	return strdup(num);
+}
+
+int procs_name_users(struct scan_result *r)
+{
+	struct uname *seen = NULL;
+	size_t nseen = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < r->n && err == 0; i++) {
+		for (size_t j = 0; j < r->v[i].nholders && err == 0; j++) {
+			struct holder *h = &r->v[i].holders[j];
+			size_t k = 0;
+
+			if (!h->uid_known || h->user)
+				continue;
+			while (k < nseen && seen[k].uid != h->uid)
+				k++;
+			if (k == nseen) {
+				struct uname *ns = realloc(seen, (nseen + 1) * sizeof(*ns));
+				if (!ns) {
+					err = -ENOMEM;
+					break;
+				}
+				seen = ns;
+				seen[nseen] = (struct uname){h->uid, name_of(h->uid)};
+				if (!seen[nseen].name) {
+					err = -ENOMEM;
+					break;
+				}
+				nseen++;
+			}
+			if (!(h->user = strdup(seen[k].name)))
+				err = -ENOMEM;
+		}
+	}
+	for (size_t k = 0; k < nseen; k++)
+		free(seen[k].name);
+	free(seen);
 	return err;
 }

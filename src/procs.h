@@ -9,4 +9,10 @@ struct scan_result;
  * libproc2 failing for other reasons is not an error (details stay empty). */
 int procs_describe(struct scan_result *r);
 
+/* Fill the user of every holder procs_describe() found the uid of: the account name,
+ * or the number when there is none. Call from one thread only: libproc2's own name
+ * cache would call getpwuid(), which is not thread-safe, from every worker.
+ * Returns 0 or -ENOMEM. */
+int procs_name_users(struct scan_result *r);
+
 #endif

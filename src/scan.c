@@ -991,6 +991,8 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	}
 	if (err == 0 && started == 0 && q.n > 0)
 		err = -EAGAIN; /* no thread could be started at all */
+	if (err == 0)
+		err = procs_name_users(r);
 	/* Loop holders have no process; the workers described all the others. */
 	for (size_t i = 0; i < r->n && err == 0; i++) {
 		struct entry *e = &r->v[i];

@@ -35,6 +35,8 @@ struct holder {
 	bool other_mntns;            /* the holder lives in another mount namespace */
 	char *comm, *user, *cmdline; /* from libproc2; NULL when the process is gone */
 	char state;
+	uid_t uid; /* effective uid, when uid_known */
+	bool uid_known;
 	/* fd holders */
 	int fd;
 	unsigned access; /* PARSE_ACC_R | PARSE_ACC_W */
