@@ -2,12 +2,39 @@
 #ifndef RT_PROCS_H
 #define RT_PROCS_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
 struct scan_result;
 
-/* Fill comm, user, state and cmdline of every fd and mmap holder in R. A process
- * that exited since the scan keeps NULL strings and state '?'. Returns 0, or -ENOMEM;
- * libproc2 failing for other reasons is not an error (details stay empty). */
-int procs_describe(struct scan_result *r);
+/* One process's details. */
+struct procs_row {
+	pid_t pid;
+	char *comm, *cmdline;
+	uid_t uid;
+	char state;
+};
+
+/* Every process at one moment, sorted by pid. */
+struct procs_table {
+	struct procs_row *v;
+	size_t n;
+};
+
+/* Read every process's details in one pass over /proc (libproc2's reap). Looking
+ * pids up one by one costs a read of /proc/PID/status each on top, so when most
+ * processes hold deleted files (after an upgrade of a shared library every process
+ * maps the deleted old one) one pass is cheaper. Returns 0 (an empty table when
+ * libproc2 fails) or -ENOMEM. Free with procs_table_free(). */
+int procs_reap(struct procs_table *t);
+void procs_table_free(struct procs_table *t);
+
+/* Fill comm, state, uid and cmdline of every fd and mmap holder in R: from T when
+ * its pid is there (T may be NULL), else looked up. A process that exited since the
+ * scan keeps NULL strings and state '?'. Returns how many processes were described
+ * from T, or -ENOMEM; libproc2 failing for other reasons is not an error (details
+ * stay empty). */
+int procs_describe(struct scan_result *r, const struct procs_table *t);
 
 /* Fill the user of every holder procs_describe() found the uid of: the account name,
  * or the number when there is none. Call from one thread only: libproc2's own name

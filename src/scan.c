@@ -42,7 +42,24 @@ struct queue {
 	/* Pins still allowed: the fds left once the walk itself and what comes after
 	 * it (targets, sampling, a recovery) have theirs. */
 	atomic_long pins_left;
+	/* Processes walked so far and how many of them hold something. When most do,
+	 * one libproc2 pass over all of /proc, started once beside the walk, describes
+	 * them for less than a lookup per pid (see procs_reap). */
+	atomic_size_t walked, holding;
+	atomic_int reaper; /* REAP_NONE, REAP_RUNNING, REAP_DONE, REAP_FAILED */
+	pthread_t reaper_tid;
+	pthread_mutex_t lock;
+	pthread_cond_t reaped;
+	struct procs_table table;
+	int reap_err;
 };
+
+enum { REAP_NONE, REAP_RUNNING, REAP_DONE, REAP_FAILED };
+/* Judge after this many processes; a pass over /proc beats lookups when at least
+ * two in three processes hold something (a lookup reads status as well), and is
+ * not worth starting with few processes left. */
+#define REAP_AFTER    256
+#define REAP_MIN_LEFT 512
 
 /* One scanner per thread: its own partial result, merged at the end, so the
  * workers never lock anything while they walk /proc. */
@@ -64,6 +81,7 @@ struct scanner {
 	char vname[LINK_MAX_LEN]; /* a mapping's name from PROCMAP_QUERY */
 	struct devino *live;      /* mapped files seen with a name: open addressing */
 	size_t nlive, livecap;
+	size_t holders_added; /* fd and mmap holders added by this scanner */
 };
 
 /* A mapped file's identity as PROCMAP_QUERY gives it; ino 0 marks a free slot. */
@@ -289,6 +307,7 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	h = holder_add(e, HOLDER_FD);
 	if (!h)
 		return -ENOMEM;
+	s->holders_added++;
 	h->pid = p->pid;
 	h->fd = atoi(name);
 	h->flags = fi.flags;
@@ -420,6 +439,7 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 		h = holder_add(e, HOLDER_MMAP);
 		if (!h)
 			return -ENOMEM;
+		s->holders_added++;
 		h->pid = p->pid;
 		h->other_mntns = other_ns(s, p);
 		h->exe = is_exe(p, &st);
@@ -655,24 +675,79 @@ static int scan_pid(struct scanner *s, int pid)
 	return r;
 }
 
-/* A worker: take processes from the queue until none are left, then ask libproc2
- * about the holders found, still in parallel. */
+static void reap_finished(struct queue *q, int state, int err)
+{
+	pthread_mutex_lock(&q->lock);
+	q->reap_err = err;
+	atomic_store(&q->reaper, state);
+	pthread_cond_broadcast(&q->reaped);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void *reaper_main(void *arg)
+{
+	struct queue *q = arg;
+
+	reap_finished(q, REAP_DONE, procs_reap(&q->table));
+	return NULL;
+}
+
+/* Start the reaper once, when most processes walked so far hold something. */
+static void maybe_reap(struct queue *q)
+{
+	size_t w = atomic_load(&q->walked), h = atomic_load(&q->holding);
+	size_t next = atomic_load(&q->next);
+	int none = REAP_NONE;
+
+	if (w < REAP_AFTER || 3 * h < 2 * w || atomic_load(&q->reaper) != REAP_NONE ||
+	    next >= q->n || q->n - next < REAP_MIN_LEFT)
+		return;
+	if (!atomic_compare_exchange_strong(&q->reaper, &none, REAP_RUNNING))
+		return;
+	if (pthread_create(&q->reaper_tid, NULL, reaper_main, q) != 0)
+		reap_finished(q, REAP_FAILED, 0);
+}
+
+/* The reaper's table once it is done, or NULL when there is none. */
+static const struct procs_table *reaped_table(struct queue *q)
+{
+	if (atomic_load(&q->reaper) == REAP_NONE)
+		return NULL;
+	pthread_mutex_lock(&q->lock);
+	while (atomic_load(&q->reaper) == REAP_RUNNING)
+		pthread_cond_wait(&q->reaped, &q->lock);
+	pthread_mutex_unlock(&q->lock);
+	return atomic_load(&q->reaper) == REAP_DONE && q->reap_err == 0 ? &q->table : NULL;
+}
+
+/* A worker: take processes from the queue until none are left, then describe the
+ * holders found, still in parallel. */
 static void *worker(void *arg)
 {
 	struct scanner *s = arg;
 	struct queue *q = s->q;
 
 	for (;;) {
-		size_t i = atomic_fetch_add(&q->next, CHUNK);
+		size_t i = atomic_fetch_add(&q->next, CHUNK), walked = 0, holding = 0;
 		if (i >= q->n)
 			break;
 		for (size_t j = i; j < q->n && j < i + CHUNK; j++) {
+			size_t before = s->holders_added;
 			s->err = scan_pid(s, q->pids[j]);
 			if (s->err < 0)
 				return NULL;
+			walked++;
+			holding += s->holders_added != before;
 		}
+		atomic_fetch_add(&q->walked, walked);
+		atomic_fetch_add(&q->holding, holding);
+		maybe_reap(q);
 	}
-	s->err = procs_describe(s->r);
+	s->err = procs_describe(s->r, reaped_table(q));
+	if (s->err > 0) {
+		s->r->st.reaped += (unsigned)s->err;
+		s->err = 0;
+	}
 	return NULL;
 }
 
@@ -868,6 +943,7 @@ static int merge(struct scanner *s, struct scan_result *part)
 	a->vanished += b->vanished;
 	a->unconfirmed += b->unconfirmed;
 	a->no_fds += b->no_fds;
+	a->reaped += b->reaped;
 	for (size_t i = 0; i < part->n; i++) {
 		struct entry *pe = &part->v[i], *e;
 		struct holder *nh;
@@ -938,7 +1014,8 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	struct scanner *ws = NULL;
 	struct scan_result *parts = NULL;
 	pthread_t tids[MAX_WORKERS];
-	struct queue q = {.procfd = -1};
+	struct queue q = {
+	    .procfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .reaped = PTHREAD_COND_INITIALIZER};
 	struct stat st;
 	size_t keep = 0;
 	int err, nw = 0, started = 0;
@@ -991,6 +1068,12 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	}
 	if (err == 0 && started == 0 && q.n > 0)
 		err = -EAGAIN; /* no thread could be started at all */
+	{
+		int rs = atomic_load(&q.reaper);
+		if (rs == REAP_RUNNING || rs == REAP_DONE)
+			pthread_join(q.reaper_tid, NULL);
+		procs_table_free(&q.table);
+	}
 	if (err == 0)
 		err = procs_name_users(r);
 	/* Loop holders have no process; the workers described all the others. */

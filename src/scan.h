@@ -87,6 +87,7 @@ struct scan_stats {
 	unsigned unpinned;    /* entries we could not pin */
 	unsigned hidden;      /* memfd/shm entries left out without --all */
 	unsigned no_fds;      /* opens refused for want of fds (EMFILE/ENFILE) */
+	unsigned reaped;      /* processes described from one pass over /proc */
 };
 
 struct scan_result {
