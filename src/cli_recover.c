@@ -113,6 +113,14 @@ static void dir_of(const char *path, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)(slash - path), path);
 }
 
+/* dest_resolve_ours(): is the interrupted rescue at DEST this entry's? */
+static bool journal_is_ours(const char *dest, void *ctx)
+{
+	const struct entry *e = ctx;
+
+	return job_journal_is_for(dest, e->dev, e->ino);
+}
+
 static const struct holder *loop_holder(const struct entry *e)
 {
 	const struct holder *hit = NULL;
@@ -434,8 +442,8 @@ int cli_recover(const struct recover_opts *o, const char *prog)
 		goto out;
 	}
 	if (!stream) {
-		err =
-		    dest_resolve(o->to, e->path, e->path_len, e->ino, dest, sizeof(dest), &resume);
+		err = dest_resolve_ours(o->to, e->path, e->path_len, e->ino, journal_is_ours, e,
+		                        dest, sizeof(dest), &resume);
 		if (err < 0) {
 			char *s = shown(o->to, strlen(o->to));
 			if (err == -EEXIST)

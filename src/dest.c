@@ -47,6 +47,13 @@ static void base_name(const char *orig, size_t len, ino_t ino, char *out, size_t
 int dest_resolve(const char *to, const char *orig, size_t orig_len, ino_t ino, char *out,
                  size_t len, bool *resume)
 {
+	return dest_resolve_ours(to, orig, orig_len, ino, NULL, NULL, out, len, resume);
+}
+
+int dest_resolve_ours(const char *to, const char *orig, size_t orig_len, ino_t ino,
+                      bool (*ours)(const char *dest, void *ctx), void *ctx, char *out, size_t len,
+                      bool *resume)
+{
 	struct stat st;
 	char base[256];
 
@@ -61,7 +68,7 @@ int dest_resolve(const char *to, const char *orig, size_t orig_len, ino_t ino, c
 			if (w < 0 || (size_t)w >= len)
 				return -ENAMETOOLONG;
 			if (!exists(out) && exists_with(out, DEST_PARTIAL) &&
-			    exists_with(out, DEST_JOURNAL)) {
+			    exists_with(out, DEST_JOURNAL) && (!ours || ours(out, ctx))) {
 				*resume = true;
 				return 0;
 			}

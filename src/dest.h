@@ -25,4 +25,12 @@
 int dest_resolve(const char *to, const char *orig, size_t orig_len, ino_t ino, char *out,
                  size_t len, bool *resume);
 
+/* The same, where a .partial and journal in a directory TO count as a rescue to
+ * continue only when OURS(candidate, CTX) says the journal is this file's; another
+ * file's interrupted rescue is left alone and the next name tried. (A file name TO
+ * is taken as given: there the job refuses a journal that is not its own.) */
+int dest_resolve_ours(const char *to, const char *orig, size_t orig_len, ino_t ino,
+                      bool (*ours)(const char *dest, void *ctx), void *ctx, char *out, size_t len,
+                      bool *resume);
+
 #endif

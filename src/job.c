@@ -363,10 +363,10 @@ struct journal {
 	bool complete;
 };
 
-static int journal_read(struct job *j, struct journal *jr)
+static int journal_read_at(int dir_fd, const char *name, struct journal *jr)
 {
 	char text[2048], *line, *save;
-	int fd = openat(j->dir_fd, j->journal_base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n;
 
 	memset(jr, 0, sizeof(*jr));
@@ -419,6 +419,22 @@ static int journal_read(struct job *j, struct journal *jr)
 			jr->truncations = (unsigned)v;
 	}
 	return jr->complete ? 0 : -EINVAL;
+}
+
+static int journal_read(struct job *j, struct journal *jr)
+{
+	return journal_read_at(j->dir_fd, j->journal_base, jr);
+}
+
+bool job_journal_is_for(const char *dest, dev_t dev, ino_t ino)
+{
+	char path[4200];
+	struct journal jr;
+
+	if (snprintf(path, sizeof(path), "%s.partial.journal", dest) >= (int)sizeof(path))
+		return false;
+	return journal_read_at(AT_FDCWD, path, &jr) == 0 && jr.dev == (uint64_t)dev &&
+	       jr.ino == (uint64_t)ino;
 }
 
 /* ---- starting ---- */

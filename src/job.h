@@ -230,6 +230,10 @@ const struct job_result *job_result(const struct job *j);
 /* Free the job. Anything still stopped is resumed and anything frozen thawed first. */
 void job_free(struct job *j);
 
+/* Does DEST.partial.journal record an interrupted rescue of the file DEV:INO? (A
+ * .partial of another file with the same name must not be taken for ours.) */
+bool job_journal_is_for(const char *dest, dev_t dev, ino_t ino);
+
 /* "running", "verifying", "done", "failed", "cancelled". */
 const char *job_state_name(enum job_state s);
 

@@ -31,7 +31,22 @@ kill -KILL $rpid
 wait $rpid 2>/dev/null || true
 [ -e "$T/out/big.bin.partial" ] || fail "no .partial after SIGKILL"
 [ ! -e "$T/out/big.bin" ] || fail "a partial result looks complete"
-rt "$id" --to "$T/out/big.bin" --method copy --json >"$T/resume.json" 2>"$T/err" ||
+# 1b. Meanwhile another deleted file named big.bin is rescued into the same
+# directory: the interrupted rescue there is not its own, so it takes the next name
+# and leaves that one alone.
+mkdir "$T/other"
+head -c $((1 << 20)) /dev/urandom >"$T/other/big.bin"
+cp "$T/other/big.bin" "$T/other.expected"
+hold r:"$T/other/big.bin"
+list
+oid=$(jq -r --arg p "$T/other/big.bin" '.files[] | select(.path == $p) | .id' "$T/list.json")
+rt "$oid" --to "$T/out" --method copy --json >"$T/other.json" 2>"$T/err" ||
+	fail "rescue beside another file's .partial failed: $(cat "$T/err")"
+assert_eq "$(jq -r '.result | "\(.target) \(.resumed)"' "$T/other.json")" "$T/out/big.bin.1 false" \
+	"the next free name, not a resume"
+cmp "$T/out/big.bin.1" "$T/other.expected" || fail "the other file's copy differs"
+# The same command, given the directory, finds its own interrupted rescue.
+rt "$id" --to "$T/out" --method copy --json >"$T/resume.json" 2>"$T/err" ||
 	fail "resume failed: $(cat "$T/err")"
 assert_eq "$(jq -r '.result | "\(.resumed) \(.verified)"' "$T/resume.json")" "true true" "resumed and verified"
 [ "$(jq -r .result.resumed_at "$T/resume.json")" -gt 0 ] || fail "resumed from 0"
