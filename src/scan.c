@@ -113,6 +113,7 @@ struct proc_ctx {
 	int ns_known, other_ns;
 	int exe_known;
 	struct stat exe;
+	int is_rescuetui; /* 0 unknown, 1 yes, -1 no */
 };
 
 static size_t hash_key(dev_t dev, ino_t ino)
@@ -199,6 +200,22 @@ static void take_stat(struct entry *e, const struct stat *st)
 	e->allocated = (uint64_t)st->st_blocks * 512;
 	e->mtime = st->st_mtim;
 	e->size_known = true;
+}
+
+/* Is P another rescuetui? Its pins (read-only, O_NOATIME) would otherwise show as
+ * holders of every file it found: two admins, or two tests, at once. */
+static bool is_rescuetui(struct proc_ctx *p)
+{
+	if (!p->is_rescuetui) {
+		char comm[32] = "";
+		int fd = openat(p->pfd, "comm", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		p->is_rescuetui = n > 0 && strcmp(comm, "rescuetui\n") == 0 ? 1 : -1;
+	}
+	return p->is_rescuetui > 0;
 }
 
 static bool other_ns(struct scanner *s, struct proc_ctx *p)
@@ -315,6 +332,7 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	h->append = parse_is_append(fi.flags);
 	h->pos = fi.pos;
 	h->mnt_id = fi.mnt_id;
+	h->rescuetui_pin = (fi.flags & O_NOATIME) && h->access == PARSE_ACC_R && is_rescuetui(p);
 	/* A file reached through one of our mounts has a path that means the same to
 	 * us; only otherwise is the namespace worth a look. */
 	h->other_mntns = !mounts_is_own_id(s->mnt, fi.mnt_id) && other_ns(s, p);
@@ -903,16 +921,38 @@ static enum scan_kind classify(const struct entry *e)
 	return KIND_FILE;
 }
 
+static void holder_free(struct holder *h)
+{
+	free(h->comm);
+	free(h->user);
+	free(h->cmdline);
+	free(h->loop_mountpoint);
+	free(h->loop_fstype);
+}
+
+/* Another rescuetui's pins are no holders worth naming when something else holds
+ * the file; when nothing else does, they are what keeps it, and stay. */
+static void drop_rescuetui_pins(struct entry *e)
+{
+	size_t keep = 0, others = 0;
+
+	for (size_t i = 0; i < e->nholders; i++)
+		others += !e->holders[i].rescuetui_pin;
+	if (others == 0 || others == e->nholders)
+		return;
+	for (size_t i = 0; i < e->nholders; i++) {
+		if (e->holders[i].rescuetui_pin)
+			holder_free(&e->holders[i]);
+		else
+			e->holders[keep++] = e->holders[i];
+	}
+	e->nholders = keep;
+}
+
 static void entry_free(struct entry *e)
 {
-	for (size_t i = 0; i < e->nholders; i++) {
-		struct holder *h = &e->holders[i];
-		free(h->comm);
-		free(h->user);
-		free(h->cmdline);
-		free(h->loop_mountpoint);
-		free(h->loop_fstype);
-	}
+	for (size_t i = 0; i < e->nholders; i++)
+		holder_free(&e->holders[i]);
 	free(e->holders);
 	free(e->path);
 	free(e->fstype);
@@ -1079,6 +1119,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	/* Loop holders have no process; the workers described all the others. */
 	for (size_t i = 0; i < r->n && err == 0; i++) {
 		struct entry *e = &r->v[i];
+		drop_rescuetui_pins(e);
 		err = place(&main_s, e);
 		e->kind = classify(e);
 		if (e->pin.fd < 0)

@@ -37,6 +37,8 @@ struct holder {
 	char state;
 	uid_t uid; /* effective uid, when uid_known */
 	bool uid_known;
+	bool rescuetui_pin; /* another rescuetui's pin: kept only when nothing else holds the
+	                     * file */
 	/* fd holders */
 	int fd;
 	unsigned access; /* PARSE_ACC_R | PARSE_ACC_W */

@@ -28,3 +28,26 @@ rm "$T/many"
 list
 assert_eq "$(by_ino "$ino_many" '.holders | length')" 3000 "3000 fds, one entry"
 assert_eq "$(by_ino "$ino_many" '[.holders[].pid] | unique | length')" 1 "one process"
+
+# Another rescuetui (here one slowly copying some other file) pins every file it
+# found: its pins are no holders of a file someone else holds.
+head -c $((8 << 20)) /dev/urandom >"$T/slow"
+ino_slow=$(stat -c %i "$T/slow")
+hold r:"$T/slow"
+list
+mkdir "$T/out"
+"$RT_BIN" --recover "$(by_ino "$ino_slow" .id)" --to "$T/out" --method copy --yes \
+	--max-rate 1000000 --log /dev/null </dev/null >/dev/null 2>"$T/other.err" &
+other=$!
+PIDS+=($other)
+for _ in $(seq 100); do [ -e "$T/out/slow.partial" ] && break; sleep 0.1; done
+[ -e "$T/out/slow.partial" ] || fail "the other rescuetui did not start: $(cat "$T/other.err")"
+[ "$(find /proc/$other/fd -lname "$T/shared (deleted)" | wc -l)" -gt 0 ] ||
+	fail "the other rescuetui does not pin the shared file"
+list
+assert_eq "$(by_ino "$ino" '.holders | length')" 4 "holders beside another rescuetui"
+assert_eq "$(by_ino "$ino" "[.holders[] | select(.pid == $other)] | length")" 0 \
+	"another rescuetui's pin is no holder"
+kill -TERM $other
+wait $other 2>/dev/null || true
+echo "another rescuetui's pins left out"
