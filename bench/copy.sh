@@ -22,24 +22,11 @@ runs=${RUNS:-3}
 [ "$(id -u)" -eq 0 ] || { echo "copy.sh: run as root" >&2; exit 1; }
 for c in jq cmp; do command -v $c >/dev/null || { echo "copy.sh: needs $c" >&2; exit 1; }; done
 [ -x /usr/bin/time ] && TIME=/usr/bin/time || TIME=
-if [ -z "${RT_BIN:-}" ]; then
-	RT_BIN=$top/rescuetui
-	make -s -C "$top" >&2 || exit 1
-fi
-make -s -C "$top" build/tests/holder >&2 || exit 1
-
-work=$(mktemp -d "${DIR:-/var/tmp}/rt-copybench.XXXXXX") || exit 1
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+NAME=copybench
+. "$top/bench/lib.sh"
+bench_start "$top" holder
 
 now() { echo "${EPOCHREALTIME/./}"; } # microseconds
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # hold SPEC: start a holder; sets HPID and HFD (fd of the first spec)
 hold() {

@@ -20,23 +20,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${RUNS:-5}
 command -v jq >/dev/null || { echo "sampling.sh: needs jq" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || echo "sampling.sh: not root: other users' holders are not seen" >&2
-if [ -z "${RT_BIN:-}" ]; then
-	RT_BIN=$top/rescuetui
-	make -s -C "$top" >&2 || exit 1
-fi
-make -s -C "$top" build/tests/holder >&2 || exit 1
-
-work=$(mktemp -d "${DIR:-/var/tmp}/rt-samplebench.XXXXXX") || exit 1
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+NAME=samplebench
+. "$top/bench/lib.sh"
+bench_start "$top" holder
 
 # hold NAME SPEC: a holder of its own per writer, so each writes at its own pace.
 hold() {

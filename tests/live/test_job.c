@@ -200,6 +200,24 @@ static bool wait_state(pid_t pid, bool want_t, int ms)
 }
 
 /* The one entry of inode INO, pinned. */
+/* Make PATH with SIZE bytes of the stream of SEED (its hash in *WANT unless NULL),
+ * start a holder with the spec TYPE + PATH + REST (as "rr:" PATH ":2000000"), which
+ * deletes it; returns the file's inode. */
+static ino_t hold_seeded(struct tl_holder *h, const char *path, uint64_t size, uint64_t seed,
+                         const char *type, const char *rest, struct h128 *want)
+{
+	char spec[4200];
+	ino_t ino;
+
+	tl_seeded_file(path, size, seed);
+	if (want)
+		*want = hash_path(path);
+	ino = tl_ino(path);
+	snprintf(spec, sizeof(spec), "%s%s%s", type, path, rest);
+	tl_holder_start(h, spec, NULL);
+	return ino;
+}
+
 static const struct entry *find(const struct scan_result *r, ino_t ino)
 {
 	const struct entry *hit = tl_find(r, ino);
@@ -279,11 +297,7 @@ START_TEST(copy_static)
 
 	snprintf(path, sizeof(path), "%s/static.bin", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/out.bin", tl_dir);
-	tl_seeded_file(path, 64 * MiB, 1);
-	want = hash_path(path);
-	ino = tl_ino(path);
-	snprintf(p2, sizeof(p2), "r:%s", path);
-	tl_holder_start(&h, p2, NULL);
+	ino = hold_seeded(&h, path, 64 * MiB, 1, "r:", "", &want);
 	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	o = run(&s);
@@ -326,10 +340,7 @@ START_TEST(copy_static_changed)
 
 	snprintf(path, sizeof(path), "%s/static.bin", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/out.bin", tl_dir);
-	tl_seeded_file(path, 16 * MiB, 3);
-	ino = tl_ino(path);
-	snprintf(p2, sizeof(p2), "r:%s", path);
-	tl_holder_start(&h, p2, NULL);
+	ino = hold_seeded(&h, path, 16 * MiB, 3, "r:", "", NULL);
 	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	ck_assert(s.src_static);
@@ -457,7 +468,7 @@ END_TEST
 
 START_TEST(follow_append)
 {
-	char path[160], dest[160], spec[200];
+	char path[160], dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -471,10 +482,7 @@ START_TEST(follow_append)
 
 	snprintf(path, sizeof(path), "%s/app.log", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/app.copy", tl_dir);
-	tl_seeded_file(path, 256 * 1024, 3);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "aw:%s:1000000", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 256 * 1024, 3, "aw:", ":1000000", NULL);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
@@ -586,7 +594,7 @@ END_TEST
 
 START_TEST(sync_converges)
 {
-	char path[160], dest[160], spec[200];
+	char path[160], dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -596,10 +604,7 @@ START_TEST(sync_converges)
 
 	snprintf(path, sizeof(path), "%s/db.img", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/db.copy", tl_dir);
-	tl_seeded_file(path, 128 * MiB, 5);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 128 * MiB, 5, "rr:", ":2000000", NULL);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
@@ -637,7 +642,7 @@ END_TEST
 
 START_TEST(sync_freeze)
 {
-	char path[160], dest[160], spec[200];
+	char path[160], dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -652,10 +657,7 @@ START_TEST(sync_freeze)
 
 	snprintf(path, sizeof(path), "%s/vm.img", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/vm.copy", tl_dir);
-	tl_seeded_file(path, 128 * MiB, 6);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 128 * MiB, 6, "rr:", ":2000000", NULL);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
@@ -695,7 +697,7 @@ END_TEST
 /* --freeze refuses pid 1 and our own ancestors; nothing is created. */
 START_TEST(refusals)
 {
-	char path[160], dest[160], spec[200], p2[200];
+	char path[160], dest[160], p2[200];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job *j;
@@ -704,10 +706,7 @@ START_TEST(refusals)
 
 	snprintf(path, sizeof(path), "%s/f", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/f.out", tl_dir);
-	tl_seeded_file(path, MiB, 9);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "rw:%s", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, MiB, 9, "rw:", "", NULL);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_writer w = {.pid = 1, .fd = 3};
@@ -771,11 +770,7 @@ static void reflink_case(const char *fstype)
 	snprintf(path, sizeof(path), "%s/disk.img", mnt);
 	snprintf(dest, sizeof(dest), "%s/disk.clone", mnt);
 	snprintf(other, sizeof(other), "%s/disk.elsewhere", tl_dir);
-	tl_seeded_file(path, 128 * MiB, 11);
-	want = hash_path(path);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "r:%s", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 128 * MiB, 11, "r:", "", &want);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_REFLINK, dest);
@@ -985,17 +980,14 @@ END_TEST
 
 START_TEST(fault_enospc)
 {
-	char path[160], small[200], dest[240], p2[260], spec[200];
+	char path[160], small[200], dest[240], p2[260];
 	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
 	ino_t ino;
 
 	snprintf(path, sizeof(path), "%s/big", tl_dir);
-	tl_seeded_file(path, 64 * MiB, 15);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "r:%s", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 64 * MiB, 15, "r:", "", NULL);
 	make_fs("tmpfs", "16m", "small", small, sizeof(small));
 	snprintf(dest, sizeof(dest), "%s/big", small);
 	tl_scan(&r);
@@ -1102,7 +1094,7 @@ static pid_t job_in_child(ino_t ino, enum rec_method m, const char *dest, uint64
 
 START_TEST(fault_sigkill_resume)
 {
-	char path[160], dest[160], spec[200];
+	char path[160], dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
@@ -1114,11 +1106,7 @@ START_TEST(fault_sigkill_resume)
 
 	snprintf(path, sizeof(path), "%s/resume", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/resume.out", tl_dir);
-	tl_seeded_file(path, 64 * MiB, 17);
-	want = hash_path(path);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "r:%s", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 64 * MiB, 17, "r:", "", &want);
 	kid = job_in_child(ino, REC_COPY, dest, 8 * MiB);
 	t0 = now_s();
 	while (journal_pos(dest) == 0 && now_s() - t0 < 8)
@@ -1205,10 +1193,7 @@ static void freeze_killed(int sig)
 
 	snprintf(path, sizeof(path), "%s/frz", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/frz.out", tl_dir);
-	tl_seeded_file(path, 32 * MiB, 18);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 32 * MiB, 18, "rr:", ":2000000", NULL);
 	ck_assert_int_eq(pipe(p), 0);
 	kid = freeze_in_child(ino, dest, p[1], sig == SIGTERM);
 	close(p[1]);
@@ -1243,7 +1228,7 @@ END_TEST
 
 START_TEST(copy_cancel_resume)
 {
-	char path[160], dest[160], spec[200];
+	char path[160], dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_progress p;
@@ -1256,11 +1241,7 @@ START_TEST(copy_cancel_resume)
 
 	snprintf(path, sizeof(path), "%s/c.bin", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/c.out", tl_dir);
-	tl_seeded_file(path, 64 * MiB, 19);
-	want = hash_path(path);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "r:%s", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 64 * MiB, 19, "r:", "", &want);
 	tl_scan(&r);
 	struct job_spec s = spec_for(find(&r, ino), REC_COPY, dest);
 	s.max_rate = 32 * MiB;
@@ -1293,7 +1274,7 @@ END_TEST
  * the block hashes from the result and goes on with the next pass */
 START_TEST(sync_resume)
 {
-	char path[160], dest[160], spec[200];
+	char path[160], dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_progress p;
@@ -1306,11 +1287,7 @@ START_TEST(sync_resume)
 
 	snprintf(path, sizeof(path), "%s/s.img", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/s.out", tl_dir);
-	tl_seeded_file(path, 64 * MiB, 20);
-	want = hash_path(path);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "r:%s", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 64 * MiB, 20, "r:", "", &want);
 	kid = job_in_child(ino, REC_SYNC, dest, 16 * MiB);
 	t0 = now_s();
 	while (journal_pos(dest) == 0 && now_s() - t0 < 8)
@@ -1348,7 +1325,7 @@ END_TEST
 /* The first job_cancel of a follow ends it normally; a second one cancels. */
 START_TEST(follow_stop)
 {
-	char path[160], dest[160], dest2[160], spec[200];
+	char path[160], dest[160], dest2[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -1361,10 +1338,7 @@ START_TEST(follow_stop)
 	snprintf(path, sizeof(path), "%s/live.log", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/live.copy", tl_dir);
 	snprintf(dest2, sizeof(dest2), "%s/live.copy2", tl_dir);
-	tl_seeded_file(path, 64 * 1024, 21);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "aw:%s:1000000", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 64 * 1024, 21, "aw:", ":1000000", NULL);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_FOLLOW, dest);
@@ -1433,7 +1407,7 @@ END_TEST
 /* Held only by a mapping: the map_files pin is the whole file. */
 START_TEST(copy_map_pin)
 {
-	char path[160], dest[160], spec[200];
+	char path[160], dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct outcome o;
@@ -1442,11 +1416,7 @@ START_TEST(copy_map_pin)
 
 	snprintf(path, sizeof(path), "%s/mapped", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/mapped.out", tl_dir);
-	tl_seeded_file(path, 8 * MiB + 3, 23);
-	want = hash_path(path);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "m:%s", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 8 * MiB + 3, 23, "m:", "", &want);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	ck_assert_int_eq(e->pin.kind, PIN_MAP);
@@ -1462,7 +1432,7 @@ END_TEST
 /* A clone followed by sync passes and a frozen pass, with a writer going on. */
 START_TEST(reflink_sync_freeze)
 {
-	char mnt[200], path[240], dest[240], spec[260];
+	char mnt[200], path[240], dest[240];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -1477,10 +1447,7 @@ START_TEST(reflink_sync_freeze)
 	make_fs("btrfs", "600M", "bt", mnt, sizeof(mnt));
 	snprintf(path, sizeof(path), "%s/vm.img", mnt);
 	snprintf(dest, sizeof(dest), "%s/vm.clone", mnt);
-	tl_seeded_file(path, 64 * MiB, 24);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "rr:%s:2000000", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 64 * MiB, 24, "rr:", ":2000000", NULL);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_REFLINK, dest);
@@ -1512,7 +1479,7 @@ END_TEST
 /* A follow killed with SIGKILL goes on from its journal. */
 START_TEST(follow_resume)
 {
-	char path[160], dest[160], spec[200], jp[200], line[128];
+	char path[160], dest[160], jp[200], line[128];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -1527,10 +1494,7 @@ START_TEST(follow_resume)
 	snprintf(path, sizeof(path), "%s/r.log", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/r.copy", tl_dir);
 	snprintf(jp, sizeof(jp), "%s.partial.journal", dest);
-	tl_seeded_file(path, 128 * 1024, 26);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "aw:%s:500000", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 128 * 1024, 26, "aw:", ":500000", NULL);
 	kid = fork();
 	ck_assert_int_ge(kid, 0);
 	if (kid == 0) {
@@ -1587,7 +1551,7 @@ END_TEST
 /* A growing file under sync with --freeze: passes follow the size. */
 START_TEST(sync_freeze_growing)
 {
-	char path[160], dest[160], spec[200];
+	char path[160], dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -1602,10 +1566,7 @@ START_TEST(sync_freeze_growing)
 
 	snprintf(path, sizeof(path), "%s/grow.bin", tl_dir);
 	snprintf(dest, sizeof(dest), "%s/grow.copy", tl_dir);
-	tl_seeded_file(path, 4 * MiB + 100, 27);
-	ino = tl_ino(path);
-	snprintf(spec, sizeof(spec), "aw:%s:2000000", path);
-	tl_holder_start(&h, spec, NULL);
+	ino = hold_seeded(&h, path, 4 * MiB + 100, 27, "aw:", ":2000000", NULL);
 	tl_scan(&r);
 	const struct entry *e = find(&r, ino);
 	struct job_spec s = spec_for(e, REC_SYNC, dest);
