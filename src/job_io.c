@@ -81,7 +81,7 @@ static int dio_fd(struct job *j, int side)
 
 	if (j->dio[side] == -2) {
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", side_fd(j, side));
-		j->dio[side] = open(p, O_RDONLY | O_DIRECT | O_NOATIME | O_CLOEXEC | O_NOCTTY);
+		j->dio[side] = open(p, PIN_OPEN_FLAGS | O_DIRECT); /* other scans see a pin */
 		if (j->dio[side] < 0 && errno == EPERM)
 			j->dio[side] = open(p, O_RDONLY | O_DIRECT | O_CLOEXEC | O_NOCTTY);
 		if (j->dio[side] < 0)

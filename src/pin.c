@@ -31,11 +31,18 @@ static int confirm(int fd, dev_t dev, ino_t ino, struct stat *st)
  * over it. */
 static int open_noatime(int at, const char *name)
 {
-	int fd = openat(at, name, O_RDONLY | O_NOATIME | O_CLOEXEC | O_NOCTTY);
+	int fd = openat(at, name, PIN_OPEN_FLAGS);
 
 	if (fd < 0 && errno == EPERM)
-		fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		fd = openat(at, name, PIN_OPEN_FLAGS & ~O_NOATIME);
 	return fd < 0 ? -errno : fd;
+}
+
+bool pin_flags_match(unsigned flags)
+{
+	unsigned mask = O_ACCMODE | O_NOATIME | O_NONBLOCK;
+
+	return (flags & mask) == (O_RDONLY | O_NOATIME | O_NONBLOCK);
 }
 
 /* The highest fd number open now (a cheap upper bound on the table in use). */
@@ -115,7 +122,7 @@ int pin_open_handle(int mount_fd, dev_t dev, uint64_t ino, struct pin *out, stru
 	h.fh.handle_bytes = sizeof(words);
 	h.fh.handle_type = RT_FILEID_INO32_GEN;
 	memcpy(h.fh.f_handle, words, sizeof(words));
-	fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_NOATIME | O_CLOEXEC);
+	fd = open_by_handle_at(mount_fd, &h.fh, PIN_OPEN_FLAGS);
 	if (fd < 0)
 		return -errno;
 	r = confirm(fd, dev, (ino_t)ino, st);

@@ -8,6 +8,8 @@
 #ifndef RT_PIN_H
 #define RT_PIN_H
 
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -31,6 +33,15 @@ struct pin {
 	{                                                                                          \
 		.fd = -1, .kind = PIN_NONE                                                         \
 	}
+
+/* How a pin is opened: read-only, without touching atime, and O_NONBLOCK, which does
+ * nothing to a regular file but makes the combination one that programs do not use,
+ * so that a scan can tell pins (of another rescuetui, or of any program using this
+ * library) from real holders. */
+#define PIN_OPEN_FLAGS (O_RDONLY | O_NOATIME | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+
+/* Do these open-file flags (as /proc/PID/fdinfo shows them) look like a pin's? */
+bool pin_flags_match(unsigned flags);
 
 /* Open NAME relative to directory fd AT (e.g. a /proc/PID/fd or map_files directory)
  * read-only, without updating atime where allowed, and check that the result is the

@@ -113,7 +113,6 @@ struct proc_ctx {
 	int ns_known, other_ns;
 	int exe_known;
 	struct stat exe;
-	int is_rescuetui; /* 0 unknown, 1 yes, -1 no */
 };
 
 static size_t hash_key(dev_t dev, ino_t ino)
@@ -200,22 +199,6 @@ static void take_stat(struct entry *e, const struct stat *st)
 	e->allocated = (uint64_t)st->st_blocks * 512;
 	e->mtime = st->st_mtim;
 	e->size_known = true;
-}
-
-/* Is P another rescuetui? Its pins (read-only, O_NOATIME) would otherwise show as
- * holders of every file it found: two admins, or two tests, at once. */
-static bool is_rescuetui(struct proc_ctx *p)
-{
-	if (!p->is_rescuetui) {
-		char comm[32] = "";
-		int fd = openat(p->pfd, "comm", O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
-
-		if (fd >= 0)
-			close(fd);
-		p->is_rescuetui = n > 0 && strcmp(comm, "rescuetui\n") == 0 ? 1 : -1;
-	}
-	return p->is_rescuetui > 0;
 }
 
 static bool other_ns(struct scanner *s, struct proc_ctx *p)
@@ -332,15 +315,19 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	h->append = parse_is_append(fi.flags);
 	h->pos = fi.pos;
 	h->mnt_id = fi.mnt_id;
-	h->rescuetui_pin = (fi.flags & O_NOATIME) && h->access == PARSE_ACC_R && is_rescuetui(p);
+	/* Another rescuetui's pin (or a test's): no holder to name, and its name for the
+	 * file is only a stand-in until a real holder's comes. */
+	h->rescuetui_pin = pin_flags_match(fi.flags);
 	/* A file reached through one of our mounts has a path that means the same to
 	 * us; only otherwise is the namespace worth a look. */
 	h->other_mntns = !mounts_is_own_id(s->mnt, fi.mnt_id) && other_ns(s, p);
 	/* The name as a holder in our namespace sees it is the one an admin can use. */
-	if (created || (e->path_other_ns && !h->other_mntns)) {
+	if (created || (e->path_from_pin && !h->rescuetui_pin) ||
+	    (e->path_other_ns && !h->other_mntns && !h->rescuetui_pin)) {
 		if (set_path(e, s->link, linklen) < 0)
 			return -ENOMEM;
 		e->path_other_ns = h->other_mntns;
+		e->path_from_pin = h->rescuetui_pin;
 	}
 	if (created || e->pin.fd < 0) {
 		struct pin pn;
@@ -464,7 +451,7 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 	}
 	h->map_bytes += m->end - m->start;
 	h->map_write |= m->shared && m->writable;
-	if (created || (e->path_other_ns && !h->other_mntns)) {
+	if (created || e->path_from_pin || (e->path_other_ns && !h->other_mntns)) {
 		/* map_files gives the exact name; maps mangles newlines. */
 		size_t len;
 		n = readlinkat(mfdir, range, s->link, sizeof(s->link));
@@ -482,6 +469,7 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 			e->path_len = len;
 		}
 		e->path_other_ns = h->other_mntns;
+		e->path_from_pin = false;
 	}
 	if (e->pin.fd < 0) {
 		struct pin pn;
@@ -1014,12 +1002,14 @@ static int merge(struct scanner *s, struct scan_result *part)
 			e->mtime = pe->mtime;
 			e->size_known = pe->size_known;
 		}
-		if (e->path_other_ns && !pe->path_other_ns) {
+		if ((e->path_from_pin && !pe->path_from_pin) ||
+		    (e->path_other_ns && !pe->path_other_ns && !pe->path_from_pin)) {
 			char *t = e->path;
 			size_t tl = e->path_len;
 			e->path = pe->path;
 			e->path_len = pe->path_len;
-			e->path_other_ns = false;
+			e->path_other_ns = pe->path_other_ns;
+			e->path_from_pin = pe->path_from_pin;
 			pe->path = t;
 			pe->path_len = tl;
 		}

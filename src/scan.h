@@ -37,7 +37,8 @@ struct holder {
 	char state;
 	uid_t uid; /* effective uid, when uid_known */
 	bool uid_known;
-	bool rescuetui_pin; /* another rescuetui's pin: kept only when nothing else holds the
+	bool rescuetui_pin; /* a pin (pin_flags_match) of another rescuetui or a program
+	                     * using this library: kept only when nothing else holds the
 	                     * file */
 	/* fd holders */
 	int fd;
@@ -64,6 +65,7 @@ struct entry {
 	char *path; /* original name as a holder sees it, suffix removed; bytes */
 	size_t path_len;
 	bool path_other_ns; /* PATH is from another mount namespace */
+	bool path_from_pin; /* PATH is how another rescuetui's pin names it */
 	enum scan_kind kind;
 	uint64_t size, allocated;
 	bool size_known; /* false for a loop file we could not open: SIZE is a floor */
