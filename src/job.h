@@ -13,7 +13,10 @@
  * - copy: data extents only (SEEK_DATA/SEEK_HOLE; holes stay holes, the target is
  *   sized first), in 1 MiB reads, never copy_file_range (the bytes are hashed as
  *   they pass). Then the source and the result are each read in full (holes as
- *   zeros) and their XXH3-128 compared. Equal: verified, and the result is the
+ *   zeros; the result with O_DIRECT, so what the storage holds is checked) and
+ *   their XXH3-128 compared. With SRC_STATIC and a source whose size and mtime did
+ *   not move, the hash taken while copying stands for the source's second read.
+ *   Equal: verified, and the result is the
  *   source as it was at one moment between the end of the copy and the start of the
  *   check. Different while what was written reads back as written: the source
  *   changed during the copy; the result is still completed and renamed (the best
