@@ -70,6 +70,7 @@ struct job_verify {
 	bool started;
 	XXH3_state_t *a, *b; /* a: compared hash; b: the landing check (target) */
 	uint64_t a_from, b_from;
+	bool b_is_a;     /* both hash the same bytes: only a is computed */
 	struct stat st0; /* the source before its hashing */
 	bool src_moved;  /* its size or mtime moved since the copy began */
 	bool table_bad;
