@@ -47,6 +47,8 @@ struct queue {
 	 * them for less than a lookup per pid (see procs_reap). */
 	atomic_size_t walked, holding;
 	atomic_int reaper; /* REAP_NONE, REAP_RUNNING, REAP_DONE, REAP_FAILED */
+	/* map_files refused us (no root): the text of maps is read straight away */
+	atomic_bool no_map_files;
 	pthread_t reaper_tid;
 	pthread_mutex_t lock;
 	pthread_cond_t reaped;
@@ -577,6 +579,8 @@ static int query_maps(struct scanner *s, struct proc_ctx *p, int mfd)
 		         (unsigned long long)q.vma_end);
 		if (fstatat(mfdir, range, &st, 0) < 0) {
 			if ((errno == EPERM || errno == EACCES) && !added) {
+				/* map_files needs privileges we lack: for every process */
+				atomic_store(&s->q->no_map_files, true);
 				r = 1;
 				break;
 			}
@@ -618,7 +622,8 @@ static int scan_maps(struct scanner *s, struct proc_ctx *p)
 {
 	ssize_t n;
 
-	if (!s->o->text_maps && atomic_load(&procmap_query_ok)) {
+	if (!s->o->text_maps && atomic_load(&procmap_query_ok) &&
+	    !atomic_load(&s->q->no_map_files)) {
 		int mfd = openat(p->pfd, "maps", O_RDONLY | O_CLOEXEC);
 		if (mfd < 0) {
 			out_of_fds(s, errno);
