@@ -45,16 +45,15 @@ bool pin_flags_match(unsigned flags)
 	return (flags & mask) == (O_RDONLY | O_NOATIME | O_NONBLOCK);
 }
 
-/* The highest fd number open now (a cheap upper bound on the table in use). */
-static int highest_fd(void)
+/* The lowest free fd number: how many fds are in use, give or take the gaps. */
+static int fds_in_use(void)
 {
-	int fd = open("/", O_PATH | O_CLOEXEC), hi;
+	int fd = open("/", O_PATH | O_CLOEXEC);
 
 	if (fd < 0)
-		return 2;
-	hi = fd;
+		return 3;
 	close(fd);
-	return hi;
+	return fd;
 }
 
 size_t pin_reserve(size_t n)
@@ -64,7 +63,7 @@ size_t pin_reserve(size_t n)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 0;
-	hi = highest_fd();
+	hi = fds_in_use();
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)hi + n) {
 		/* Only with CAP_SYS_RESOURCE; otherwise the old hard limit stays. */
 		struct rlimit more = {.rlim_cur = (rlim_t)hi + n, .rlim_max = (rlim_t)hi + n};
