@@ -234,6 +234,29 @@ static bool pin_allowed(struct scanner *s)
 	return false;
 }
 
+/* Pin E through NAME in directory AT (fd or map_files) unless it has a pin already.
+ * ST is what fstatat saw; on success it is refreshed through the pin (the holder may
+ * have written). A new entry takes its sizes from ST even when the pin fails. */
+static void pin_entry(struct scanner *s, struct entry *e, bool created, int at, const char *name,
+                      struct stat *st, enum pin_kind kind)
+{
+	struct pin pn;
+	int pr;
+
+	if (e->pin.fd >= 0)
+		return;
+	pr = pin_allowed(s) ? pin_open_at(at, name, st, kind, &pn) : 1;
+	if (pr == 0) {
+		e->pin = pn;
+		take_stat(e, st);
+		return;
+	}
+	if (pr < 0) /* pr > 0: not tried, for want of fds */
+		out_of_fds(s, -pr);
+	if (created)
+		take_stat(e, st);
+}
+
 /* Read a whole /proc file relative to AT into s->buf. Returns length or -errno.
  * ONE_RECORD: the file is a single seq_file record (fdinfo), which the kernel hands
  * over in one read when the buffer has room, so a short read is the end and the
@@ -331,20 +354,7 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 		e->path_other_ns = h->other_mntns;
 		e->path_from_pin = h->rescuetui_pin;
 	}
-	if (created || e->pin.fd < 0) {
-		struct pin pn;
-		/* On success st is refreshed through the pin: the holder may have written. */
-		int pr = pin_allowed(s) ? pin_open_at(fddir, name, &st, PIN_FD, &pn) : 1;
-		if (pr == 0) {
-			e->pin = pn;
-			take_stat(e, &st);
-		} else {
-			if (pr < 0) /* pr > 0: not tried, for want of fds */
-				out_of_fds(s, -pr);
-			if (created)
-				take_stat(e, &st);
-		}
-	}
+	pin_entry(s, e, created, fddir, name, &st, PIN_FD);
 	return 0;
 }
 
@@ -473,26 +483,8 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 		e->path_other_ns = h->other_mntns;
 		e->path_from_pin = false;
 	}
-	if (e->pin.fd < 0) {
-		struct pin pn;
-		int pr = pin_allowed(s) ? pin_open_at(mfdir, range, &st, PIN_MAP, &pn) : 1;
-		if (pr == 0) {
-			e->pin = pn;
-			take_stat(e, &st);
-		} else {
-			if (pr < 0) /* pr > 0: not tried, for want of fds */
-				out_of_fds(s, -pr);
-			if (created)
-				take_stat(e, &st);
-		}
-	}
+	pin_entry(s, e, created, mfdir, range, &st, PIN_MAP);
 	return 0;
-}
-
-static size_t devino_hash(uint64_t dev, uint64_t ino)
-{
-	uint64_t h = ino * 0x9e3779b97f4a7c15ull ^ dev * 0xc2b2ae3d27d4eb4full;
-	return (size_t)(h ^ (h >> 31));
 }
 
 /* Has a mapping of (DEV, INO) been seen with a name (not deleted) in this scan? */
@@ -500,7 +492,7 @@ static bool live_known(const struct scanner *s, uint64_t dev, uint64_t ino)
 {
 	if (!s->livecap || ino == 0)
 		return false;
-	for (size_t h = devino_hash(dev, ino) & (s->livecap - 1); s->live[h].ino;
+	for (size_t h = hash_key(dev, ino) & (s->livecap - 1); s->live[h].ino;
 	     h = (h + 1) & (s->livecap - 1))
 		if (s->live[h].ino == ino && s->live[h].dev == dev)
 			return true;
@@ -519,7 +511,7 @@ static int live_add(struct scanner *s, uint64_t dev, uint64_t ino)
 		for (size_t i = 0; i < s->livecap; i++) {
 			if (!s->live[i].ino)
 				continue;
-			size_t h = devino_hash(s->live[i].dev, s->live[i].ino) & (nc - 1);
+			size_t h = hash_key(s->live[i].dev, s->live[i].ino) & (nc - 1);
 			while (nv[h].ino)
 				h = (h + 1) & (nc - 1);
 			nv[h] = s->live[i];
@@ -528,7 +520,7 @@ static int live_add(struct scanner *s, uint64_t dev, uint64_t ino)
 		s->live = nv;
 		s->livecap = nc;
 	}
-	size_t h = devino_hash(dev, ino) & (s->livecap - 1);
+	size_t h = hash_key(dev, ino) & (s->livecap - 1);
 	while (s->live[h].ino)
 		h = (h + 1) & (s->livecap - 1);
 	s->live[h] = (struct devino){dev, ino};
