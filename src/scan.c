@@ -342,17 +342,17 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	h->mnt_id = fi.mnt_id;
 	/* Another rescuetui's pin (or a test's): no holder to name, and its name for the
 	 * file is only a stand-in until a real holder's comes. */
-	h->rescuetui_pin = pin_flags_match(fi.flags);
+	h->others_pin = pin_flags_match(fi.flags);
 	/* A file reached through one of our mounts has a path that means the same to
 	 * us; only otherwise is the namespace worth a look. */
 	h->other_mntns = !mounts_is_own_id(s->mnt, fi.mnt_id) && other_ns(s, p);
 	/* The name as a holder in our namespace sees it is the one an admin can use. */
-	if (created || (e->path_from_pin && !h->rescuetui_pin) ||
-	    (e->path_other_ns && !h->other_mntns && !h->rescuetui_pin)) {
+	if (created || (e->path_from_pin && !h->others_pin) ||
+	    (e->path_other_ns && !h->other_mntns && !h->others_pin)) {
 		if (set_path(e, s->link, linklen) < 0)
 			return -ENOMEM;
 		e->path_other_ns = h->other_mntns;
-		e->path_from_pin = h->rescuetui_pin;
+		e->path_from_pin = h->others_pin;
 	}
 	pin_entry(s, e, created, fddir, name, &st, PIN_FD);
 	return 0;
@@ -917,16 +917,16 @@ static void holder_free(struct holder *h)
 
 /* Another rescuetui's pins are no holders worth naming when something else holds
  * the file; when nothing else does, they are what keeps it, and stay. */
-static void drop_rescuetui_pins(struct entry *e)
+static void drop_others_pins(struct entry *e)
 {
 	size_t keep = 0, others = 0;
 
 	for (size_t i = 0; i < e->nholders; i++)
-		others += !e->holders[i].rescuetui_pin;
+		others += !e->holders[i].others_pin;
 	if (others == 0 || others == e->nholders)
 		return;
 	for (size_t i = 0; i < e->nholders; i++) {
-		if (e->holders[i].rescuetui_pin)
+		if (e->holders[i].others_pin)
 			holder_free(&e->holders[i]);
 		else
 			e->holders[keep++] = e->holders[i];
@@ -1106,7 +1106,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	/* Loop holders have no process; the workers described all the others. */
 	for (size_t i = 0; i < r->n && err == 0; i++) {
 		struct entry *e = &r->v[i];
-		drop_rescuetui_pins(e);
+		drop_others_pins(e);
 		err = place(&main_s, e);
 		e->kind = classify(e);
 		if (e->pin.fd < 0)

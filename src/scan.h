@@ -37,9 +37,9 @@ struct holder {
 	char state;
 	uid_t uid; /* effective uid, when uid_known */
 	bool uid_known;
-	bool rescuetui_pin; /* a pin (pin_flags_match) of another rescuetui or a program
-	                     * using this library: kept only when nothing else holds the
-	                     * file */
+	bool others_pin; /* a pin (pin_flags_match) of another rescuetui or a program
+	                  * using this library: kept only when nothing else holds the
+	                  * file */
 	/* fd holders */
 	int fd;
 	unsigned access; /* PARSE_ACC_R | PARSE_ACC_W */
