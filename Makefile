@@ -1,7 +1,8 @@
 # rescuetui — plain Makefile with pkg-config.
-#   make            build ./rescuetui (warnings are errors)
-#   make check      build and run every test (unit, live, console)
+#   make            build ./rescuetui (add WERROR=1 to make warnings errors)
+#   make check      build with WERROR=1, check the layers, run every test
 #   make check-asan the same tests against an ASan+UBSan build
+#   make check-tsan the threaded tests against a ThreadSanitizer build
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     apply .clang-format to every C file
 VERSION  := 0.1.0
@@ -12,8 +13,14 @@ MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 PKGS     := mount blkid libproc2 libxxhash
 O        ?= build
+WERROR   ?= 0
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
-            -Wwrite-strings -Werror
+            -Wwrite-strings
+# Warnings are errors in development and CI, not for someone building a release with
+# a newer compiler than ours (htop and util-linux do the same).
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -pthread -std=c11 -D_GNU_SOURCE -DRT_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
               $(shell pkg-config --cflags $(PKGS)) -Isrc
@@ -26,20 +33,28 @@ O        := build-asan
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN    := -fsanitize=address,undefined
 endif
+ifeq ($(SAN),thread)
+O        := build-tsan
+ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDSAN    := -fsanitize=thread
+endif
 
-# Everything but the faces (main.c and the cli_*.c commands) builds into a library
-# that the program and the tests both link.
-PROG_SRC := src/main.c $(wildcard src/cli_*.c)
-PROG_OBJ := $(PROG_SRC:src/%.c=$(O)/%.o)
-LIB_SRC  := $(filter-out $(PROG_SRC),$(wildcard src/*.c))
+# The layers, lowest first (src/README.md): everything below the faces builds into a
+# library that the program and the tests both link; the faces are the program.
+LIB_DIRS  := text find decide rescue
+FACE_DIRS := cli
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(O)/%.o)
+PROG_SRC := $(foreach d,$(FACE_DIRS),$(wildcard src/$(d)/*.c))
+PROG_OBJ := $(PROG_SRC:src/%.c=$(O)/%.o)
+HEADERS  := $(wildcard src/*/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 LIVE_SRC := $(wildcard tests/live/test_*.c)
 LIVE_BIN := $(LIVE_SRC:tests/live/%.c=$(O)/tests/%)
 HELPERS  := $(patsubst tests/helpers/%.c,$(O)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all check check-asan install uninstall clean format tests
+.PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests
 all: rescuetui
 
 rescuetui: $(O)/rescuetui
@@ -51,11 +66,12 @@ $(O)/rescuetui: $(PROG_OBJ) $(O)/librescue.a
 $(O)/librescue.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(O)/%.o: src/%.c $(wildcard src/*.h) | $(O)
+$(O)/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
 
 # The check suites share tests/testlib.c (undo file, commands, holders, files).
-$(O)/tests/testlib.o: tests/testlib.c $(wildcard tests/*.h) $(wildcard src/*.h) | $(O)/tests
+$(O)/tests/testlib.o: tests/testlib.c $(wildcard tests/*.h) $(HEADERS) | $(O)/tests
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -c -o $@ $<
 
 $(O)/tests/%: tests/unit/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard tests/*.h) | $(O)/tests
@@ -68,16 +84,27 @@ $(O)/tests/%: tests/live/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard te
 $(O)/tests/%: tests/helpers/%.c | $(O)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDSAN)
 
-$(O) $(O)/tests:
+$(O)/tests:
 	mkdir -p $@
 
 tests: $(O)/rescuetui $(UNIT_BIN) $(LIVE_BIN) $(HELPERS)
 
-check: tests
+# No file includes a header of a higher layer (src/README.md has the order).
+check-layers:
+	tests/layers.sh src
+
+check: check-layers
+	$(MAKE) WERROR=1 tests
 	tests/run.sh $(O)
 
 check-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) SAN=1 check
+
+# The tests whose code runs threads: scan workers and reaper, the target probe, jobs.
+TSAN_TESTS ?= test_scan_crowd test_target test_job test_rate_live discovery_shared recover
+check-tsan:
+	$(MAKE) SAN=thread WERROR=1 tests
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/run.sh build-tsan $(TSAN_TESTS)
 
 install: rescuetui
 	install -D -m 0755 rescuetui $(DESTDIR)$(BINDIR)/rescuetui
@@ -87,9 +114,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rescuetui $(DESTDIR)$(MANDIR)/man8/rescuetui.8
 
 format:
-	clang-format -i src/*.c src/*.h tests/*/*.c $(wildcard tests/*.h)
+	clang-format -i src/*/*.c src/*/*.h tests/*/*.c $(wildcard tests/*.h)
 
 clean:
-	rm -rf build build-asan rescuetui
+	rm -rf build build-asan build-tsan rescuetui
 
--include $(wildcard $(O)/*.d)
+-include $(wildcard $(O)/*/*.d)

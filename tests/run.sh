@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Run every test: the check suites (unit and live), then the live shell tests.
-# Usage: tests/run.sh BUILDDIR [NAME-FILTER]
+# Usage: tests/run.sh BUILDDIR [NAME-FILTER...]
 # Each suite or script is one line of the report; the last line is the summary
 # "N passed, N failed" (", N skipped" when a test could not run here, e.g. no root).
 set -u
 O=${1:-build}
-filter=${2:-}
+shift
+filters=("$@")
+wanted() {
+	[ ${#filters[@]} -eq 0 ] && return 0
+	local f
+	for f in "${filters[@]}"; do [[ $1 == *$f* ]] && return 0; done
+	return 1
+}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export RT_BIN="$top/$O/rescuetui" RT_TESTBIN="$top/$O/tests" RT_TOP="$top"
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
@@ -30,13 +37,13 @@ run_one() {
 for t in "$top/$O"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
-	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+	wanted "$name" || continue
 	run_one "$name" "$t"
 done
 for t in "$top"/tests/live/*.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
-	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+	wanted "$name" || continue
 	run_one "$name" bash "$t"
 done
 

@@ -1,7 +1,7 @@
 /* testlib: the plumbing the check suites share (see testlib.h for the why of the
  * undo file). */
 #include "testlib.h"
-#include "scan.h"
+#include "find/scan.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -17,10 +17,10 @@
  * target (ext4 shutdown), holders killed, target directory removed, --freeze jobs
  * killed by SIGKILL and SIGTERM (the writer runs again), refusals (pid 1, our
  * ancestors, a foreign .partial). */
-#include "job.h"
-#include "parse.h"
-#include "pin.h"
-#include "scan.h"
+#include "rescue/job.h"
+#include "find/parse.h"
+#include "find/pin.h"
+#include "find/scan.h"
 #include "testlib.h"
 
 #include <check.h>

@@ -1,7 +1,7 @@
 /* The pin keeps a deleted file's data after every holder is gone: discover with the
  * library, kill the holders, read through the pin, compare with what was written. */
-#include "pin.h"
-#include "scan.h"
+#include "find/pin.h"
+#include "find/scan.h"
 #include "testlib.h"
 
 #include <check.h>

@@ -4,9 +4,9 @@
  * exact cases on files of our own, where every block is sampled and we make the
  * changes ourselves. (Named test_rate_live: tests/unit/test_rate.c already builds
  * to tests/test_rate.) */
-#include "pin.h"
-#include "rate.h"
-#include "scan.h"
+#include "find/pin.h"
+#include "find/rate.h"
+#include "find/scan.h"
 #include "testlib.h"
 
 #include <check.h>

@@ -1,7 +1,7 @@
 /* A machine where most processes hold a deleted file (as after an upgrade of a
  * shared library): the holders' details come from one pass over /proc instead of a
  * lookup per pid, and every holder still gets its own, right details. */
-#include "scan.h"
+#include "find/scan.h"
 #include "testlib.h"
 
 #include <check.h>

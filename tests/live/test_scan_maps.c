@@ -3,8 +3,8 @@
  * name is not looked at again) and through the text of /proc/PID/maps (older
  * kernels, and without root): the same entries, holders, mapped bytes, write flag
  * and exact path. */
-#include "pin.h"
-#include "scan.h"
+#include "find/pin.h"
+#include "find/scan.h"
 #include "testlib.h"
 
 #include <check.h>

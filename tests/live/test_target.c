@@ -2,7 +2,7 @@
  * tmpfs and a read-only ext4, each on its own loop device, plus bind mounts and an
  * overmount made by single tests. Every assertion is one an admin could check by hand
  * with findmnt, df, cp --reflink and ls. */
-#include "target.h"
+#include "find/target.h"
 #include "testlib.h"
 
 #include <check.h>

@@ -1,5 +1,5 @@
 /* What the summary tells the admin to check next, with the exact commands. */
-#include "after.h"
+#include "decide/after.h"
 #include "testlib.h"
 
 #include <check.h>

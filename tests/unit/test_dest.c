@@ -1,5 +1,5 @@
 /* --to: directory or new name, unique names, never overwriting, resuming. */
-#include "dest.h"
+#include "decide/dest.h"
 #include "testlib.h"
 
 #include <check.h>

@@ -1,5 +1,5 @@
 /* Unit tests for esc: what a name looks like on the terminal and in JSON. */
-#include "esc.h"
+#include "text/esc.h"
 #include "testlib.h"
 
 #include <check.h>

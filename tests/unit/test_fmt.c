@@ -1,5 +1,5 @@
 /* Unit tests for fmt: sizes as the console and the CLI show and read them. */
-#include "fmt.h"
+#include "text/fmt.h"
 #include "testlib.h"
 
 #include <check.h>

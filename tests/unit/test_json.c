@@ -1,5 +1,5 @@
 /* Unit tests for the JSON writer: exact output of the documents --json makes. */
-#include "json.h"
+#include "text/json.h"
 #include "testlib.h"
 
 #include <check.h>

@@ -1,5 +1,5 @@
 /* Parsers of /proc and /sys text, on the exact strings the kernel writes. */
-#include "parse.h"
+#include "find/parse.h"
 #include "testlib.h"
 
 #include <check.h>

@@ -1,5 +1,5 @@
 /* Unit tests for rate: the estimator and the classes, as pure functions. */
-#include "rate.h"
+#include "find/rate.h"
 #include "testlib.h"
 
 #include <check.h>

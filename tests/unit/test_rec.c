@@ -1,5 +1,5 @@
 /* The recommendation table: every rule of the issue, and its edge cases. */
-#include "rec.h"
+#include "decide/rec.h"
 #include "testlib.h"
 
 #include <check.h>

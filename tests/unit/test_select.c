@@ -1,5 +1,5 @@
 /* SEL as the user types it: id, PID:FD, loopN, /dev/loopN, or the original path. */
-#include "scan.h"
+#include "find/scan.h"
 #include "testlib.h"
 
 #include <check.h>

@@ -1,0 +1,542 @@
+/* report: --list as a table or JSON. See report.h. */
+#include "cli/report.h"
+
+#include "decide/advise.h"
+#include "text/esc.h"
+#include "text/fmt.h"
+#include "text/json.h"
+#include "find/parse.h"
+#include "find/scan.h"
+#include "find/target.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/sysmacros.h>
+
+/* "random 2.0M/s", "append 1.0M/s", or just the class. */
+static void change_text(char *buf, size_t len, const struct entry *e)
+{
+	const struct rate_result *c = &e->change;
+	char r[16];
+
+	if (c->cls == CHANGE_RANDOM && c->rate_bps >= 1)
+		snprintf(buf, len, "random %s/s", fmt_size(r, sizeof(r), (uint64_t)c->rate_bps));
+	else if (c->cls == CHANGE_APPEND && c->growth_bps >= 1)
+		snprintf(buf, len, "append %s/s", fmt_size(r, sizeof(r), (uint64_t)c->growth_bps));
+	else
+		snprintf(buf, len, "%s", rate_class_name(c->cls));
+}
+
+static const char *access_name(unsigned acc)
+{
+	switch (acc) {
+	case PARSE_ACC_R:
+		return "r";
+	case PARSE_ACC_W:
+		return "w";
+	default:
+		return "rw";
+	}
+}
+
+static void json_holder(struct json *j, const struct holder *h)
+{
+	char st[2] = {h->state, 0};
+
+	json_obj_begin(j);
+	json_key(j, "type");
+	json_str(j, h->type == HOLDER_FD ? "fd" : h->type == HOLDER_MMAP ? "mmap" : "loop");
+	if (h->type == HOLDER_LOOP) {
+		json_key(j, "device");
+		json_str(j, h->loop_dev);
+		json_key(j, "offset");
+		json_uint(j, h->offset);
+		json_key(j, "sizelimit");
+		json_uint(j, h->sizelimit);
+		json_key(j, "autoclear");
+		json_bool(j, h->autoclear);
+		json_key(j, "readonly");
+		json_bool(j, h->readonly);
+		json_key(j, "mountpoint");
+		json_str(j, h->loop_mountpoint);
+		json_key(j, "fstype");
+		json_str(j, h->loop_fstype);
+		json_obj_end(j);
+		return;
+	}
+	json_key(j, "pid");
+	json_int(j, h->pid);
+	json_key(j, "comm");
+	json_str(j, h->comm);
+	json_key(j, "user");
+	json_str(j, h->user);
+	json_key(j, "state");
+	json_str(j, h->state ? st : NULL);
+	json_key(j, "cmdline");
+	json_str(j, h->cmdline);
+	json_key(j, "other_mntns");
+	json_bool(j, h->other_mntns);
+	if (h->type == HOLDER_FD) {
+		json_key(j, "fd");
+		json_int(j, h->fd);
+		json_key(j, "access");
+		json_str(j, access_name(h->access));
+		json_key(j, "append");
+		json_bool(j, h->append);
+		json_key(j, "pos");
+		json_uint(j, h->pos);
+	} else {
+		json_key(j, "write");
+		json_bool(j, h->map_write);
+		json_key(j, "exe");
+		json_bool(j, h->exe);
+		json_key(j, "mapped");
+		json_uint(j, h->map_bytes);
+	}
+	json_obj_end(j);
+}
+
+/* Write raw bytes escaped for the terminal, cut or padded to WIDTH (0: as is). */
+static void put_cell(FILE *f, const char *s, size_t len, size_t width, int left_cut)
+{
+	char *e = esc_display(s, len);
+
+	if (!e)
+		return;
+	if (width)
+		esc_put_width(f, e, width, left_cut);
+	else
+		fputs(e, f);
+	free(e);
+}
+
+static void json_option(struct json *j, const struct rec_option *o, const struct target_list *tl)
+{
+	json_key(j, "method");
+	json_str(j, rec_method_name(o->method));
+	json_key(j, "feasible");
+	json_bool(j, o->feasible);
+	json_key(j, "risk");
+	json_str(j, rec_risk_name(o->risk));
+	json_key(j, "target");
+	json_str(j, o->target >= 0 ? tl->v[o->target].mountpoint : NULL);
+	json_key(j, "reason");
+	json_str(j, o->reason);
+}
+
+static void json_advice(struct json *j, const struct rec_result *rec, const struct target_list *tl)
+{
+	json_key(j, "recommendation");
+	json_obj_begin(j);
+	if (rec->recommended) {
+		json_option(j, &rec->opt[0], tl);
+	} else {
+		/* Nothing can run now: say so, and why (the best candidate's reason). */
+		json_key(j, "method");
+		json_null(j);
+		json_key(j, "feasible");
+		json_bool(j, false);
+		json_key(j, "target");
+		json_null(j);
+		json_key(j, "reason");
+		json_str(j, rec->warning[0] ? rec->warning : rec->opt[0].reason);
+	}
+	json_key(j, "freeze");
+	json_bool(j, rec->freeze_suggested);
+	json_key(j, "warning");
+	json_str(j, rec->warning[0] ? rec->warning : NULL);
+	json_obj_end(j);
+	json_key(j, "methods");
+	json_arr_begin(j);
+	for (size_t i = 0; i < rec->n; i++) {
+		json_obj_begin(j);
+		json_option(j, &rec->opt[i], tl);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_entry(struct json *j, const struct entry *e, const struct advice *a,
+                       const struct target_list *tl)
+{
+	char buf[64];
+
+	json_obj_begin(j);
+	json_key(j, "id");
+	json_str(j, scan_entry_id(e, buf, sizeof(buf)));
+	json_key(j, "path");
+	json_bytes(j, e->path ? e->path : "", e->path ? e->path_len : 0);
+	json_key(j, "path_other_mntns");
+	json_bool(j, e->path_other_ns);
+	json_key(j, "dev");
+	snprintf(buf, sizeof(buf), "%u:%u", major(e->dev), minor(e->dev));
+	json_str(j, buf);
+	json_key(j, "ino");
+	json_uint(j, e->ino);
+	json_key(j, "size");
+	json_uint(j, e->size);
+	json_key(j, "size_exact");
+	json_bool(j, e->size_known);
+	json_key(j, "allocated");
+	json_uint(j, e->allocated);
+	json_key(j, "fstype");
+	json_str(j, e->fstype);
+	json_key(j, "mountpoint");
+	json_str(j, e->mountpoint);
+	json_key(j, "kind");
+	json_str(j, scan_kind_name(e->kind));
+	json_key(j, "pin");
+	json_obj_begin(j);
+	json_key(j, "type");
+	json_str(j, pin_kind_name(e->pin.kind));
+	json_key(j, "unreadable");
+	if (e->unreadable >= 0)
+		json_int(j, e->unreadable);
+	else if (e->pin.kind == PIN_LOOPDEV)
+		json_null(j);
+	else
+		json_int(j, e->pin.fd >= 0 ? 0 : -1);
+	json_obj_end(j);
+	json_key(j, "holders");
+	json_arr_begin(j);
+	for (size_t i = 0; i < e->nholders; i++)
+		json_holder(j, &e->holders[i]);
+	json_arr_end(j);
+	json_key(j, "change");
+	json_obj_begin(j);
+	json_key(j, "class");
+	json_str(j, rate_class_name(e->change.cls));
+	json_key(j, "rate_bps");
+	json_uint(j, (uint64_t)(e->change.rate_bps > 0 ? e->change.rate_bps + 0.5 : 0));
+	json_key(j, "growth_bps");
+	json_int(j, (int64_t)(e->change.growth_bps + (e->change.growth_bps < 0 ? -0.5 : 0.5)));
+	json_key(j, "truncated");
+	json_bool(j, e->change.truncated);
+	json_key(j, "sampled_seconds");
+	json_double(j, e->change.seconds);
+	json_key(j, "sample_bytes");
+	json_uint(j, e->change.bytes_read);
+	json_obj_end(j);
+	if (a)
+		json_advice(j, &a->rec, tl);
+	json_obj_end(j);
+}
+
+/* Per target, for each held file: would a copy fit, can it be reflinked there. */
+static void json_fits(struct json *j, const struct target *t, const struct scan_result *r,
+                      const struct advice *adv)
+{
+	json_key(j, "files");
+	json_arr_begin(j);
+	for (size_t k = 0; r && k < r->n; k++) {
+		const struct entry *e = &r->v[k];
+		const struct advice *a = adv ? &adv[k] : NULL;
+		bool same = adv_same_fs(t, e, a);
+		struct rec_fit fit;
+		char id[64];
+
+		adv_fit(e, a, t, REC_COPY_BPS_DEFAULT, &fit);
+		json_obj_begin(j);
+		json_key(j, "id");
+		json_str(j, scan_entry_id(e, id, sizeof(id)));
+		json_key(j, "same_fs");
+		json_bool(j, same);
+		json_key(j, "reflink");
+		json_bool(j,
+		          same && t->reflink == 1 && e->pin.fd >= 0 && e->pin.kind != PIN_LOOPDEV);
+		json_key(j, "fits");
+		json_bool(j, fit.fits);
+		json_key(j, "need");
+		json_uint(j, fit.need);
+		json_key(j, "keep_free");
+		json_uint(j, fit.keep_free);
+		json_key(j, "reason");
+		json_str(j, fit.why);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_targets(struct json *j, const struct target_list *tl, const struct scan_result *r,
+                         const struct advice *adv, bool fits)
+{
+	json_key(j, "targets");
+	json_arr_begin(j);
+	for (size_t i = 0; tl && i < tl->n; i++) {
+		const struct target *t = &tl->v[i];
+		char id[64];
+
+		json_obj_begin(j);
+		json_key(j, "mountpoint");
+		json_str(j, t->mountpoint);
+		json_key(j, "fstype");
+		json_str(j, t->fstype);
+		json_key(j, "source");
+		json_str(j, t->source);
+		json_key(j, "size");
+		json_uint(j, t->size);
+		json_key(j, "free");
+		json_uint(j, t->avail);
+		json_key(j, "readonly");
+		json_bool(j, t->readonly);
+		json_key(j, "ram");
+		json_bool(j, t->ram);
+		json_key(j, "network");
+		json_bool(j, t->network);
+		json_key(j, "reflink");
+		json_bool(j, t->reflink == 1);
+		json_key(j, "reflink_tested");
+		json_bool(j, t->reflink >= 0);
+		json_key(j, "same_fs_as");
+		json_arr_begin(j);
+		for (size_t k = 0; r && k < r->n; k++)
+			if (adv_same_fs(t, &r->v[k], adv ? &adv[k] : NULL))
+				json_str(j, scan_entry_id(&r->v[k], id, sizeof(id)));
+		json_arr_end(j);
+		if (fits)
+			json_fits(j, t, r, adv);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+void report_targets_json(FILE *f, const struct target_list *tl, const struct scan_result *r,
+                         const struct advice *adv)
+{
+	struct json j;
+
+	json_init(&j, f);
+	json_obj_begin(&j);
+	json_targets(&j, tl, r, adv, true);
+	json_obj_end(&j);
+}
+
+void report_targets_table(FILE *f, const struct target_list *tl, unsigned width)
+{
+	size_t wmp = width > 60 ? width - 50 : 0;
+
+	if (tl->n == 0) {
+		fprintf(f, "No filesystem is mounted that a copy could go to.\n");
+		return;
+	}
+	fprintf(f, "%-10s %7s %7s %-8s %-16s %s\n", "FSTYPE", "SIZE", "FREE", "REFLINK", "NOTES",
+	        "MOUNTPOINT");
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct target *t = &tl->v[i];
+		char sz[16], fr[16], notes[64];
+
+		snprintf(notes, sizeof(notes), "%s%s%s", t->readonly ? "read-only " : "",
+		         t->ram ? "RAM " : "", t->network ? "network " : "");
+		fprintf(f, "%-10.10s %7s %7s %-8s %-16s ", t->fstype ? t->fstype : "?",
+		        fmt_size(sz, sizeof(sz), t->size), fmt_size(fr, sizeof(fr), t->avail),
+		        t->reflink == 1   ? "yes"
+		        : t->reflink == 0 ? "no"
+		                          : "untested",
+		        notes);
+		put_cell(f, t->mountpoint, strlen(t->mountpoint), wmp, 1);
+		fputc('\n', f);
+	}
+}
+
+void report_json(FILE *f, const struct scan_result *r, const struct target_list *tl,
+                 const struct advice *adv)
+{
+	struct json j;
+
+	/* One lock for the whole report instead of one per character written. */
+	flockfile(f);
+	json_init(&j, f);
+	json_obj_begin(&j);
+	json_key(&j, "files");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < r->n; i++)
+		json_entry(&j, &r->v[i], adv ? &adv[i] : NULL, tl);
+	json_arr_end(&j);
+	json_targets(&j, tl, r, adv, false);
+	json_key(&j, "scan");
+	json_obj_begin(&j);
+	json_key(&j, "root");
+	json_bool(&j, r->root);
+	json_key(&j, "processes");
+	json_uint(&j, r->st.procs);
+	json_key(&j, "fds");
+	json_uint(&j, r->st.fds);
+	json_key(&j, "denied");
+	json_uint(&j, r->st.denied);
+	json_key(&j, "vanished");
+	json_uint(&j, r->st.vanished);
+	json_key(&j, "unconfirmed_mappings");
+	json_uint(&j, r->st.unconfirmed);
+	json_key(&j, "loop_denied");
+	json_uint(&j, r->st.loop_denied);
+	json_key(&j, "unpinned");
+	json_uint(&j, r->st.unpinned);
+	json_key(&j, "hidden");
+	json_uint(&j, r->st.hidden);
+	json_key(&j, "out_of_fds");
+	json_uint(&j, r->st.no_fds);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	funlockfile(f);
+}
+
+/* A short description of who holds the file: "comm[pid] fd3 rw", "+2" for more. */
+static void holder_text(char *buf, size_t len, const struct entry *e)
+{
+	const struct holder *h = &e->holders[0];
+	char more[32] = "";
+	char comm[64];
+
+	if (e->nholders > 1)
+		snprintf(more, sizeof(more), " +%zu", e->nholders - 1);
+	/* comm is at most 15 bytes from the kernel, but may hold anything: escape it. */
+	if (h->type != HOLDER_LOOP) {
+		char *ec = esc_display(h->comm ? h->comm : "?", strlen(h->comm ? h->comm : "?"));
+		snprintf(comm, sizeof(comm), "%s", ec ? ec : "?");
+		free(ec);
+	}
+	switch (h->type) {
+	case HOLDER_FD:
+		snprintf(buf, len, "%s[%d] fd%d %s%s%s", comm, h->pid, h->fd,
+		         access_name(h->access), h->append ? "a" : "", more);
+		break;
+	case HOLDER_MMAP:
+		snprintf(buf, len, "%s[%d] %s%s", comm, h->pid, h->exe ? "exe" : "mmap", more);
+		break;
+	case HOLDER_LOOP:
+		snprintf(buf, len, "%s%s", h->loop_dev + 5, more);
+		break;
+	}
+}
+
+enum { W_ID = 16, W_SIZE = 6, W_KIND = 7, W_CHANGE = 13, W_HOLD = 22, W_PATH_MIN = 16 };
+
+/* The line under a row: "-> sync to /backup: reason", cut to the width. */
+static void advice_line(FILE *f, const struct rec_result *rec, const struct target_list *tl,
+                        unsigned width)
+{
+	char line[512];
+	const struct rec_option *o = &rec->opt[0];
+
+	if (rec->recommended)
+		snprintf(
+		    line, sizeof(line), "   -> %s%s%s%s: %s", rec_method_name(o->method),
+		    o->target >= 0 ? " to " : "", o->target >= 0 ? tl->v[o->target].mountpoint : "",
+		    rec->freeze_suggested && o->method == REC_SYNC ? " (--freeze)" : "", o->reason);
+	else
+		snprintf(line, sizeof(line), "   -> nothing can run now: %s", o->reason);
+	put_cell(f, line, strlen(line), width > 1 ? width - 1 : 0, 0);
+	fputc('\n', f);
+}
+
+void report_table(FILE *f, const struct scan_result *r, const struct advice *adv,
+                  const struct target_list *tl, unsigned width)
+{
+	size_t wpath = 0;
+	bool other_ns = false, warned = false;
+
+	if (r->n == 0) {
+		fprintf(f, "No deleted files are held open.\n");
+		return;
+	}
+	if (width) {
+		size_t fixed =
+		    W_ID + 1 + W_SIZE + 1 + W_SIZE + 1 + W_KIND + 1 + W_CHANGE + 1 + W_HOLD + 1;
+		wpath = width > fixed + W_PATH_MIN ? width - fixed : W_PATH_MIN;
+	}
+	fprintf(f, "%-*s %*s %*s %-*s %-*s %-*s %s\n", W_ID, "ID", W_SIZE, "SIZE", W_SIZE, "ALLOC",
+	        W_KIND, "KIND", W_CHANGE, "CHANGE", W_HOLD, "HOLDERS", "PATH");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *e = &r->v[i];
+		char id[64], sz[16], al[16], hold[128], chg[32];
+
+		scan_entry_id(e, id, sizeof(id));
+		fmt_size(sz, sizeof(sz), e->size);
+		fmt_size(al, sizeof(al), e->allocated);
+		holder_text(hold, sizeof(hold), e);
+		change_text(chg, sizeof(chg), e);
+		fprintf(f, "%-*s %*s%s%*s %-*s %-*s ", W_ID, id, W_SIZE - (e->size_known ? 0 : 1),
+		        sz, e->size_known ? "" : "+", W_SIZE, e->size_known ? al : "?", W_KIND,
+		        scan_kind_name(e->kind), W_CHANGE, chg);
+		esc_put_width(f, hold, W_HOLD, 0);
+		fputc(' ', f);
+		if (e->path_other_ns) {
+			fputc('*', f);
+			other_ns = true;
+		}
+		/* The end of a path tells files apart; cut from the left. */
+		put_cell(f, e->path ? e->path : "", e->path ? e->path_len : 0,
+		         wpath ? wpath - (e->path_other_ns ? 1 : 0) : 0, 1);
+		fputc('\n', f);
+		if (adv)
+			advice_line(f, &adv[i].rec, tl, width);
+	}
+	if (other_ns)
+		fprintf(f, "\n* name as seen by a holder in another mount namespace\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *e = &r->v[i];
+		char id[64];
+
+		scan_entry_id(e, id, sizeof(id));
+		for (size_t k = 0; k < e->nholders; k++) {
+			const struct holder *h = &e->holders[k];
+			if (h->type != HOLDER_LOOP)
+				continue;
+			fprintf(f, "\n%s: %s is backed by this deleted file", id, h->loop_dev);
+			if (h->loop_mountpoint) {
+				fprintf(f, "; its filesystem is mounted on ");
+				put_cell(f, h->loop_mountpoint, strlen(h->loop_mountpoint), 0, 0);
+			}
+			fputs(".\n", f);
+			warned = true;
+		}
+		if (adv && adv[i].rec.warning[0]) {
+			if (!warned)
+				fputc('\n', f);
+			fprintf(f, "WARNING %s: ", id);
+			put_cell(f, adv[i].rec.warning, strlen(adv[i].rec.warning), 0, 0);
+			fputc('\n', f);
+		}
+		warned = false;
+	}
+}
+
+void report_notes(FILE *f, const struct scan_result *r, const char *prog)
+{
+	const struct scan_stats *st = &r->st;
+
+	if (st->denied)
+		fprintf(f,
+		        "%s: %u process%s could not be inspected%s; run as root to see every "
+		        "held file.\n",
+		        prog, st->denied, st->denied == 1 ? "" : "es",
+		        r->root ? "" : ": they belong to other users");
+	if (st->unconfirmed)
+		fprintf(f,
+		        "%s: %u deleted memory mapping%s could not be checked (that needs "
+		        "root).\n",
+		        prog, st->unconfirmed, st->unconfirmed == 1 ? "" : "s");
+	if (st->loop_denied)
+		fprintf(f, "%s: %u loop device%s could not be queried (that needs root).\n", prog,
+		        st->loop_denied, st->loop_denied == 1 ? "" : "s");
+	if (st->unpinned)
+		fprintf(f,
+		        "%s: %u file%s could not be pinned: %s gone when the last holder lets "
+		        "go.\n",
+		        prog, st->unpinned, st->unpinned == 1 ? "" : "s",
+		        st->unpinned == 1 ? "it is" : "they are");
+	if (st->no_fds) {
+		struct rlimit rl = {0};
+		getrlimit(RLIMIT_NOFILE, &rl);
+		fprintf(f,
+		        "%s: the open-file limit (%llu) is too low for this machine: %u open%s "
+		        "failed or were not tried, so files are missing or unpinned. Raise it "
+		        "(as root: ulimit -n %llu) and run again.\n",
+		        prog, (unsigned long long)rl.rlim_cur, st->no_fds,
+		        st->no_fds == 1 ? "" : "s", (unsigned long long)rl.rlim_cur * 4);
+	}
+	if (st->hidden)
+		fprintf(f, "%s: %u memfd/shared-memory object%s not shown (--all shows them).\n",
+		        prog, st->hidden, st->hidden == 1 ? "" : "s");
+}

@@ -1,0 +1,40 @@
+/* advise: the recommendation for every file of a scan, against the targets.
+ *
+ * The glue between the facts (scan, targets) and the pure decision (rec): it finds
+ * which target each file lives on (fstatfs through the pin) and hands both to
+ * rec_decide(). The CLI and the console show its result; neither decides anything.
+ */
+#ifndef RT_ADVISE_H
+#define RT_ADVISE_H
+
+#include "decide/rec.h"
+#include "find/scan.h"
+#include "find/target.h"
+
+#include <stdbool.h>
+
+struct advice {
+	struct rec_result rec;
+	uint64_t fsid; /* filesystem id of the file, 0 when unknown */
+};
+
+/* Advise on each of the R->n files of R with the targets TL. Returns a malloc'ed
+ * array of R->n results (free() it; NULL with errno ENOMEM, or when R is empty). */
+struct advice *adv_all(const struct scan_result *r, const struct target_list *tl, double copy_bps);
+
+/* The filesystem id of E, through its pin (0 when unknown: no pin, or only the loop
+ * device, which lives on another filesystem than the file). */
+uint64_t adv_fsid(const struct entry *e);
+
+/* Is target T the filesystem of entry E (whose advice is A)? */
+bool adv_same_fs(const struct target *t, const struct entry *e, const struct advice *a);
+
+/* Does a copy of E fit on target T, and why (in numbers)? */
+void adv_fit(const struct entry *e, const struct advice *a, const struct target *t, double copy_bps,
+             struct rec_fit *out);
+
+/* Fill RT (room for TL->n) with the decision's view of the targets for E. */
+void adv_targets_for(const struct entry *e, const struct advice *a, const struct target_list *tl,
+                     struct rec_target *rt);
+
+#endif

@@ -1,0 +1,244 @@
+/* procs: holder details through libproc2. See procs.h. */
+#include "find/procs.h"
+
+#include "find/scan.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <libproc2/pids.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { I_PID, I_CMD, I_EUID, I_STATE, I_CMDLINE };
+
+/* The uid, not the user name: libproc2 would look names up with getpwuid() in every
+ * worker thread at once. */
+static enum pids_item items[] = {PIDS_ID_PID, PIDS_CMD, PIDS_ID_EUID, PIDS_STATE, PIDS_CMDLINE};
+
+/* libproc2 selects at most this many pids per call. */
+#define SELECT_MAX 255
+
+/* Holders sorted by pid, so a fetched process finds its holders by binary search. */
+struct ref {
+	unsigned pid;
+	struct holder *h;
+};
+
+static int dup_into(char **dst, const char *src)
+{
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	unsigned x = ((const struct ref *)a)->pid, y = ((const struct ref *)b)->pid;
+	return x < y ? -1 : x > y;
+}
+
+/* Give every holder of PID in REFS (sorted) the details of ROW. */
+static int apply(struct ref *refs, size_t n, const struct procs_row *row)
+{
+	struct ref key = {.pid = (unsigned)row->pid};
+	struct ref *hit = bsearch(&key, refs, n, sizeof(*refs), by_pid);
+
+	if (!hit)
+		return 0;
+	while (hit > refs && hit[-1].pid == key.pid)
+		hit--;
+	for (; hit < refs + n && hit->pid == key.pid; hit++) {
+		struct holder *h = hit->h;
+		if (dup_into(&h->comm, row->comm) || dup_into(&h->cmdline, row->cmdline))
+			return -ENOMEM;
+		h->uid = row->uid;
+		h->uid_known = true;
+		h->state = row->state;
+	}
+	return 0;
+}
+
+/* One process as libproc2 gave it (strings still libproc2's). */
+static struct procs_row row_of(struct pids_stack *st)
+{
+	return (struct procs_row){.pid = PIDS_VAL(I_PID, s_int, st, NULL),
+	                          .comm = PIDS_VAL(I_CMD, str, st, NULL),
+	                          .cmdline = PIDS_VAL(I_CMDLINE, str, st, NULL),
+	                          .uid = (uid_t)PIDS_VAL(I_EUID, u_int, st, NULL),
+	                          .state = (char)PIDS_VAL(I_STATE, s_ch, st, NULL)};
+}
+
+static int by_row_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct procs_row *)a)->pid, y = ((const struct procs_row *)b)->pid;
+	return x < y ? -1 : x > y;
+}
+
+int procs_reap(struct procs_table *t)
+{
+	struct pids_info *info = NULL;
+	struct pids_fetch *f;
+	int err = 0;
+
+	*t = (struct procs_table){0};
+	if (procps_pids_new(&info, items, (int)(sizeof(items) / sizeof(items[0]))) < 0)
+		return 0; /* no table: every pid is looked up on its own */
+	f = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
+	if (f && f->counts->total > 0) {
+		t->v = calloc((size_t)f->counts->total, sizeof(*t->v));
+		if (!t->v)
+			err = -ENOMEM;
+		for (int k = 0; t->v && k < f->counts->total && err == 0; k++) {
+			struct procs_row row = row_of(f->stacks[k]), *o = &t->v[t->n++];
+			*o = row;
+			o->comm = o->cmdline = NULL;
+			if (dup_into(&o->comm, row.comm) || dup_into(&o->cmdline, row.cmdline))
+				err = -ENOMEM;
+		}
+	}
+	procps_pids_unref(&info);
+	if (err < 0) {
+		procs_table_free(t);
+		return err;
+	}
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), by_row_pid);
+	return 0;
+}
+
+void procs_table_free(struct procs_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].comm);
+		free(t->v[i].cmdline);
+	}
+	free(t->v);
+	*t = (struct procs_table){0};
+}
+
+int procs_describe(struct scan_result *r, const struct procs_table *t)
+{
+	struct pids_info *info = NULL;
+	struct ref *refs = NULL;
+	unsigned *pids = NULL;
+	size_t n = 0, cap = 0, u = 0, from_table = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		for (size_t j = 0; j < r->v[i].nholders; j++) {
+			struct holder *h = &r->v[i].holders[j];
+			if (h->type == HOLDER_LOOP)
+				continue;
+			h->state = '?';
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				struct ref *nr = realloc(refs, nc * sizeof(*nr));
+				if (!nr) {
+					free(refs);
+					return -ENOMEM;
+				}
+				refs = nr;
+				cap = nc;
+			}
+			refs[n++] = (struct ref){.pid = (unsigned)h->pid, .h = h};
+		}
+	}
+	if (n == 0)
+		return 0;
+	qsort(refs, n, sizeof(*refs), by_pid);
+	pids = malloc(n * sizeof(*pids));
+	if (!pids) {
+		free(refs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && err == 0; i++) {
+		struct procs_row key = {.pid = (pid_t)refs[i].pid};
+		const struct procs_row *row;
+
+		if (u > 0 && pids[u - 1] == refs[i].pid)
+			continue;
+		row = t && t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), by_row_pid) : NULL;
+		if (row) {
+			err = apply(refs, n, row); /* all of its holders at once */
+			from_table++;
+		} else
+			pids[u++] = refs[i].pid; /* not in the table: started after it */
+		while (row && i + 1 < n && refs[i + 1].pid == refs[i].pid)
+			i++;
+	}
+	if (err == 0 && u > 0 &&
+	    procps_pids_new(&info, items, (int)(sizeof(items) / sizeof(items[0]))) == 0) {
+		for (size_t off = 0; off < u && err == 0; off += SELECT_MAX) {
+			int cnt = (int)(u - off < SELECT_MAX ? u - off : SELECT_MAX);
+			struct pids_fetch *f =
+			    procps_pids_select(info, pids + off, cnt, PIDS_SELECT_PID);
+			for (int k = 0; f && k < f->counts->total && err == 0; k++) {
+				struct procs_row row = row_of(f->stacks[k]);
+				err = apply(refs, n, &row);
+			}
+		}
+		procps_pids_unref(&info);
+	}
+	free(pids);
+	free(refs);
+	return err < 0 ? err : (int)(from_table > INT_MAX ? INT_MAX : from_table);
+}
+
+/* A uid and its name, remembered for the rest of one call. */
+struct uname {
+	uid_t uid;
+	char *name;
+};
+
+static char *name_of(uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], num[16];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res && res->pw_name[0])
+		return strdup(res->pw_name);
+	snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	return strdup(num);
+}
+
+int procs_name_users(struct scan_result *r)
+{
+	struct uname *seen = NULL;
+	size_t nseen = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < r->n && err == 0; i++) {
+		for (size_t j = 0; j < r->v[i].nholders && err == 0; j++) {
+			struct holder *h = &r->v[i].holders[j];
+			size_t k = 0;
+
+			if (!h->uid_known || h->user)
+				continue;
+			while (k < nseen && seen[k].uid != h->uid)
+				k++;
+			if (k == nseen) {
+				struct uname *ns = realloc(seen, (nseen + 1) * sizeof(*ns));
+				if (!ns) {
+					err = -ENOMEM;
+					break;
+				}
+				seen = ns;
+				seen[nseen] = (struct uname){h->uid, name_of(h->uid)};
+				if (!seen[nseen].name) {
+					err = -ENOMEM;
+					break;
+				}
+				nseen++;
+			}
+			if (!(h->user = strdup(seen[k].name)))
+				err = -ENOMEM;
+		}
+	}
+	for (size_t k = 0; k < nseen; k++)
+		free(seen[k].name);
+	free(seen);
+	return err;
+}

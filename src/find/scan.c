@@ -1,0 +1,1234 @@
+/* scan: discovery of held deleted files. See scan.h.
+ *
+ * The walk is a plain loop over /proc with *at() calls relative to each process's
+ * directory: cheaper than lsof by a wide margin, and immune to a process vanishing
+ * between two steps (every failure just skips what vanished).
+ */
+#include "find/scan.h"
+
+#include "find/loopdev.h"
+#include "find/mounts.h"
+#include "find/parse.h"
+#include "find/procs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* Room for any path the kernel prints (d_path is bounded by a page) plus suffix. */
+#define LINK_MAX_LEN 8192
+/* Workers take this many processes at a time from the shared list. */
+#define CHUNK       16
+#define MAX_WORKERS 4
+/* fds kept out of the pin budget: the walk's own (a few per worker) and whatever
+ * runs after discovery (mount tables, probes, a recovery's target and journal). */
+#define PIN_FDS_KEPT 128
+
+/* The processes to look at, shared by the workers. */
+struct queue {
+	int procfd;
+	int *pids;
+	size_t n;
+	atomic_size_t next;
+	/* Pins still allowed: the fds left once the walk itself and what comes after
+	 * it (targets, sampling, a recovery) have theirs. */
+	atomic_long pins_left;
+	/* Processes walked so far and how many of them hold something. When most do,
+	 * one libproc2 pass over all of /proc, started once beside the walk, describes
+	 * them for less than a lookup per pid (see procs_reap). */
+	atomic_size_t walked, holding;
+	atomic_int reaper; /* REAP_NONE, REAP_RUNNING, REAP_DONE, REAP_FAILED */
+	/* map_files refused us (no root): the text of maps is read straight away */
+	atomic_bool no_map_files;
+	pthread_t reaper_tid;
+	pthread_mutex_t lock;
+	pthread_cond_t reaped;
+	struct procs_table table;
+	int reap_err;
+};
+
+enum { REAP_NONE, REAP_RUNNING, REAP_DONE, REAP_FAILED };
+/* Judge after this many processes; a pass over /proc beats lookups when at least
+ * two in three processes hold something (a lookup reads status as well), and is
+ * not worth starting with few processes left. */
+#define REAP_AFTER    256
+#define REAP_MIN_LEFT 512
+
+/* One scanner per thread: its own partial result, merged at the end, so the
+ * workers never lock anything while they walk /proc. */
+struct scanner {
+	const struct scan_opts *o;
+	struct scan_result *r;
+	size_t cap;
+	size_t *slots; /* open addressing on (dev, ino): entry index + 1, 0 = free */
+	size_t nslots;
+	struct mounts *mnt; /* workers only call mounts_is_own_id() */
+	ino_t own_ns;
+	pid_t self;
+	struct queue *q;
+	int err;
+	char *buf;   /* reused for maps and fdinfo */
+	char *dents; /* getdents64 records of one fd directory */
+	size_t bufcap;
+	char link[LINK_MAX_LEN];
+	char vname[LINK_MAX_LEN]; /* a mapping's name from PROCMAP_QUERY */
+	struct devino *live;      /* mapped files seen with a name: open addressing */
+	size_t nlive, livecap;
+	size_t holders_added; /* fd and mmap holders added by this scanner */
+};
+
+/* A mapped file's identity as PROCMAP_QUERY gives it; ino 0 marks a free slot. */
+struct devino {
+	uint64_t dev, ino;
+};
+
+/* PROCMAP_QUERY (Linux 6.11, include/uapi/linux/fs.h), spelled out because the
+ * headers of Debian 12 predate it. The layout is kernel ABI. */
+struct rt_procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define RT_PROCMAP_QUERY        _IOWR('f', 17, struct rt_procmap_query)
+#define RT_PMQ_VMA_WRITABLE     0x02
+#define RT_PMQ_VMA_SHARED       0x08
+#define RT_PMQ_COVERING_OR_NEXT 0x10
+#define RT_PMQ_FILE_BACKED      0x20
+
+/* Cleared for good at the first sign that the kernel lacks PROCMAP_QUERY. */
+static atomic_bool procmap_query_ok = true;
+
+/* State for one process, filled lazily: most processes hold nothing deleted. */
+struct proc_ctx {
+	pid_t pid;
+	int pfd; /* /proc/PID */
+	int ns_known, other_ns;
+	int exe_known;
+	struct stat exe;
+};
+
+static size_t hash_key(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)dev * 0xc2b2ae3d27d4eb4full;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int grow_slots(struct scanner *s)
+{
+	size_t n = s->nslots ? s->nslots * 2 : 1024;
+	size_t *sl = calloc(n, sizeof(*sl));
+
+	if (!sl)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->r->n; i++) {
+		size_t h = hash_key(s->r->v[i].dev, s->r->v[i].ino) & (n - 1);
+		while (sl[h])
+			h = (h + 1) & (n - 1);
+		sl[h] = i + 1;
+	}
+	free(s->slots);
+	s->slots = sl;
+	s->nslots = n;
+	return 0;
+}
+
+/* The entry for (DEV, INO), created when new (*CREATED set). NULL when out of memory. */
+static struct entry *entry_get(struct scanner *s, dev_t dev, ino_t ino, bool *created)
+{
+	struct scan_result *r = s->r;
+	size_t h;
+
+	*created = false;
+	if ((r->n + 1) * 2 > s->nslots && grow_slots(s) < 0)
+		return NULL;
+	for (h = hash_key(dev, ino) & (s->nslots - 1); s->slots[h]; h = (h + 1) & (s->nslots - 1)) {
+		struct entry *e = &r->v[s->slots[h] - 1];
+		if (e->dev == dev && e->ino == ino)
+			return e;
+	}
+	if (r->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 64;
+		struct entry *nv = realloc(r->v, nc * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		r->v = nv;
+		s->cap = nc;
+	}
+	r->v[r->n] = (struct entry){.dev = dev, .ino = ino, .pin = PIN_INIT, .unreadable = -1};
+	s->slots[h] = ++r->n;
+	*created = true;
+	return &r->v[r->n - 1];
+}
+
+static struct holder *holder_add(struct entry *e, enum holder_type type)
+{
+	struct holder *nv = realloc(e->holders, (e->nholders + 1) * sizeof(*nv));
+
+	if (!nv)
+		return NULL;
+	e->holders = nv;
+	nv[e->nholders] = (struct holder){.type = type, .fd = -1, .mnt_id = -1};
+	return &nv[e->nholders++];
+}
+
+static int set_path(struct entry *e, const char *p, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, p, len);
+	c[len] = '\0';
+	free(e->path);
+	e->path = c;
+	e->path_len = len;
+	return 0;
+}
+
+static void take_stat(struct entry *e, const struct stat *st)
+{
+	e->size = (uint64_t)st->st_size;
+	e->allocated = (uint64_t)st->st_blocks * 512;
+	e->mtime = st->st_mtim;
+	e->size_known = true;
+}
+
+static bool other_ns(struct scanner *s, struct proc_ctx *p)
+{
+	struct stat st;
+
+	if (!p->ns_known) {
+		p->ns_known = 1;
+		p->other_ns = fstatat(p->pfd, "ns/mnt", &st, 0) == 0 && st.st_ino != s->own_ns;
+	}
+	return p->other_ns;
+}
+
+/* Count ERR (a positive errno) when it means we ran out of fds, so the report can
+ * say that something was missed for that reason and not because it vanished. */
+static bool out_of_fds(struct scanner *s, int err)
+{
+	if (err != EMFILE && err != ENFILE)
+		return false;
+	s->r->st.no_fds++;
+	return true;
+}
+
+/* May one more pin be opened? When fds run short, files are still listed (a rescue
+ * can start while a holder lives) rather than missed because the walk starved. */
+static bool pin_allowed(struct scanner *s)
+{
+	if (atomic_fetch_sub(&s->q->pins_left, 1) > 0)
+		return true;
+	s->r->st.no_fds++;
+	return false;
+}
+
+/* Pin E through NAME in directory AT (fd or map_files) unless it has a pin already.
+ * ST is what fstatat saw; on success it is refreshed through the pin (the holder may
+ * have written). A new entry takes its sizes from ST even when the pin fails. */
+static void pin_entry(struct scanner *s, struct entry *e, bool created, int at, const char *name,
+                      struct stat *st, enum pin_kind kind)
+{
+	struct pin pn;
+	int pr;
+
+	if (e->pin.fd >= 0)
+		return;
+	pr = pin_allowed(s) ? pin_open_at(at, name, st, kind, &pn) : 1;
+	if (pr == 0) {
+		e->pin = pn;
+		take_stat(e, st);
+		return;
+	}
+	if (pr < 0) /* pr > 0: not tried, for want of fds */
+		out_of_fds(s, -pr);
+	if (created)
+		take_stat(e, st);
+}
+
+/* Read a whole /proc file relative to AT into s->buf. Returns length or -errno.
+ * ONE_RECORD: the file is a single seq_file record (fdinfo), which the kernel hands
+ * over in one read when the buffer has room, so a short read is the end and the
+ * read that would return 0 is saved. */
+static ssize_t read_proc(struct scanner *s, int at, const char *name, bool one_record)
+{
+	int fd = openat(at, name, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+		if (s->bufcap - len < 4096) {
+			size_t nc = s->bufcap ? s->bufcap * 2 : 65536;
+			char *nb = realloc(s->buf, nc);
+			if (!nb) {
+				close(fd);
+				return -ENOMEM;
+			}
+			s->buf = nb;
+			s->bufcap = nc;
+		}
+		n = read(fd, s->buf + len, s->bufcap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (one_record && len < s->bufcap - 1)
+			break;
+	}
+	close(fd);
+	s->buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* One fd of PID that readlink says is deleted. */
+static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
+                  size_t linklen)
+{
+	struct stat st;
+	struct parse_fdinfo fi;
+	struct entry *e;
+	struct holder *h;
+	char fdinfo[300];
+	bool created;
+	ssize_t n;
+
+	if (fstatat(fddir, name, &st, 0) < 0) {
+		s->r->st.vanished++;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return 0;
+	snprintf(fdinfo, sizeof(fdinfo), "fdinfo/%s", name);
+	n = read_proc(s, p->pfd, fdinfo, true);
+	if (n == -ENOMEM)
+		return -ENOMEM;
+	if (n < 0 || parse_fdinfo(s->buf, (size_t)n, &fi) < 0) {
+		if (!out_of_fds(s, (int)-n))
+			s->r->st.vanished++;
+		return 0;
+	}
+	e = entry_get(s, st.st_dev, st.st_ino, &created);
+	if (!e)
+		return -ENOMEM;
+	h = holder_add(e, HOLDER_FD);
+	if (!h)
+		return -ENOMEM;
+	s->holders_added++;
+	h->pid = p->pid;
+	h->fd = atoi(name);
+	h->flags = fi.flags;
+	h->access = parse_access(fi.flags);
+	h->append = parse_is_append(fi.flags);
+	h->pos = fi.pos;
+	h->mnt_id = fi.mnt_id;
+	/* Another rescuetui's pin (or a test's): no holder to name, and its name for the
+	 * file is only a stand-in until a real holder's comes. */
+	h->others_pin = pin_flags_match(fi.flags);
+	/* A file reached through one of our mounts has a path that means the same to
+	 * us; only otherwise is the namespace worth a look. */
+	h->other_mntns = !mounts_is_own_id(s->mnt, fi.mnt_id) && other_ns(s, p);
+	/* The name as a holder in our namespace sees it is the one an admin can use. */
+	if (created || (e->path_from_pin && !h->others_pin) ||
+	    (e->path_other_ns && !h->other_mntns && !h->others_pin)) {
+		if (set_path(e, s->link, linklen) < 0)
+			return -ENOMEM;
+		e->path_other_ns = h->other_mntns;
+		e->path_from_pin = h->others_pin;
+	}
+	pin_entry(s, e, created, fddir, name, &st, PIN_FD);
+	return 0;
+}
+
+/* One getdents64 record, as the kernel lays it out. */
+struct dent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* Room for about 1000 fds per getdents64 call. */
+#define DENTS_BUF 32768
+
+static int scan_fds(struct scanner *s, struct proc_ctx *p)
+{
+	int fddir = openat(p->pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+
+	if (fddir < 0) {
+		if (errno == EACCES || errno == EPERM)
+			s->r->st.denied++;
+		else if (!out_of_fds(s, errno))
+			s->r->st.vanished++;
+		return 0;
+	}
+	if (!s->dents && !(s->dents = malloc(DENTS_BUF))) {
+		close(fddir);
+		return -ENOMEM;
+	}
+	/* getdents64 directly: fdopendir would add an fstat and two fcntl per process. */
+	for (;;) {
+		ssize_t got = getdents64(fddir, s->dents, DENTS_BUF);
+
+		if (got <= 0)
+			break;
+		for (ssize_t off = 0; off < got && r == 0;) {
+			const struct dent64 *de = (const struct dent64 *)(s->dents + off);
+			ssize_t n;
+			size_t len;
+
+			off += de->reclen;
+			if (de->name[0] == '.')
+				continue;
+			s->r->st.fds++;
+			n = readlinkat(fddir, de->name, s->link, sizeof(s->link));
+			if (n < 0 || (size_t)n >= sizeof(s->link))
+				continue;
+			if (!parse_deleted_suffix(s->link, (size_t)n, &len))
+				continue;
+			r = add_fd(s, p, fddir, de->name, len);
+		}
+		/* procfs lists a process's fds until the buffer is full, so room left
+		 * over means that was all of them: the call that returns 0 is saved. */
+		if (r < 0 || got + 64 <= DENTS_BUF)
+			break;
+	}
+	close(fddir);
+	return r;
+}
+
+/* Is (dev, ino) the process's executable? Asked only for deleted mappings. */
+static bool is_exe(struct proc_ctx *p, const struct stat *st)
+{
+	if (!p->exe_known) {
+		p->exe_known = fstatat(p->pfd, "exe", &p->exe, 0) == 0 ? 1 : -1;
+	}
+	return p->exe_known == 1 && p->exe.st_dev == st->st_dev && p->exe.st_ino == st->st_ino;
+}
+
+static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const struct parse_maps *m)
+{
+	char range[64];
+	struct stat st;
+	struct entry *e;
+	struct holder *h = NULL;
+	bool created;
+	ssize_t n;
+
+	snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)m->start,
+	         (unsigned long long)m->end);
+	if (mfdir < 0 || fstatat(mfdir, range, &st, 0) < 0) {
+		if (mfdir < 0 || errno == EPERM || errno == EACCES)
+			s->r->st.unconfirmed++;
+		else
+			s->r->st.vanished++;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return 0;
+	e = entry_get(s, st.st_dev, st.st_ino, &created);
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->nholders; i++)
+		if (e->holders[i].type == HOLDER_MMAP && e->holders[i].pid == p->pid)
+			h = &e->holders[i];
+	if (!h) {
+		h = holder_add(e, HOLDER_MMAP);
+		if (!h)
+			return -ENOMEM;
+		s->holders_added++;
+		h->pid = p->pid;
+		h->other_mntns = other_ns(s, p);
+		h->exe = is_exe(p, &st);
+	}
+	h->map_bytes += m->end - m->start;
+	h->map_write |= m->shared && m->writable;
+	if (created || e->path_from_pin || (e->path_other_ns && !h->other_mntns)) {
+		/* map_files gives the exact name; maps mangles newlines. */
+		size_t len;
+		n = readlinkat(mfdir, range, s->link, sizeof(s->link));
+		if (n > 0 && (size_t)n < sizeof(s->link) &&
+		    parse_deleted_suffix(s->link, (size_t)n, &len)) {
+			if (set_path(e, s->link, len) < 0)
+				return -ENOMEM;
+		} else {
+			char *tmp = malloc(m->path_len + 1);
+			if (!tmp)
+				return -ENOMEM;
+			len = parse_maps_unescape(tmp, m->path, m->path_len);
+			free(e->path);
+			e->path = tmp;
+			e->path_len = len;
+		}
+		e->path_other_ns = h->other_mntns;
+		e->path_from_pin = false;
+	}
+	pin_entry(s, e, created, mfdir, range, &st, PIN_MAP);
+	return 0;
+}
+
+/* Has a mapping of (DEV, INO) been seen with a name (not deleted) in this scan? */
+static bool live_known(const struct scanner *s, uint64_t dev, uint64_t ino)
+{
+	if (!s->livecap || ino == 0)
+		return false;
+	for (size_t h = hash_key(dev, ino) & (s->livecap - 1); s->live[h].ino;
+	     h = (h + 1) & (s->livecap - 1))
+		if (s->live[h].ino == ino && s->live[h].dev == dev)
+			return true;
+	return false;
+}
+
+static int live_add(struct scanner *s, uint64_t dev, uint64_t ino)
+{
+	if (ino == 0)
+		return 0;
+	if ((s->nlive + 1) * 2 > s->livecap) {
+		size_t nc = s->livecap ? s->livecap * 2 : 256;
+		struct devino *nv = calloc(nc, sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->livecap; i++) {
+			if (!s->live[i].ino)
+				continue;
+			size_t h = hash_key(s->live[i].dev, s->live[i].ino) & (nc - 1);
+			while (nv[h].ino)
+				h = (h + 1) & (nc - 1);
+			nv[h] = s->live[i];
+		}
+		free(s->live);
+		s->live = nv;
+		s->livecap = nc;
+	}
+	size_t h = hash_key(dev, ino) & (s->livecap - 1);
+	while (s->live[h].ino)
+		h = (h + 1) & (s->livecap - 1);
+	s->live[h] = (struct devino){dev, ino};
+	s->nlive++;
+	return 0;
+}
+
+/* The mappings of P through PROCMAP_QUERY on its open maps file MFD: the kernel
+ * names only the file (dev, inode) of each file-backed region, so nothing is
+ * formatted, and a file already seen with a name is skipped at once; the rest are
+ * checked through map_files. Returns 0 (or -ENOMEM), or 1 when the text of maps has
+ * to be read instead (no PROCMAP_QUERY, or map_files not allowed: not root). */
+static int query_maps(struct scanner *s, struct proc_ctx *p, int mfd)
+{
+	uint64_t addr = 0;
+	int mfdir = -1, r = 0;
+	bool added = false;
+
+	for (;;) {
+		struct rt_procmap_query q = {.size = sizeof(q),
+		                             .query_flags =
+		                                 RT_PMQ_COVERING_OR_NEXT | RT_PMQ_FILE_BACKED,
+		                             .query_addr = addr};
+		char range[64];
+		struct stat st;
+		uint64_t dev;
+
+		if (ioctl(mfd, RT_PROCMAP_QUERY, &q) < 0) {
+			if (addr == 0 && (errno == ENOTTY || errno == EINVAL)) {
+				atomic_store(&procmap_query_ok, false);
+				r = 1;
+			}
+			break; /* ENOENT: no region left; ESRCH: the process is gone */
+		}
+		addr = q.vma_end;
+		dev = makedev(q.dev_major, q.dev_minor);
+		if (live_known(s, dev, q.inode))
+			continue;
+		if (mfdir < 0) {
+			mfdir = openat(p->pfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (mfdir < 0) {
+				if (!out_of_fds(s, errno) && !added)
+					r = 1; /* not allowed: the text says which names are gone */
+				break;
+			}
+		}
+		snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)q.vma_start,
+		         (unsigned long long)q.vma_end);
+		if (fstatat(mfdir, range, &st, 0) < 0) {
+			if ((errno == EPERM || errno == EACCES) && !added) {
+				/* map_files needs privileges we lack: for every process */
+				atomic_store(&s->q->no_map_files, true);
+				r = 1;
+				break;
+			}
+			continue; /* unmapped meanwhile */
+		}
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 0) {
+			r = live_add(s, dev, q.inode);
+			if (r < 0)
+				break;
+			continue;
+		}
+		/* A deleted file: its name, then the same path as for the text. */
+		q = (struct rt_procmap_query){.size = sizeof(q),
+		                              .query_flags = RT_PMQ_FILE_BACKED,
+		                              .query_addr = q.vma_start,
+		                              .vma_name_addr = (uint64_t)(uintptr_t)s->vname,
+		                              .vma_name_size = sizeof(s->vname)};
+		if (ioctl(mfd, RT_PROCMAP_QUERY, &q) < 0)
+			continue;
+		struct parse_maps m = {.start = q.vma_start,
+		                       .end = q.vma_end,
+		                       .writable = q.vma_flags & RT_PMQ_VMA_WRITABLE,
+		                       .shared = q.vma_flags & RT_PMQ_VMA_SHARED,
+		                       .path = s->vname,
+		                       .path_len = q.vma_name_size ? q.vma_name_size - 1 : 0,
+		                       .deleted = true};
+		parse_deleted_suffix(s->vname, m.path_len, &m.path_len);
+		r = add_mapping(s, p, mfdir, &m);
+		if (r < 0)
+			break;
+		added = true;
+	}
+	if (mfdir >= 0)
+		close(mfdir);
+	return r;
+}
+
+static int scan_maps(struct scanner *s, struct proc_ctx *p)
+{
+	ssize_t n;
+
+	if (!s->o->text_maps && atomic_load(&procmap_query_ok) &&
+	    !atomic_load(&s->q->no_map_files)) {
+		int mfd = openat(p->pfd, "maps", O_RDONLY | O_CLOEXEC);
+		if (mfd < 0) {
+			out_of_fds(s, errno);
+			return 0;
+		}
+		n = query_maps(s, p, mfd);
+		close(mfd);
+		if (n <= 0)
+			return (int)n;
+	}
+	n = read_proc(s, p->pfd, "maps", false);
+	char *line, *end;
+	int mfdir = -1, r = 0;
+
+	if (n < 0) {
+		out_of_fds(s, (int)-n);
+		return n == -ENOMEM ? -ENOMEM : 0;
+	}
+	/* Most processes map nothing deleted: one memmem and done. */
+	if (!memmem(s->buf, (size_t)n, PARSE_DELETED_SUFFIX "\n", sizeof(PARSE_DELETED_SUFFIX)))
+		return 0;
+	mfdir = openat(p->pfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfdir < 0)
+		out_of_fds(s, errno);
+	for (line = s->buf, end = s->buf + n; line < end && r == 0;) {
+		char *eol = memchr(line, '\n', (size_t)(end - line));
+		struct parse_maps m;
+
+		if (!eol)
+			eol = end;
+		/* A file mapped as several regions gets one holder with all of them. */
+		if (parse_maps_line(line, (size_t)(eol - line), &m) == 0 && m.deleted &&
+		    m.path_len > 0)
+			r = add_mapping(s, p, mfdir, &m);
+		line = eol + 1;
+	}
+	if (mfdir >= 0)
+		close(mfdir);
+	return r;
+}
+
+static int scan_pid(struct scanner *s, int pid)
+{
+	struct proc_ctx p = {.pid = pid};
+	char name[16];
+	int r;
+
+	snprintf(name, sizeof(name), "%d", pid);
+	p.pfd = openat(s->q->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p.pfd < 0) {
+		if (!out_of_fds(s, errno))
+			s->r->st.vanished++;
+		return 0;
+	}
+	s->r->st.procs++;
+	r = scan_fds(s, &p);
+	if (r == 0)
+		r = scan_maps(s, &p);
+	close(p.pfd);
+	return r;
+}
+
+static void reap_finished(struct queue *q, int state, int err)
+{
+	pthread_mutex_lock(&q->lock);
+	q->reap_err = err;
+	atomic_store(&q->reaper, state);
+	pthread_cond_broadcast(&q->reaped);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void *reaper_main(void *arg)
+{
+	struct queue *q = arg;
+
+	reap_finished(q, REAP_DONE, procs_reap(&q->table));
+	return NULL;
+}
+
+/* Start the reaper once, when most processes walked so far hold something. */
+static void maybe_reap(struct queue *q)
+{
+	size_t w = atomic_load(&q->walked), h = atomic_load(&q->holding);
+	size_t next = atomic_load(&q->next);
+	int none = REAP_NONE;
+
+	if (w < REAP_AFTER || 3 * h < 2 * w || atomic_load(&q->reaper) != REAP_NONE ||
+	    next >= q->n || q->n - next < REAP_MIN_LEFT)
+		return;
+	if (!atomic_compare_exchange_strong(&q->reaper, &none, REAP_RUNNING))
+		return;
+	if (pthread_create(&q->reaper_tid, NULL, reaper_main, q) != 0)
+		reap_finished(q, REAP_FAILED, 0);
+}
+
+/* The reaper's table once it is done, or NULL when there is none. */
+static const struct procs_table *reaped_table(struct queue *q)
+{
+	if (atomic_load(&q->reaper) == REAP_NONE)
+		return NULL;
+	pthread_mutex_lock(&q->lock);
+	while (atomic_load(&q->reaper) == REAP_RUNNING)
+		pthread_cond_wait(&q->reaped, &q->lock);
+	pthread_mutex_unlock(&q->lock);
+	return atomic_load(&q->reaper) == REAP_DONE && q->reap_err == 0 ? &q->table : NULL;
+}
+
+/* A worker: take processes from the queue until none are left, then describe the
+ * holders found, still in parallel. */
+static void *worker(void *arg)
+{
+	struct scanner *s = arg;
+	struct queue *q = s->q;
+
+	for (;;) {
+		size_t i = atomic_fetch_add(&q->next, CHUNK), walked = 0, holding = 0;
+		if (i >= q->n)
+			break;
+		for (size_t j = i; j < q->n && j < i + CHUNK; j++) {
+			size_t before = s->holders_added;
+			s->err = scan_pid(s, q->pids[j]);
+			if (s->err < 0)
+				return NULL;
+			walked++;
+			holding += s->holders_added != before;
+		}
+		atomic_fetch_add(&q->walked, walked);
+		atomic_fetch_add(&q->holding, holding);
+		maybe_reap(q);
+	}
+	s->err = procs_describe(s->r, reaped_table(q));
+	if (s->err > 0) {
+		s->r->st.reaped += (unsigned)s->err;
+		s->err = 0;
+	}
+	return NULL;
+}
+
+/* Read the pids in /proc (our own left out: our fds are the pins of an earlier
+ * scan, not holders). */
+static int list_pids(struct queue *q, pid_t self)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t cap = 0;
+	int dupfd = dup(q->procfd);
+
+	if (dupfd < 0)
+		return -errno;
+	d = fdopendir(dupfd);
+	if (!d) {
+		close(dupfd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		int pid = parse_pid(de->d_name);
+		if (pid <= 0 || pid == self)
+			continue;
+		if (q->n == cap) {
+			size_t nc = cap ? cap * 2 : 1024;
+			int *np = realloc(q->pids, nc * sizeof(*np));
+			if (!np) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			q->pids = np;
+			cap = nc;
+		}
+		q->pids[q->n++] = pid;
+	}
+	closedir(d);
+	return 0;
+}
+
+static int scan_loops(struct scanner *s)
+{
+	struct loop_dev *v;
+	size_t n;
+	int r = loop_find_deleted(s->o->sys, &v, &n, &s->r->st.loop_denied);
+
+	if (r < 0)
+		return r == -ENOMEM ? r : 0; /* no sysfs: nothing to find there */
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct loop_dev *d = &v[i];
+		struct mounts_hit hit;
+		struct holder *h;
+		bool created;
+		struct entry *e = entry_get(s, d->file_dev, (ino_t)d->file_ino, &created);
+
+		if (!e || !(h = holder_add(e, HOLDER_LOOP))) {
+			r = -ENOMEM;
+			break;
+		}
+		snprintf(h->loop_dev, sizeof(h->loop_dev), "%s", d->path);
+		h->offset = d->offset;
+		h->sizelimit = d->sizelimit;
+		h->autoclear = d->autoclear;
+		h->readonly = d->readonly;
+		if (mounts_find(s->mnt, 0, d->devno, -1, &hit) == 0) {
+			h->loop_mountpoint = hit.target ? strdup(hit.target) : NULL;
+			h->loop_fstype = hit.fstype ? strdup(hit.fstype) : NULL;
+		}
+		if (created && set_path(e, d->backing, d->backing_len) < 0)
+			r = -ENOMEM;
+		if (e->pin.fd < 0) {
+			struct pin pn;
+			struct stat st;
+			int mfd = mounts_open_fs(s->mnt, d->file_dev);
+
+			if (mfd >= 0 &&
+			    pin_open_handle(mfd, d->file_dev, d->file_ino, &pn, &st) == 0) {
+				e->pin = pn;
+				take_stat(e, &st);
+			} else if (pin_open_loopdev(d->path, d->offset, &pn) == 0) {
+				/* Only the device's view survives: the size is a floor. */
+				e->pin = pn;
+				e->size = d->offset + pn.dev_size;
+				e->allocated = 0;
+				e->size_known = false;
+			}
+			if (mfd >= 0)
+				close(mfd);
+		}
+	}
+	loop_free(v, n);
+	return r;
+}
+
+/* Fill fstype and mountpoint, preferring the exact mount a holder used. */
+static int place(struct scanner *s, struct entry *e)
+{
+	struct mounts_hit hit;
+	int found = -ENOENT;
+
+	for (size_t i = 0; i < e->nholders && found; i++) {
+		const struct holder *h = &e->holders[i];
+		if (h->type == HOLDER_FD && !h->other_mntns)
+			found = mounts_find(s->mnt, 0, e->dev, h->mnt_id, &hit);
+	}
+	if (found)
+		found = mounts_find(s->mnt, 0, e->dev, -1, &hit);
+	for (size_t i = 0; i < e->nholders && found; i++) {
+		const struct holder *h = &e->holders[i];
+		if (h->type != HOLDER_LOOP && h->other_mntns)
+			found = mounts_find(s->mnt, h->pid, e->dev, h->mnt_id, &hit);
+	}
+	if (found)
+		return 0;
+	if ((hit.fstype && !(e->fstype = strdup(hit.fstype))) ||
+	    (hit.target && !(e->mountpoint = strdup(hit.target))))
+		return -ENOMEM;
+	return 0;
+}
+
+static bool starts_with(const char *s, size_t len, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	return len >= pl && memcmp(s, prefix, pl) == 0;
+}
+
+/* O_TMPFILE files are named "#INO" by the kernel, in the directory they were made in. */
+static bool tmpfile_name(const struct entry *e)
+{
+	const char *base = e->path ? memrchr(e->path, '/', e->path_len) : NULL;
+	char want[32];
+
+	if (!base)
+		return false;
+	snprintf(want, sizeof(want), "/#%llu", (unsigned long long)e->ino);
+	return (size_t)(e->path + e->path_len - base) == strlen(want) &&
+	       memcmp(base, want, strlen(want)) == 0;
+}
+
+/* Files on no visible mount live on kernel-internal filesystems: memfd or shared
+ * memory. Everything else is a file the admin may want back. */
+static enum scan_kind classify(const struct entry *e)
+{
+	if (!e->mountpoint)
+		return e->path && starts_with(e->path, e->path_len, "/memfd:") ? KIND_MEMFD
+		                                                               : KIND_SHM;
+	for (size_t i = 0; i < e->nholders; i++)
+		if (e->holders[i].type == HOLDER_FD && parse_is_tmpfile(e->holders[i].flags))
+			return KIND_TMPFILE;
+	if (tmpfile_name(e))
+		return KIND_TMPFILE;
+	if (e->fstype && strcmp(e->fstype, "tmpfs") == 0 && strcmp(e->mountpoint, "/dev/shm") == 0)
+		return KIND_SHM;
+	return KIND_FILE;
+}
+
+static void holder_free(struct holder *h)
+{
+	free(h->comm);
+	free(h->user);
+	free(h->cmdline);
+	free(h->loop_mountpoint);
+	free(h->loop_fstype);
+}
+
+/* Another rescuetui's pins are no holders worth naming when something else holds
+ * the file; when nothing else does, they are what keeps it, and stay. */
+static void drop_others_pins(struct entry *e)
+{
+	size_t keep = 0, others = 0;
+
+	for (size_t i = 0; i < e->nholders; i++)
+		others += !e->holders[i].others_pin;
+	if (others == 0 || others == e->nholders)
+		return;
+	for (size_t i = 0; i < e->nholders; i++) {
+		if (e->holders[i].others_pin)
+			holder_free(&e->holders[i]);
+		else
+			e->holders[keep++] = e->holders[i];
+	}
+	e->nholders = keep;
+}
+
+static void entry_free(struct entry *e)
+{
+	for (size_t i = 0; i < e->nholders; i++)
+		holder_free(&e->holders[i]);
+	free(e->holders);
+	free(e->path);
+	free(e->fstype);
+	free(e->mountpoint);
+	pin_release(&e->pin);
+}
+
+static int by_size(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* Move everything of PART into the result of S: entries new to S move whole; for
+ * known ones the holders move over and a second pin is closed. */
+static int merge(struct scanner *s, struct scan_result *part)
+{
+	struct scan_stats *a = &s->r->st, *b = &part->st;
+
+	a->procs += b->procs;
+	a->fds += b->fds;
+	a->denied += b->denied;
+	a->vanished += b->vanished;
+	a->unconfirmed += b->unconfirmed;
+	a->no_fds += b->no_fds;
+	a->reaped += b->reaped;
+	for (size_t i = 0; i < part->n; i++) {
+		struct entry *pe = &part->v[i], *e;
+		struct holder *nh;
+		bool created;
+
+		e = entry_get(s, pe->dev, pe->ino, &created);
+		if (!e)
+			return -ENOMEM;
+		if (created) {
+			*e = *pe;
+			*pe = (struct entry){.pin = PIN_INIT};
+			continue;
+		}
+		nh = realloc(e->holders, (e->nholders + pe->nholders) * sizeof(*nh));
+		if (!nh)
+			return -ENOMEM;
+		memcpy(nh + e->nholders, pe->holders, pe->nholders * sizeof(*nh));
+		e->holders = nh;
+		e->nholders += pe->nholders;
+		free(pe->holders);
+		pe->holders = NULL;
+		pe->nholders = 0;
+		if (e->pin.fd < 0 && pe->pin.fd >= 0) {
+			e->pin = pe->pin;
+			pe->pin = (struct pin)PIN_INIT;
+			e->size = pe->size;
+			e->allocated = pe->allocated;
+			e->mtime = pe->mtime;
+			e->size_known = pe->size_known;
+		}
+		if ((e->path_from_pin && !pe->path_from_pin) ||
+		    (e->path_other_ns && !pe->path_other_ns && !pe->path_from_pin)) {
+			char *t = e->path;
+			size_t tl = e->path_len;
+			e->path = pe->path;
+			e->path_len = pe->path_len;
+			e->path_other_ns = pe->path_other_ns;
+			e->path_from_pin = pe->path_from_pin;
+			pe->path = t;
+			pe->path_len = tl;
+		}
+	}
+	return 0;
+}
+
+static int workers_count(size_t npids)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (npids < 8 * CHUNK || cpus <= 1)
+		return 1;
+	return cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
+}
+
+static void scanner_done(struct scanner *s)
+{
+	free(s->slots);
+	free(s->buf);
+	free(s->dents);
+	free(s->live);
+	s->live = NULL;
+	s->slots = NULL;
+	s->buf = NULL;
+	s->dents = NULL;
+}
+
+int scan_run(const struct scan_opts *o, struct scan_result *r)
+{
+	struct scanner main_s = {.o = o, .r = r, .self = getpid()};
+	struct scanner *ws = NULL;
+	struct scan_result *parts = NULL;
+	pthread_t tids[MAX_WORKERS];
+	struct queue q = {
+	    .procfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .reaped = PTHREAD_COND_INITIALIZER};
+	struct stat st;
+	size_t keep = 0;
+	int err, nw = 0, started = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->root = geteuid() == 0;
+	main_s.mnt = mounts_open();
+	if (!main_s.mnt)
+		return -errno;
+	if (stat("/proc/self/ns/mnt", &st) == 0)
+		main_s.own_ns = st.st_ino;
+	main_s.q = &q;
+	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = q.procfd < 0 ? -errno : list_pids(&q, main_s.self);
+	if (err == 0) {
+		/* A pin per deleted file: rarely more than two per process. */
+		size_t room = pin_reserve(2 * q.n + 256);
+		atomic_store(&q.pins_left, room > PIN_FDS_KEPT ? (long)(room - PIN_FDS_KEPT) : 0);
+		nw = workers_count(q.n);
+		ws = calloc((size_t)nw, sizeof(*ws));
+		parts = calloc((size_t)nw, sizeof(*parts));
+		if (!ws || !parts)
+			err = -ENOMEM;
+	}
+	for (int i = 0; i < nw && err == 0; i++) {
+		ws[i] = (struct scanner){.o = o,
+		                         .r = &parts[i],
+		                         .mnt = main_s.mnt,
+		                         .own_ns = main_s.own_ns,
+		                         .self = main_s.self,
+		                         .q = &q};
+		if (nw > 1 && pthread_create(&tids[i], NULL, worker, &ws[i]) != 0)
+			break; /* the ones started do all the work */
+		started++;
+	}
+	if (nw == 1 && started == 1)
+		worker(&ws[0]);
+	/* Loop devices need no /proc walk: look at them while the workers run. */
+	if (err == 0)
+		err = scan_loops(&main_s);
+	for (int i = 0; i < started; i++) {
+		if (nw > 1)
+			pthread_join(tids[i], NULL);
+		if (err == 0)
+			err = ws[i].err;
+		if (err == 0)
+			err = merge(&main_s, &parts[i]);
+		scanner_done(&ws[i]);
+		scan_free(&parts[i]);
+	}
+	if (err == 0 && started == 0 && q.n > 0)
+		err = -EAGAIN; /* no thread could be started at all */
+	{
+		int rs = atomic_load(&q.reaper);
+		if (rs == REAP_RUNNING || rs == REAP_DONE)
+			pthread_join(q.reaper_tid, NULL);
+		procs_table_free(&q.table);
+	}
+	if (err == 0)
+		err = procs_name_users(r);
+	/* Loop holders have no process; the workers described all the others. */
+	for (size_t i = 0; i < r->n && err == 0; i++) {
+		struct entry *e = &r->v[i];
+		drop_others_pins(e);
+		err = place(&main_s, e);
+		e->kind = classify(e);
+		if (e->pin.fd < 0)
+			r->st.unpinned++;
+	}
+	/* Leave memfd and shm out unless asked: they are rarely what an admin lost. */
+	for (size_t i = 0; i < r->n; i++) {
+		struct entry *e = &r->v[i];
+		if (!o->all && (e->kind == KIND_MEMFD || e->kind == KIND_SHM)) {
+			entry_free(e);
+			r->st.hidden++;
+			continue;
+		}
+		r->v[keep++] = *e;
+	}
+	r->n = keep;
+	if (r->n > 1) /* v may be NULL when nothing was found */
+		qsort(r->v, r->n, sizeof(*r->v), by_size);
+	mounts_close(main_s.mnt);
+	scanner_done(&main_s);
+	free(ws);
+	free(parts);
+	free(q.pids);
+	if (q.procfd >= 0)
+		close(q.procfd);
+	if (err < 0) {
+		scan_free(r);
+		return err;
+	}
+	return 0;
+}
+
+void scan_free(struct scan_result *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		entry_free(&r->v[i]);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+const char *scan_kind_name(enum scan_kind k)
+{
+	static const char *const names[] = {"file", "tmpfile", "memfd", "shm"};
+	return names[k];
+}
+
+char *scan_entry_id(const struct entry *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u:%llu", major(e->dev), minor(e->dev), (unsigned long long)e->ino);
+	return buf;
+}
+
+/* "A:B:C" with decimal numbers: three fields, or two ("PID:FD"). */
+static int split_numbers(const char *s, unsigned long long *v, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		char *end;
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		v[n++] = strtoull(s, &end, 10);
+		if (errno)
+			return -1;
+		if (*end == '\0')
+			return n;
+		if (*end != ':')
+			return -1;
+		s = end + 1;
+	}
+	return -1;
+}
+
+long scan_select(const struct scan_result *r, const char *sel)
+{
+	unsigned long long v[3];
+	const char *loop = NULL;
+	long hit = -ENOENT;
+	int n = split_numbers(sel, v, 3);
+
+	if (strncmp(sel, "/dev/loop", 9) == 0)
+		loop = sel;
+	else if (strncmp(sel, "loop", 4) == 0)
+		loop = sel;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *e = &r->v[i];
+		if (n == 3 && major(e->dev) == v[0] && minor(e->dev) == v[1] && e->ino == v[2])
+			return (long)i;
+		for (size_t k = 0; k < e->nholders; k++) {
+			const struct holder *h = &e->holders[k];
+			if (n == 2 && h->type == HOLDER_FD && (unsigned long long)h->pid == v[0] &&
+			    (unsigned long long)h->fd == v[1])
+				return (long)i;
+			if (loop && h->type == HOLDER_LOOP &&
+			    strcmp(h->loop_dev + (loop[0] == '/' ? 0 : 5), loop) == 0)
+				return (long)i;
+		}
+	}
+	if (n > 0 || loop)
+		return -ENOENT;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *e = &r->v[i];
+		if (e->path && e->path_len == strlen(sel) &&
+		    memcmp(e->path, sel, e->path_len) == 0) {
+			if (hit >= 0)
+				return -ENOTUNIQ;
+			hit = (long)i;
+		}
+	}
+	return hit;
+}
+
+bool scan_entry_writable(const struct entry *e)
+{
+	for (size_t i = 0; i < e->nholders; i++) {
+		const struct holder *h = &e->holders[i];
+		if ((h->type == HOLDER_FD && (h->access & PARSE_ACC_W)) ||
+		    (h->type == HOLDER_MMAP && h->map_write) ||
+		    (h->type == HOLDER_LOOP && !h->readonly))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,135 @@
+/* scan: find every deleted file that something still holds.
+ *
+ * One entry per inode, with all of its holders: open fds (/proc/PID/fd), memory
+ * mappings (/proc/PID/maps), and loop devices (/sys/block/loop*). A file counts as
+ * deleted only when the opened inode has st_nlink == 0, never on the " (deleted)"
+ * suffix alone. Every entry is pinned (see pin.h) so its data outlives its holders
+ * for as long as the scan result lives. The scan knows nothing of who consumes it:
+ * the CLI report and the console both read the same result.
+ */
+#ifndef RT_SCAN_H
+#define RT_SCAN_H
+
+#include "find/pin.h"
+#include "find/rate.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+enum scan_kind {
+	KIND_FILE,    /* an ordinary file that lost its last name */
+	KIND_TMPFILE, /* opened with O_TMPFILE: never had a name */
+	KIND_MEMFD,   /* memfd_create(): anonymous memory with a file face */
+	KIND_SHM,     /* shared memory: /dev/shm, SysV segments, shared anonymous maps */
+};
+
+enum holder_type { HOLDER_FD, HOLDER_MMAP, HOLDER_LOOP };
+
+struct holder {
+	enum holder_type type;
+	/* fd and mmap holders */
+	pid_t pid;
+	bool other_mntns;            /* the holder lives in another mount namespace */
+	char *comm, *user, *cmdline; /* from libproc2; NULL when the process is gone */
+	char state;
+	uid_t uid; /* effective uid, when uid_known */
+	bool uid_known;
+	bool others_pin; /* a pin (pin_flags_match) of another rescuetui or a program
+	                  * using this library: kept only when nothing else holds the
+	                  * file */
+	/* fd holders */
+	int fd;
+	unsigned access; /* PARSE_ACC_R | PARSE_ACC_W */
+	bool append;
+	uint64_t pos;
+	unsigned flags; /* raw f_flags from fdinfo */
+	int mnt_id;
+	/* mmap holders: all mappings of the file in one process */
+	bool map_write; /* some mapping is shared and writable: writes reach the file */
+	bool exe;       /* the process's own executable */
+	uint64_t map_bytes;
+	/* loop holders */
+	char loop_dev[48]; /* "/dev/loop3" */
+	uint64_t offset, sizelimit;
+	bool autoclear, readonly;
+	char *loop_mountpoint; /* where the filesystem on the loop device is mounted */
+	char *loop_fstype;
+};
+
+struct entry {
+	dev_t dev;
+	ino_t ino;
+	char *path; /* original name as a holder sees it, suffix removed; bytes */
+	size_t path_len;
+	bool path_other_ns; /* PATH is from another mount namespace */
+	bool path_from_pin; /* PATH is how another rescuetui's pin names it */
+	enum scan_kind kind;
+	uint64_t size, allocated;
+	bool size_known; /* false for a loop file we could not open: SIZE is a floor */
+	struct timespec mtime;
+	char *fstype, *mountpoint; /* NULL when the filesystem is kernel-internal */
+	struct holder *holders;
+	size_t nholders;
+	struct pin pin;
+	/* A loop file pinned only through /dev/loopN: bytes the device cannot give (the
+	 * offset before it, the tail past the last whole sector). -1 when not known. */
+	int64_t unreadable;
+	/* How it changes: filled by rate_sample_all(); CHANGE_UNKNOWN until then. */
+	struct rate_result change;
+};
+
+struct scan_stats {
+	unsigned procs;       /* processes looked at */
+	unsigned fds;         /* fds looked at */
+	unsigned denied;      /* processes we were not allowed to inspect */
+	unsigned vanished;    /* processes or fds gone while we looked */
+	unsigned unconfirmed; /* deleted mappings we could not open (need root) */
+	unsigned loop_denied; /* loop devices we could not query */
+	unsigned unpinned;    /* entries we could not pin */
+	unsigned hidden;      /* memfd/shm entries left out without --all */
+	unsigned no_fds;      /* opens refused for want of fds (EMFILE/ENFILE) */
+	unsigned reaped;      /* processes described from one pass over /proc */
+};
+
+struct scan_result {
+	struct entry *v;
+	size_t n;
+	struct scan_stats st;
+	bool root; /* ran with full privileges */
+};
+
+struct scan_opts {
+	bool all;         /* keep memfd and shm entries */
+	const char *proc; /* "/proc" */
+	const char *sys;  /* "/sys" */
+	bool text_maps;   /* read the text of maps even where PROCMAP_QUERY works */
+};
+
+/* Scan the system. Fills R (free with scan_free; that also releases the pins).
+ * Returns 0, or a negative errno when /proc cannot be read at all or memory runs out;
+ * vanishing processes and permission problems are counted in R->st, not errors. */
+int scan_run(const struct scan_opts *o, struct scan_result *r);
+
+/* Release every pin and free the result. */
+void scan_free(struct scan_result *r);
+
+/* "file", "tmpfile", "memfd", "shm". */
+const char *scan_kind_name(enum scan_kind k);
+
+/* The entry's id as "MAJ:MIN:INO" into BUF. Returns BUF. */
+char *scan_entry_id(const struct entry *e, char *buf, size_t len);
+
+/* Find the entry SEL names (DESIGN.md): an id "MAJ:MIN:INO", "PID:FD" of an fd
+ * holder, "loopN" or "/dev/loopN", or the original path when exactly one entry has
+ * it. Returns the index, -ENOENT when nothing matches, -ENOTUNIQ when a path names
+ * several entries (use the id then). */
+long scan_select(const struct scan_result *r, const char *sel);
+
+/* Union of the access of every holder that can change the data (fd holders with
+ * write access, shared writable mappings, loop devices that are not read-only). */
+bool scan_entry_writable(const struct entry *e);
+
+#endif

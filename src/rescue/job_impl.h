@@ -1,0 +1,261 @@
+/* job internals shared by job.c (driver, journal, finishing), job_io.c (reading,
+ * writing, hashing, throttling), job_copy.c (the copy, follow and sync engines) and
+ * job_freeze.c (stopping writers, the guardian, filesystem freeze). Not for use
+ * outside the job module.
+ */
+#ifndef RT_JOB_IMPL_H
+#define RT_JOB_IMPL_H
+
+#include "rescue/job.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <xxhash.h>
+
+#define JOB_CHUNK_MAX      (1u << 20) /* bytes per read: large sequential I/O */
+#define JOB_BLOCK_MIN      4096u      /* sync: bytes per hashed block, at least */
+#define JOB_TABLE_MAX      (2u << 20) /* sync: blocks at most (16 MiB of hashes) */
+#define JOB_WB_WINDOW      (8u << 20) /* write-behind: bytes between two waits */
+#define JOB_JOURNAL_NS     (2000000000ll)
+#define JOB_JOURNAL_BYTES  (256ull << 20)
+#define JOB_POLL_NS        (100000000ll) /* follow: how often the size is looked at */
+#define JOB_RATE_WINDOW_NS (3000000000ll)
+#define JOB_STOP_WAIT_NS   (10000000000ll) /* freeze: how long a writer may take to stop */
+#define JOB_TAIL           4096u           /* follow: bytes compared to notice a rewrite */
+
+enum job_phase {
+	PH_RELINK,      /* linkat the inode to DEST */
+	PH_REHASH,      /* sync resume or reflink: block hashes from the target */
+	PH_COPY,        /* copy, sync pass 1: data extents in order */
+	PH_FOLLOW,      /* append as the source grows */
+	PH_PASS,        /* sync passes from 2 on */
+	PH_FREEZE,      /* stop the writers, freeze the filesystem */
+	PH_FROZEN_PASS, /* the final sync pass while everything is stopped */
+	PH_FROZEN_DONE, /* one step boundary with the writers still stopped */
+	PH_VERIFY,      /* hash the source, then the result */
+	PH_FINISH,      /* fsync, rename, fsync the directory, drop the journal */
+	PH_END,
+};
+
+/* Cached SEEK_DATA/SEEK_HOLE answer: [start, end) is data or a hole. */
+struct job_ext {
+	int fd;
+	bool ok; /* the filesystem answers SEEK_DATA */
+	bool data;
+	uint64_t start, end;
+};
+
+/* Processes stopped for the frozen pass and the guardian that resumes them. */
+struct job_freeze {
+	pid_t *pid; /* unique writer pids that we stop (not ones already stopped) */
+	int *pidfd; /* pidfd_open of each, -1 where not available */
+	size_t n;
+	bool stopped; /* SIGSTOP sent, not yet resumed */
+	int fsfd;     /* freeze_fs directory, -1 */
+	bool fs_frozen;
+	pid_t guardian;
+	int gpipe; /* write end: 'F' = filesystem frozen by us, 'D' = all resumed */
+	int64_t t_stop;
+	bool prepared;
+};
+
+/* Verification: one side at a time, in chunks. */
+struct job_verify {
+	int side; /* 0 source, 1 target, 2 done */
+	uint64_t pos, end;
+	bool started;
+	XXH3_state_t *a, *b; /* a: compared hash; b: the landing check (target) */
+	uint64_t a_from, b_from;
+	bool b_is_a;     /* both hash the same bytes: only a is computed */
+	struct stat st0; /* the source before its hashing */
+	bool src_moved;  /* its size or mtime moved since the copy began */
+	bool table_bad;
+	uint64_t table_bad_at;
+};
+
+struct job {
+	/* the spec, with private copies of what it points to */
+	struct job_spec spec;
+	char *dest, *src_name;
+	struct job_writer *writers;
+	char *dir, *base, *partial_base, *journal_base; /* DEST split up */
+	int dir_fd;
+	int src_fd; /* reading: the pin's fd, or our O_DIRECT reopen of a loop device */
+	bool src_direct;
+	uint64_t lo;  /* first readable byte of the source (loop offset for PIN_LOOPDEV) */
+	uint64_t end; /* bytes of the source the current copy or pass covers */
+	bool loopdev;
+	struct stat st_start; /* the source when the copy began */
+	int dst_fd;           /* the .partial, or the stream, -1 */
+	bool stream;
+	bool have_partial; /* we own a .partial (created or resumed) */
+	bool started;      /* job_start succeeded: job_free may save the journal */
+	bool journaled;    /* a journal of ours exists */
+
+	enum job_phase ph, next_after_freeze;
+	int64_t t_work, t_verify; /* when the work and the verification began (job_now) */
+	atomic_uint cancels;
+	bool follow_stop; /* follow: the first cancel ends the follow normally */
+
+	/* buffers and grid */
+	unsigned char *buf;
+	size_t bufsz;
+	uint32_t chunk, block;
+	uint64_t pos;  /* the phase's position (source offset) */
+	uint64_t jpos; /* for the journal: source [lo, jpos) is in the result (copy, pass 1) */
+
+	/* hashing */
+	XXH3_state_t *stream_h; /* what was read, in order: [stream_from, ...) of the result */
+	uint64_t stream_from;   /* result offset the stream hash starts at */
+	bool stream_valid;
+	bool head_done;  /* the zeros before a loop device's offset are hashed (and sent) */
+	uint64_t *table; /* sync: XXH3_64 per block, zero-padded */
+	size_t nblocks, table_cap;
+	uint64_t zero_hash;
+	bool rehash_then_copy; /* after PH_REHASH: continue pass 1 (else passes) */
+	uint64_t rehash_end;
+
+	/* sync */
+	unsigned pass, max_passes;
+	uint64_t converge, changed;
+	uint64_t pass_size0;
+	XXH3_state_t *frozen_h; /* the source's hash read during the frozen pass */
+	bool frozen_hash_done;
+	bool src_hash_done;  /* the source's hash is known before verifying: no second read */
+	pid_t freeze_broken; /* a writer ran during the frozen pass (someone resumed it) */
+
+	/* follow */
+	uint64_t src_pos, tgt_pos, tail_start;
+	unsigned char tailbuf[JOB_TAIL];
+	size_t tail_len;
+	struct timespec last_mtime;
+	int64_t next_poll, next_writer_check;
+	bool writers_gone, final_catchup;
+	uint64_t last_trunc_src, last_trunc_tgt;
+
+	/* verification */
+	struct job_verify v;
+
+	/* cursors: the copy's on the source; the full reads' on either side */
+	struct job_ext ext;
+	struct job_ext fext[2];
+	int dio[2]; /* O_DIRECT reopens of source and result for holes; -1: none, -2: not yet */
+
+	/* throttle */
+	double tokens;
+	int64_t t_tokens;
+
+	/* write-behind */
+	uint64_t wb_lo, wb_hi, wb_plo, wb_phi, wb_pend;
+
+	/* journal */
+	int64_t j_last;
+	uint64_t j_bytes;
+	bool j_dir_synced;
+
+	/* freeze */
+	struct job_freeze fz;
+
+	/* progress */
+	pthread_mutex_t mu;
+	struct job_progress prog;
+	uint64_t work; /* bytes moved or hashed, for the rate */
+	int64_t rs_t[40];
+	uint64_t rs_b[40];
+	unsigned rs_n, rs_i;
+	int err;
+	pid_t ioprio_tid;
+
+	struct job_result res;
+};
+
+/* The phase steps (job_*_step) run until DEADLINE (monotonic ns) or a change of
+ * phase: they return 1 when the step should end now, 0 after moving to another
+ * phase, or the negative errno of a failure already reported with job_fail. */
+
+/* job.c */
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t job_now(void);
+/* Enter phase PH, shown as PHASE. */
+void job_set_phase(struct job *j, enum job_phase ph, const char *phase);
+/* Publish DONE of TOTAL, the rate and the ETA (under the lock). */
+void job_publish(struct job *j, uint64_t done, uint64_t total);
+/* Set the message. */
+void job_say(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* End the job with ERR (resume, save the journal, publish why); returns ERR, or the
+ * earlier error when there was one. */
+int job_fail(struct job *j, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* job_fail with the words for a failed write of the result, or read of the source. */
+int job_fail_write(struct job *j, int err);
+int job_fail_read(struct job *j, int err, uint64_t off);
+/* Save the journal when it is due (2 s or 256 MiB); a failure ends the job. */
+int job_journal_maybe(struct job *j, int64_t now);
+/* Save the journal now: the result's data first (fdatasync). Negative errno. */
+int job_journal_save(struct job *j);
+/* Has job_cancel asked to stop (twice for follow)? */
+bool job_cancelled(struct job *j);
+
+/* job_io.c */
+/* Read N bytes of the source at file offset OFF through the pin (or our O_DIRECT
+ * reopen of a loop device); short only at its end. Negative errno. */
+ssize_t job_src_read(struct job *j, void *buf, size_t n, uint64_t off);
+/* Read SIDE (0 source, 1 result) in full, holes through O_DIRECT (see job_io.c). */
+ssize_t job_read_full(struct job *j, int side, unsigned char *buf, size_t n, uint64_t off);
+/* Forget the full reads' extent maps (the files may have changed). */
+void job_full_reset(struct job *j);
+/* Data (true) or hole at OFF, and where that ends (at most LIMIT). */
+bool job_ext_region(struct job_ext *e, uint64_t off, uint64_t limit, uint64_t *rend);
+void job_ext_reset(struct job_ext *e);
+/* Write all of BUF at OFF of the result, with write-behind. Negative errno. */
+int job_dst_write(struct job *j, const void *buf, size_t n, uint64_t off);
+/* Write all of BUF to the stream; -EPIPE when the reader went away. */
+int job_stream_write(struct job *j, const void *buf, size_t n);
+/* fsync the result and drop it from the page cache. */
+int job_dst_flush(struct job *j);
+/* Wait for MAX_RATE before reading N bytes; false: the step's time is up first. */
+bool job_throttle(struct job *j, uint64_t n, int64_t deadline);
+/* Sleep until monotonic time T (ns). */
+void job_sleep_until(int64_t t);
+bool job_is_zero(const void *p, size_t n);
+/* XXH3_64 of a block zero-padded to BLOCK (P must have room). */
+uint64_t job_block_hash(const unsigned char *p, size_t n, size_t block);
+/* Grow sync's block table to cover SIZE; new blocks hash as zeros. */
+int job_table_resize(struct job *j, uint64_t size);
+/* Verification, then the move to PH_FINISH. */
+int job_verify_step(struct job *j, int64_t deadline);
+/* Feed N zero bytes to H. */
+void job_hash_zeros(XXH3_state_t *h, uint64_t n);
+/* H's XXH3-128 in canonical (big-endian) bytes. */
+void job_digest(XXH3_state_t *h, unsigned char out[16]);
+/* The size of inode INO on DEV, asked of the filesystem (xfs bulkstat). */
+int job_true_size(dev_t dev, uint64_t ino, uint64_t *size);
+
+/* job_copy.c */
+/* Copy (and sync's pass 1; a frozen copy ends at PH_FROZEN_DONE). */
+int job_copy_step(struct job *j, int64_t deadline);
+/* Sync's block table from the result (resume, clone). */
+int job_rehash_step(struct job *j, int64_t deadline);
+/* Sync passes from 2 on, the frozen one included. */
+int job_pass_step(struct job *j, int64_t deadline);
+/* Follow: append as the source grows, notice truncations and the writers' end. */
+int job_follow_step(struct job *j, int64_t deadline);
+/* Start the next sync pass (FROZEN: the final one): size, table, phase. */
+void job_pass_begin(struct job *j, bool frozen);
+
+/* job_freeze.c */
+/* -EPERM when --freeze would stop pid 1, us or an ancestor of ours. */
+int job_check_freezable(const struct job *j);
+/* Start the guardian, SIGSTOP the writers, wait until they stopped, FIFREEZE. */
+int job_freeze_step(struct job *j, int64_t deadline);
+/* FITHAW, SIGCONT, dismiss the guardian; nothing when nothing is frozen. */
+void job_resume_all(struct job *j);
+/* Does some writer still hold the file (follow)? */
+bool job_writers_alive(struct job *j);
+/* A writer we stopped that is not stopped now (0: none). */
+pid_t job_first_running(struct job *j);
+
+#endif
