@@ -68,7 +68,7 @@ $(O)/librescue.a: $(LIB_OBJ)
 
 $(O)/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The check suites share tests/testlib.c (undo file, commands, holders, files).
 $(O)/tests/testlib.o: tests/testlib.c $(wildcard tests/*.h) $(HEADERS) | $(O)/tests

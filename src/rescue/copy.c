@@ -1,6 +1,9 @@
 /* job engines: copy (and sync's pass 1), the later sync passes, follow. See job.h for
  * what each guarantees and job_impl.h for the shared state. */
-#include "rescue/job_impl.h"
+#include "rescue/copy.h"
+#include "rescue/freeze.h"
+#include "rescue/io.h"
+#include "rescue/journal.h"
 
 #include <errno.h>
 #include <fcntl.h>

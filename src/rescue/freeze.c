@@ -3,7 +3,7 @@
  * even when rescuetui is killed with SIGKILL: it blocks on a pipe whose only writer
  * is the job, and EOF (we died, or closed it) makes it send SIGCONT and FITHAW. Also
  * here: is a writer still there (follow's end). */
-#include "rescue/job_impl.h"
+#include "rescue/freeze.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -332,13 +332,7 @@ int job_freeze_step(struct job *j, int64_t deadline)
 			f->fs_frozen = true;
 		}
 	}
-	if (j->spec.method == REC_COPY) {
-		job_set_phase(j, PH_COPY, "frozen copy");
-		return 0;
-	}
-	job_pass_begin(j, true);
-	job_publish(j, 0, j->end - j->lo);
-	return j->err;
+	return 0;
 }
 
 void job_resume_all(struct job *j)

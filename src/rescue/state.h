@@ -1,10 +1,16 @@
-/* job internals shared by job.c (driver, journal, finishing), job_io.c (reading,
- * writing, hashing, throttling), job_copy.c (the copy, follow and sync engines) and
- * job_freeze.c (stopping writers, the guardian, filesystem freeze). Not for use
- * outside the job module.
+/* state: the job's insides, shared by every file of src/rescue and by nothing
+ * outside it (faces use rescue/job.h). Calls go only down this list:
+ *   job.c      the driver: start, step, cancel, failure, finish, free
+ *   copy.c     copy, follow, sync passes (uses freeze.c to check on writers)
+ *   freeze.c   stop the writers and a filesystem; the guardian
+ *   verify.c   the final comparison
+ *   prepare.c  the target: .partial, resume, clone
+ *   io.c       reads, writes, hashing, throttle
+ *   journal.c  the resumable record
+ *   state.c    phase, progress, message, failure, cancellation
  */
-#ifndef RT_JOB_IMPL_H
-#define RT_JOB_IMPL_H
+#ifndef RT_RESCUE_STATE_H
+#define RT_RESCUE_STATE_H
 
 #include "rescue/job.h"
 
@@ -20,8 +26,8 @@
 #define JOB_BLOCK_MIN      4096u      /* sync: bytes per hashed block, at least */
 #define JOB_TABLE_MAX      (2u << 20) /* sync: blocks at most (16 MiB of hashes) */
 #define JOB_WB_WINDOW      (8u << 20) /* write-behind: bytes between two waits */
-#define JOB_JOURNAL_NS     (2000000000ll)
-#define JOB_JOURNAL_BYTES  (256ull << 20)
+#define JOB_JOURNAL_NS     (2000000000ll) /* save the journal at least this often */
+#define JOB_JOURNAL_BYTES  (256ull << 20)  /* ... or after this many bytes */
 #define JOB_POLL_NS        (100000000ll) /* follow: how often the size is looked at */
 #define JOB_RATE_WINDOW_NS (3000000000ll)
 #define JOB_STOP_WAIT_NS   (10000000000ll) /* freeze: how long a writer may take to stop */
@@ -177,7 +183,6 @@ struct job {
  * phase: they return 1 when the step should end now, 0 after moving to another
  * phase, or the negative errno of a failure already reported with job_fail. */
 
-/* job.c */
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t job_now(void);
 /* Enter phase PH, shown as PHASE. */
@@ -186,76 +191,16 @@ void job_set_phase(struct job *j, enum job_phase ph, const char *phase);
 void job_publish(struct job *j, uint64_t done, uint64_t total);
 /* Set the message. */
 void job_say(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* End the job with ERR (resume, save the journal, publish why); returns ERR, or the
- * earlier error when there was one. */
+/* Set the message with j->mu already held. */
+void job_say_locked(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record that the job ends with ERR and publish why (the message); returns ERR, or
+ * the earlier error when there was one. The driver (job.c) then resumes the writers
+ * and saves the journal: nothing here calls upward. */
 int job_fail(struct job *j, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* job_fail with the words for a failed write of the result, or read of the source. */
 int job_fail_write(struct job *j, int err);
 int job_fail_read(struct job *j, int err, uint64_t off);
-/* Save the journal when it is due (2 s or 256 MiB); a failure ends the job. */
-int job_journal_maybe(struct job *j, int64_t now);
-/* Save the journal now: the result's data first (fdatasync). Negative errno. */
-int job_journal_save(struct job *j);
 /* Has job_cancel asked to stop (twice for follow)? */
 bool job_cancelled(struct job *j);
-
-/* job_io.c */
-/* Read N bytes of the source at file offset OFF through the pin (or our O_DIRECT
- * reopen of a loop device); short only at its end. Negative errno. */
-ssize_t job_src_read(struct job *j, void *buf, size_t n, uint64_t off);
-/* Read SIDE (0 source, 1 result) in full, holes through O_DIRECT (see job_io.c). */
-ssize_t job_read_full(struct job *j, int side, unsigned char *buf, size_t n, uint64_t off);
-/* Forget the full reads' extent maps (the files may have changed). */
-void job_full_reset(struct job *j);
-/* Data (true) or hole at OFF, and where that ends (at most LIMIT). */
-bool job_ext_region(struct job_ext *e, uint64_t off, uint64_t limit, uint64_t *rend);
-void job_ext_reset(struct job_ext *e);
-/* Write all of BUF at OFF of the result, with write-behind. Negative errno. */
-int job_dst_write(struct job *j, const void *buf, size_t n, uint64_t off);
-/* Write all of BUF to the stream; -EPIPE when the reader went away. */
-int job_stream_write(struct job *j, const void *buf, size_t n);
-/* fsync the result and drop it from the page cache. */
-int job_dst_flush(struct job *j);
-/* Wait for MAX_RATE before reading N bytes; false: the step's time is up first. */
-bool job_throttle(struct job *j, uint64_t n, int64_t deadline);
-/* Sleep until monotonic time T (ns). */
-void job_sleep_until(int64_t t);
-bool job_is_zero(const void *p, size_t n);
-/* XXH3_64 of a block zero-padded to BLOCK (P must have room). */
-uint64_t job_block_hash(const unsigned char *p, size_t n, size_t block);
-/* Grow sync's block table to cover SIZE; new blocks hash as zeros. */
-int job_table_resize(struct job *j, uint64_t size);
-/* Verification, then the move to PH_FINISH. */
-int job_verify_step(struct job *j, int64_t deadline);
-/* Feed N zero bytes to H. */
-void job_hash_zeros(XXH3_state_t *h, uint64_t n);
-/* H's XXH3-128 in canonical (big-endian) bytes. */
-void job_digest(XXH3_state_t *h, unsigned char out[16]);
-/* The size of inode INO on DEV, asked of the filesystem (xfs bulkstat). */
-int job_true_size(dev_t dev, uint64_t ino, uint64_t *size);
-
-/* job_copy.c */
-/* Copy (and sync's pass 1; a frozen copy ends at PH_FROZEN_DONE). */
-int job_copy_step(struct job *j, int64_t deadline);
-/* Sync's block table from the result (resume, clone). */
-int job_rehash_step(struct job *j, int64_t deadline);
-/* Sync passes from 2 on, the frozen one included. */
-int job_pass_step(struct job *j, int64_t deadline);
-/* Follow: append as the source grows, notice truncations and the writers' end. */
-int job_follow_step(struct job *j, int64_t deadline);
-/* Start the next sync pass (FROZEN: the final one): size, table, phase. */
-void job_pass_begin(struct job *j, bool frozen);
-
-/* job_freeze.c */
-/* -EPERM when --freeze would stop pid 1, us or an ancestor of ours. */
-int job_check_freezable(const struct job *j);
-/* Start the guardian, SIGSTOP the writers, wait until they stopped, FIFREEZE. */
-int job_freeze_step(struct job *j, int64_t deadline);
-/* FITHAW, SIGCONT, dismiss the guardian; nothing when nothing is frozen. */
-void job_resume_all(struct job *j);
-/* Does some writer still hold the file (follow)? */
-bool job_writers_alive(struct job *j);
-/* A writer we stopped that is not stopped now (0: none). */
-pid_t job_first_running(struct job *j);
 
 #endif

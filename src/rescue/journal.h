@@ -1,0 +1,25 @@
+/* journal: the resumable record beside a .partial (see journal.c). */
+#ifndef RT_RESCUE_JOURNAL_H
+#define RT_RESCUE_JOURNAL_H
+
+#include "rescue/state.h"
+
+/* A journal as read back: what the rescue was and how far it got. */
+struct journal {
+	char method[16];
+	uint64_t dev, ino, size, lo, end, pos, src_pos, tgt_pos, tail_start;
+	long long mt_s;
+	long mt_ns;
+	unsigned pass, block, truncations;
+	bool complete;
+};
+
+/* Save the journal when it is due (2 s or 256 MiB); a failure ends the job. */
+int job_journal_maybe(struct job *j, int64_t now);
+/* Save the journal now: the result's data first (fdatasync). Negative errno. */
+int job_journal_save(struct job *j);
+/* Read J's journal into JR. 0, or -EINVAL for a journal that is not one of ours or
+ * is incomplete, or the errno of opening or reading it. */
+int job_journal_read(struct job *j, struct journal *jr);
+
+#endif
