@@ -1,10 +1,24 @@
-/* cli: the commands of the non-interactive face, called from main(). Each returns
- * the exit status: 0 success, 1 failure, 2 usage error. */
+/* cli: the non-interactive face, one file per command (list.c, targets.c,
+ * recover.c), called from main() after it parsed the options. Each command returns
+ * the exit status: 0 success, 1 failure, 2 usage error. Messages to people are made
+ * only here and in the console; the layers below return errors as values.
+ */
 #ifndef RT_CLI_H
 #define RT_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct scan_opts;
+struct scan_result;
+struct target_list;
+
+struct list_opts {
+	bool all;      /* memfd and shared memory too */
+	bool json;     /* JSON instead of a table */
+	double sample; /* seconds of change sampling (0: none) */
+};
 
 struct recover_opts {
 	const char *sel;    /* id, PID:FD, loopN, /dev/loopN or original path */
@@ -16,7 +30,39 @@ struct recover_opts {
 	double sample;     /* seconds of change sampling for auto */
 };
 
-/* rescuetui --recover. */
-int cli_recover(const struct recover_opts *o, const char *prog);
+/* rescuetui --list [--json]. */
+int cli_list(const struct list_opts *o);
+
+/* rescuetui --targets [--json]. */
+int cli_targets(bool json);
+
+/* rescuetui --recover SEL --to PATH. */
+int cli_recover(const struct recover_opts *o);
+
+/* ---- the one way the commands speak (say.c) ---- */
+
+/* "rescuetui: MESSAGE" on stderr (warnx). */
+void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_say, then the one hint to --help; returns 2, the usage error status. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Bytes from the system (names, paths) escaped for a terminal; never NULL (a "?"
+ * string when memory runs out). Caller frees. */
+char *cli_shown(const char *s, size_t len);
+
+/* scan_run with O, saying why it failed (with the hint that /proc may not be
+ * mounted). 0, or the negative errno after the message. */
+int cli_scan(const struct scan_opts *o, struct scan_result *r);
+
+/* target_list_read (reflink probes only as root), saying why it failed. 0, or the
+ * negative errno after the message. */
+int cli_read_targets(struct target_list *tl);
+
+/* Flush stdout; 0, or 1 after saying that the report could not be written. */
+int cli_finish_output(void);
+
+/* The width of the terminal on stdout, or 0 when stdout is no terminal. */
+unsigned cli_term_width(void);
 
 #endif

@@ -1,12 +1,9 @@
-/* rescuetui: the command line edge. Parses options, runs the layers below, and turns
- * their errors into messages that say what to do next. */
-#include "decide/advise.h"
+/* rescuetui: the program's entry. Parses the options and hands over to one command
+ * of the command line (src/cli) or to the console; it decides and prints nothing
+ * else itself. */
 #include "cli/cli.h"
+
 #include "text/fmt.h"
-#include "find/rate.h"
-#include "cli/report.h"
-#include "find/scan.h"
-#include "find/target.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,13 +14,12 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-
-static const char *prog = "rescuetui";
 
 static void usage(FILE *f)
 {
+	const char *prog = program_invocation_short_name;
+
 	fprintf(f,
 	        "Usage: %s [--list [--all] [--sample SECONDS] [--json]]\n"
 	        "       %s --targets [--json]\n"
@@ -68,108 +64,6 @@ static void usage(FILE *f)
 	        "can only be inspected with root privileges.\n"
 	        "Exit status: 0 success, 1 failure, 2 usage error.\n",
 	        prog, prog, prog);
-}
-
-static unsigned term_width(void)
-{
-	struct winsize ws;
-
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return 0;
-}
-
-/* Bytes sampling may read per round over all files: bounded I/O on a busy box. */
-#define SAMPLE_BUDGET (64ull << 20)
-
-static int scan_or_say(bool all, struct scan_result *r)
-{
-	struct scan_opts o = {.all = all, .proc = "/proc", .sys = "/sys"};
-	int err = scan_run(&o, r);
-
-	if (err < 0) {
-		fprintf(stderr, "%s: cannot scan for held deleted files: %s\n", prog,
-		        strerror(-err));
-		if (err == -ENOENT)
-			fprintf(stderr, "%s: is /proc mounted? (mount -t proc proc /proc)\n", prog);
-	}
-	return err;
-}
-
-static int targets_or_say(struct target_list *tl)
-{
-	/* Probing reflink writes a scratch block: only as root, where it is reliable. */
-	int err = target_list_read(tl, geteuid() == 0);
-
-	if (err < 0)
-		fprintf(stderr, "%s: cannot read the mount table: %s\n", prog, strerror(-err));
-	return err;
-}
-
-static int finish_output(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write the report: %s\n", prog, strerror(errno));
-		return 1;
-	}
-	return 0;
-}
-
-static int cmd_list(bool all, bool json, double sample)
-{
-	struct scan_result r;
-	struct target_list tl = {0};
-	struct advice *adv = NULL;
-	int rc;
-
-	if (scan_or_say(all, &r) < 0)
-		return 1;
-	if (rate_sample_all(&r, sample, SAMPLE_BUDGET) < 0 || targets_or_say(&tl) < 0) {
-		scan_free(&r);
-		return 1;
-	}
-	adv = adv_all(&r, &tl, REC_COPY_BPS_DEFAULT);
-	if (!adv && r.n) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		scan_free(&r);
-		target_list_free(&tl);
-		return 1;
-	}
-	if (json)
-		report_json(stdout, &r, &tl, adv);
-	else
-		report_table(stdout, &r, adv, &tl, isatty(STDOUT_FILENO) ? term_width() : 0);
-	rc = finish_output();
-	report_notes(stderr, &r, prog);
-	free(adv);
-	target_list_free(&tl);
-	scan_free(&r);
-	return rc;
-}
-
-static int cmd_targets(bool json)
-{
-	struct scan_result r;
-	struct target_list tl = {0};
-	struct advice *adv;
-
-	if (targets_or_say(&tl) < 0)
-		return 1;
-	if (json) {
-		/* same_fs_as names the held files on each target. */
-		if (scan_or_say(false, &r) < 0) {
-			target_list_free(&tl);
-			return 1;
-		}
-		adv = adv_all(&r, &tl, REC_COPY_BPS_DEFAULT);
-		report_targets_json(stdout, &tl, &r, adv);
-		free(adv);
-		scan_free(&r);
-	} else {
-		report_targets_table(stdout, &tl, isatty(STDOUT_FILENO) ? term_width() : 0);
-	}
-	target_list_free(&tl);
-	return finish_output();
 }
 
 /* --sample: a number of seconds, 0 to 60. */
@@ -236,20 +130,18 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			if (fmt_parse_size(optarg, &ro.max_rate) < 0 || ro.max_rate == 0) {
-				fprintf(
-				    stderr,
-				    "%s: --max-rate wants bytes per second (e.g. 50M), not '%s'\n"
-				    "Try '%s --help' for more information.\n",
-				    prog, optarg, prog);
+				char *s = cli_shown(optarg, strlen(optarg));
+				cli_usage("--max-rate wants bytes per second (e.g. 50M), not '%s'",
+				          s);
+				free(s);
 				return 2;
 			}
 			break;
 		case 's':
 			if (parse_seconds(optarg, &sample) < 0) {
-				fprintf(stderr,
-				        "%s: --sample wants seconds from 0 to 60, not '%s'\n"
-				        "Try '%s --help' for more information.\n",
-				        prog, optarg, prog);
+				char *s = cli_shown(optarg, strlen(optarg));
+				cli_usage("--sample wants seconds from 0 to 60, not '%s'", s);
+				free(s);
 				return 2;
 			}
 			sampled = true;
@@ -273,48 +165,35 @@ int main(int argc, char **argv)
 			printf("rescuetui %s\n", RT_VERSION);
 			return 0;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+			        program_invocation_short_name);
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr,
-		        "%s: unexpected argument '%s'\nTry '%s --help' for more information.\n",
-		        prog, argv[optind], prog);
+		char *s = cli_shown(argv[optind], strlen(argv[optind]));
+		cli_usage("unexpected argument '%s'", s);
+		free(s);
 		return 2;
 	}
 	if (ro.sel) {
-		if (list || all || targets) {
-			fprintf(stderr, "%s: --recover goes without --list, --all and --targets\n",
-			        prog);
-			return 2;
-		}
-		if (!ro.to) {
-			fprintf(stderr,
-			        "%s: --recover needs --to PATH (a directory, a new file, or - for "
-			        "standard output)\n",
-			        prog);
-			return 2;
-		}
+		if (list || all || targets)
+			return cli_usage("--recover goes without --list, --all and --targets");
+		if (!ro.to)
+			return cli_usage(
+			    "--recover needs --to PATH (a directory, a new file, or - for standard output)");
 		ro.json = json;
 		ro.sample = sample;
-		return cli_recover(&ro, prog);
+		return cli_recover(&ro);
 	}
-	if (ro.to || ro.freeze || ro.yes || ro.log || ro.max_rate || strcmp(ro.method, "auto")) {
-		fprintf(stderr,
-		        "%s: --to, --method, --freeze, --yes, --max-rate and --log go with "
-		        "--recover\n",
-		        prog);
-		return 2;
-	}
-	if (targets && (list || all || sampled)) {
-		fprintf(stderr, "%s: --targets goes alone (with --json at most)\n", prog);
-		return 2;
-	}
+	if (ro.to || ro.freeze || ro.yes || ro.log || ro.max_rate || strcmp(ro.method, "auto"))
+		return cli_usage(
+		    "--to, --method, --freeze, --yes, --max-rate and --log go with --recover");
+	if (targets && (list || all || sampled))
+		return cli_usage("--targets goes alone (with --json at most)");
 	if (targets)
-		return cmd_targets(json);
+		return cli_targets(json);
 	if (!list && !all && !json && !sampled && isatty(STDERR_FILENO))
-		fprintf(stderr, "%s: the full-screen console is not built yet; showing --list.\n",
-		        prog);
-	return cmd_list(all, json, sample);
+		cli_say("the full-screen console is not built yet; showing --list.");
+	return cli_list(&(struct list_opts){.all = all, .json = json, .sample = sample});
 }

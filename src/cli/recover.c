@@ -1,32 +1,64 @@
-/* rescuetui --recover: choose the method, confirm, run the job with a progress line,
- * verify, log, and say what to check next. The copying itself is the job's (job.h);
- * this face only drives it. */
+/* rescuetui --recover: one file, in five steps that share one struct: select the
+ * file, plan the method and target, confirm, run the job with a progress line, and
+ * report (summary, what to check next, the action log). The copying itself is the
+ * job's (rescue/job.h); this face only drives it. */
 #include "cli/cli.h"
 
 #include "decide/advise.h"
 #include "decide/after.h"
 #include "decide/dest.h"
-#include "text/esc.h"
-#include "text/fmt.h"
-#include "rescue/job.h"
-#include "text/json.h"
 #include "find/parse.h"
 #include "find/rate.h"
 #include "find/scan.h"
 #include "find/target.h"
+#include "rescue/job.h"
+#include "rescue/log.h"
+#include "text/fmt.h"
+#include "text/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
-#include <time.h>
 #include <unistd.h>
+
+/* Bytes the change sampling of the one file may read. */
+#define RECOVER_SAMPLE_BUDGET (64ull << 20)
+/* How long one job step may take before the progress line is drawn again. */
+#define RECOVER_STEP_MS 100
+
+struct plan {
+	enum rec_method method;
+	char reason[400];
+};
+
+/* Everything the steps of one --recover share. */
+struct recover {
+	const struct recover_opts *o;
+	bool stream; /* --to - */
+	FILE *out;   /* the summary: stdout, or stderr when stdout carries the data */
+	struct scan_result r;
+	struct entry *e;
+	char id[64];
+	struct target_list tl;
+	struct target stand_in;
+	const struct target *t; /* where DEST lands (NULL when streaming) */
+	struct advice a;
+	char dest[PATH_MAX], dir[PATH_MAX];
+	bool resume; /* DEST.partial is this file's interrupted rescue */
+	struct plan p;
+	const struct holder *lh; /* the loop device, if a loop device holds it */
+	struct job_writer *writers;
+	struct job_spec spec;
+	struct job *job;
+	int err; /* the job's end: 0, or a negative errno */
+};
 
 /* The job a signal should cancel. job_cancel() only sets a flag. */
 static struct job *volatile g_job;
@@ -48,13 +80,6 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	/* A closed pipe while streaming is an error to report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-}
-
-/* Escaped bytes for messages (names may hold anything). Caller frees. */
-static char *shown(const char *s, size_t len)
-{
-	char *e = esc_display(s ? s : "", s ? len : 0);
-	return e ? e : strdup("?");
 }
 
 /* The target that holds directory DIR, or a stand-in made from statvfs. */
@@ -153,126 +178,100 @@ static void progress_line(struct job *j)
 	fmt_size(total, sizeof(total), p.total);
 	fmt_size(rate, sizeof(rate), (uint64_t)(p.rate_bps > 0 ? p.rate_bps : 0));
 	if (p.eta_s >= 0)
-		snprintf(eta, sizeof(eta), " ETA %d:%02d", (int)p.eta_s / 60, (int)p.eta_s % 60);
+		snprintf(eta, sizeof(eta), " ETA %lld:%02lld", (long long)p.eta_s / 60,
+		         (long long)p.eta_s % 60);
 	fprintf(stderr, "\r\033[K  %-12s %6s / %-6s %3d%%  %6s/s%s", p.phase, done, total,
 	        p.total ? (int)(p.done * 100 / p.total) : 0, rate, eta);
 	fflush(stderr);
 }
 
-/* Default action log: /var/log for root, the XDG state directory otherwise. */
-static void default_log(char *buf, size_t len)
+/* The log line of R's job (or its refusal) with RESULT. */
+static void log_it(const struct recover *rc, const char *target, uint64_t bytes, const char *result)
 {
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	struct rlog_line l = {
+	    .method = rec_method_name(rc->p.method),
+	    .id = rc->id,
+	    .path = rc->e->path,
+	    .path_len = rc->e->path_len,
+	    .target = target,
+	    .bytes = bytes,
+	    .result = result,
+	};
+	int err = rlog_append(rc->o->log, &l);
 
-	if (geteuid() == 0) {
-		snprintf(buf, len, "/var/log/rescuetui.log");
-	} else if (state && *state) {
-		snprintf(buf, len, "%s/rescuetui.log", state);
-	} else if (home && *home) {
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/.local", home);
-		mkdir(dir, 0700);
-		snprintf(dir, sizeof(dir), "%s/.local/state", home);
-		mkdir(dir, 0700);
-		snprintf(buf, len, "%s/.local/state/rescuetui.log", home);
-	} else {
-		snprintf(buf, len, "rescuetui.log");
+	if (err < 0) {
+		char def[PATH_MAX];
+		const char *path = rc->o->log;
+		char *s;
+		if (!path)
+			path = rlog_default_path(def, sizeof(def)) == 0
+			           ? def
+			           : "(none: no home directory)";
+		s = cli_shown(path, strlen(path));
+		cli_say("cannot append to the action log %s: %s", s,
+		        err == -EINVAL ? "not a regular file" : strerror(-err));
+		free(s);
 	}
 }
 
-/* One line per action: time, method, source, target, bytes, result. */
-static void log_action(const char *path, const char *prog, const char *method, const char *id,
-                       const struct entry *e, const char *target, uint64_t bytes,
-                       const char *result)
+/* Refuse a method name we do not know (2), or the one wanted into *WANT (-1: auto). */
+static int wanted_method(const struct recover_opts *o, int *want)
 {
-	char when[32], def[4096];
-	time_t now = time(NULL);
-	struct tm tm;
-	char *src, *tgt, *res;
-	FILE *f;
-
-	if (!path) {
-		default_log(def, sizeof(def));
-		path = def;
+	*want = -1;
+	if (strcmp(o->method, "auto") == 0)
+		return 0;
+	*want = rec_method_parse(o->method);
+	if (*want < 0 || *want == REC_DEBUGFS) {
+		char *s = cli_shown(o->method, strlen(o->method));
+		cli_usage("--method wants auto, copy, follow, sync, reflink or relink, not '%s'",
+		          s);
+		free(s);
+		return 2;
 	}
-	f = fopen(path, "ae");
-	if (!f) {
-		fprintf(stderr, "%s: cannot append to the action log %s: %s\n", prog, path,
-		        strerror(errno));
-		return;
-	}
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* Names may hold newlines: escaped, each action stays one line. */
-	src = shown(e->path, e->path_len);
-	tgt = shown(target, target ? strlen(target) : 0);
-	res = shown(result, strlen(result));
-	fprintf(f, "%s method=%s source=%s path=%s target=%s bytes=%llu result=%s\n", when, method,
-	        id, src, tgt, (unsigned long long)bytes, res);
-	free(src);
-	free(tgt);
-	free(res);
-	if (fclose(f) != 0)
-		fprintf(stderr, "%s: cannot write the action log %s\n", prog, path);
+	return 0;
 }
 
-struct plan {
-	enum rec_method method;
-	char reason[400];
-};
-
-/* Decide the method for E written to target T (the one --to points at). */
-static int choose(const struct recover_opts *o, const struct entry *e, const struct advice *a,
-                  const struct target *t, bool stream, struct plan *p, const char *prog)
+/* Decide the method for the file written to the target --to points at. */
+static int choose(struct recover *rc)
 {
+	struct target_list one = {.v = (struct target *)rc->t, .n = 1};
 	struct rec_target rt;
-	struct target_list one = {.v = (struct target *)t, .n = 1};
 	struct rec_file f;
 	struct rec_result rr;
-	int want = -1;
+	int want, r;
 
-	if (strcmp(o->method, "auto") != 0) {
-		want = rec_method_parse(o->method);
-		if (want < 0 || want == REC_DEBUGFS) {
-			fprintf(
-			    stderr,
-			    "%s: --method wants auto, copy, follow, sync, reflink or relink, not "
-			    "'%s'\n",
-			    prog, o->method);
-			return 2;
-		}
-	}
-	if (stream) {
-		if (want >= 0 && want != REC_COPY) {
-			fprintf(stderr, "%s: --to - streams a copy; %s needs a file to write to\n",
-			        prog, o->method);
-			return 2;
-		}
-		if (e->pin.fd < 0) {
-			fprintf(stderr, "%s: the file is not pinned: there is nothing to read\n",
-			        prog);
+	if ((r = wanted_method(rc->o, &want)) != 0)
+		return r;
+	if (rc->stream) {
+		if (want >= 0 && want != REC_COPY)
+			return cli_usage("--to - streams a copy; %s needs a file to write to",
+			                 rec_method_name((enum rec_method)want));
+		if (rc->e->pin.fd < 0) {
+			cli_say("the file is not pinned: there is nothing to read");
 			return 1;
 		}
-		p->method = REC_COPY;
-		snprintf(p->reason, sizeof(p->reason), "a copy streamed to standard output");
+		rc->p.method = REC_COPY;
+		snprintf(rc->p.reason, sizeof(rc->p.reason), "a copy streamed to standard output");
 		return 0;
 	}
-	rec_file_from_entry(e, &f);
-	adv_targets_for(e, a, &one, &rt);
+	rec_file_from_entry(rc->e, &f);
+	adv_targets_for(rc->e, &rc->a, &one, &rt);
 	rec_decide(&f, &rt, 1, REC_COPY_BPS_DEFAULT, &rr);
 	for (size_t i = 0; i < rr.n; i++) {
 		const struct rec_option *opt = &rr.opt[i];
 		if (want < 0 ? i != 0 : (int)opt->method != want)
 			continue;
 		if (!opt->feasible) {
-			fprintf(stderr, "%s: %s to %s is not possible: %s\n", prog,
-			        rec_method_name(opt->method), t->mountpoint, opt->reason);
+			char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
+			cli_say("%s to %s is not possible: %s", rec_method_name(opt->method), m,
+			        opt->reason);
+			free(m);
 			if (rr.warning[0])
-				fprintf(stderr, "%s: %s\n", prog, rr.warning);
+				cli_say("%s", rr.warning);
 			return 1;
 		}
-		p->method = opt->method;
-		snprintf(p->reason, sizeof(p->reason), "%s", opt->reason);
+		rc->p.method = opt->method;
+		snprintf(rc->p.reason, sizeof(rc->p.reason), "%s", opt->reason);
 		return 0;
 	}
 	return 1;
@@ -344,7 +343,7 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 	}
 	fprintf(out, "%s: %s", ok ? "Rescued" : "Not rescued", rec_method_name(p->method));
 	if (res->final_path[0]) {
-		char *t = shown(res->final_path, strlen(res->final_path));
+		char *t = cli_shown(res->final_path, strlen(res->final_path));
 		fprintf(out, " -> %s", t);
 		free(t);
 	}
@@ -365,189 +364,212 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 		fprintf(out, "  - %s\n", lines[i]);
 }
 
-int cli_recover(const struct recover_opts *o, const char *prog)
+/* Refusals that need no scan: where the data and the questions would go. */
+static int preflight(const struct recover *rc)
+{
+	if (rc->stream && isatty(STDOUT_FILENO))
+		return cli_usage(
+		    "--to - writes the file to standard output, which is a terminal: redirect it (> FILE, | ssh HOST 'cat > FILE')");
+	if (!rc->o->yes && !isatty(STDIN_FILENO))
+		return cli_usage("no terminal to confirm on: add --yes to run without asking");
+	return 0;
+}
+
+/* Say why SEL names no file, or which files it could mean. */
+static void say_no_match(const struct recover *rc, long idx)
+{
+	const char *sel = rc->o->sel;
+	char *s = cli_shown(sel, strlen(sel)), id[64];
+
+	if (idx == -ENOTUNIQ) {
+		cli_say("several held files were named %s; choose one by id:", s);
+		for (size_t i = 0; i < rc->r.n; i++)
+			if (rc->r.v[i].path_len == strlen(sel) &&
+			    memcmp(rc->r.v[i].path, sel, rc->r.v[i].path_len) == 0)
+				fprintf(stderr, "  %s\n",
+				        scan_entry_id(&rc->r.v[i], id, sizeof(id)));
+	} else {
+		cli_say(
+		    "no held deleted file matches %s (an id, PID:FD, loopN or its original path; see %s --list)",
+		    s, program_invocation_short_name);
+	}
+	free(s);
+}
+
+/* Step 1: scan, find the one file, sample how it changes, read the targets. */
+static int select_file(struct recover *rc)
 {
 	struct scan_opts so = {.all = true, .proc = "/proc", .sys = "/sys"};
-	struct scan_result r, one;
-	struct target_list tl = {0};
-	struct target stand_in;
-	const struct target *t = NULL;
-	struct advice a = {0};
-	struct job_writer writers[64];
-	struct job_spec spec = {.stream_fd = -1};
-	struct job *job = NULL;
-	struct job_progress pr = {0};
-	const struct job_result *res;
-	const struct holder *lh;
-	struct plan p = {0};
-	char id[64], dest[4096], dir[4096], lines[AFTER_MAX][AFTER_LEN];
-	struct after_facts af = {0};
-	bool stream = strcmp(o->to, "-") == 0, resume = false, ok = false, live_sync = false;
-	bool tty = isatty(STDERR_FILENO);
+	struct scan_result one;
 	long idx;
-	int rc = 1, err;
-	size_t nlines;
-	struct entry *e;
-	FILE *out = stream ? stderr : stdout;
 
-	if (stream && isatty(STDOUT_FILENO)) {
-		fprintf(stderr,
-		        "%s: --to - writes the file to standard output, which is a "
-		        "terminal: redirect it (> FILE, | ssh HOST 'cat > FILE')\n",
-		        prog);
-		return 2;
-	}
-	if (!o->yes && !isatty(STDIN_FILENO)) {
-		fprintf(stderr, "%s: no terminal to confirm on: add --yes to run without asking\n",
-		        prog);
-		return 2;
-	}
-	err = scan_run(&so, &r);
-	if (err < 0) {
-		fprintf(stderr, "%s: cannot scan for held deleted files: %s\n", prog,
-		        strerror(-err));
+	if (cli_scan(&so, &rc->r) < 0)
 		return 1;
-	}
-	idx = scan_select(&r, o->sel);
+	idx = scan_select(&rc->r, rc->o->sel);
 	if (idx < 0) {
-		char *s = shown(o->sel, strlen(o->sel));
-		if (idx == -ENOTUNIQ) {
-			fprintf(stderr, "%s: several held files were named %s; choose one by id:\n",
-			        prog, s);
-			for (size_t i = 0; i < r.n; i++)
-				if (r.v[i].path_len == strlen(o->sel) &&
-				    memcmp(r.v[i].path, o->sel, r.v[i].path_len) == 0)
-					fprintf(stderr, "  %s\n",
-					        scan_entry_id(&r.v[i], id, sizeof(id)));
-		} else {
-			fprintf(stderr,
-			        "%s: no held deleted file matches %s (an id, PID:FD, loopN or its "
-			        "original path; see %s --list)\n",
-			        prog, s, prog);
-		}
-		free(s);
-		scan_free(&r);
+		say_no_match(rc, idx);
 		return 1;
 	}
-	e = &r.v[idx];
-	scan_entry_id(e, id, sizeof(id));
+	rc->e = &rc->r.v[idx];
+	scan_entry_id(rc->e, rc->id, sizeof(rc->id));
 	/* Sample only this file, and only when the method is left to us; the free signals
 	 * (nobody can write it) count either way. */
-	one = (struct scan_result){.v = e, .n = 1};
-	(void)rate_sample_all(&one, strcmp(o->method, "auto") == 0 ? o->sample : 0, 64ull << 20);
-	a.fsid = adv_fsid(e);
-	err = target_list_read(&tl, geteuid() == 0);
+	one = (struct scan_result){.v = rc->e, .n = 1};
+	(void)rate_sample_all(&one, strcmp(rc->o->method, "auto") == 0 ? rc->o->sample : 0,
+	                      RECOVER_SAMPLE_BUDGET);
+	rc->a.fsid = adv_fsid(rc->e);
+	rc->lh = loop_holder(rc->e);
+	return cli_read_targets(&rc->tl) < 0 ? 1 : 0;
+}
+
+/* Where the result goes: DEST (never an existing name) and the target it lands on. */
+static int place_result(struct recover *rc)
+{
+	const struct recover_opts *o = rc->o;
+	struct entry *e = rc->e;
+	int err;
+
+	err = dest_resolve_ours(o->to, e->path, e->path_len, e->ino, journal_is_ours, e, rc->dest,
+	                        sizeof(rc->dest), &rc->resume);
 	if (err < 0) {
-		fprintf(stderr, "%s: cannot read the mount table: %s\n", prog, strerror(-err));
-		goto out;
+		char *s = cli_shown(o->to, strlen(o->to));
+		if (err == -EEXIST)
+			cli_say(
+			    "%s exists; rescuetui never overwrites: choose a new name or a directory",
+			    s);
+		else
+			cli_say("cannot write to %s: %s", s, strerror(-err));
+		free(s);
+		return 1;
 	}
-	if (!stream) {
-		err = dest_resolve_ours(o->to, e->path, e->path_len, e->ino, journal_is_ours, e,
-		                        dest, sizeof(dest), &resume);
-		if (err < 0) {
-			char *s = shown(o->to, strlen(o->to));
-			if (err == -EEXIST)
-				fprintf(stderr,
-				        "%s: %s exists; rescuetui never overwrites: choose a "
-				        "new name or a directory\n",
-				        prog, s);
-			else
-				fprintf(stderr, "%s: cannot write to %s: %s\n", prog, s,
-				        strerror(-err));
-			free(s);
-			rc = err == -EEXIST ? 1 : 1;
-			goto out;
-		}
-		dir_of(dest, dir, sizeof(dir));
-		err = dest_target(dir, &tl, &stand_in, &t);
-		if (err < 0) {
-			fprintf(stderr, "%s: cannot use %s: %s\n", prog, dir, strerror(-err));
-			goto out;
-		}
+	dir_of(rc->dest, rc->dir, sizeof(rc->dir));
+	err = dest_target(rc->dir, &rc->tl, &rc->stand_in, &rc->t);
+	if (err < 0) {
+		char *s = cli_shown(rc->dir, strlen(rc->dir));
+		cli_say("cannot use %s: %s", s, strerror(-err));
+		free(s);
+		return 1;
 	}
-	rc = choose(o, e, &a, t, stream, &p, prog);
-	if (rc != 0)
-		goto out;
-	rc = 1;
-	lh = loop_holder(e);
-	spec = (struct job_spec){
-	    .method = p.method,
+	return 0;
+}
+
+/* Step 2: the target, the method and the job's spec. */
+static int plan(struct recover *rc)
+{
+	const struct recover_opts *o = rc->o;
+	struct entry *e = rc->e;
+	int r;
+
+	if (!rc->stream && (r = place_result(rc)) != 0)
+		return r;
+	if ((r = choose(rc)) != 0)
+		return r;
+	if (o->freeze && (rc->p.method == REC_FOLLOW || rc->p.method == REC_RELINK || rc->stream))
+		return cli_usage(
+		    "--freeze goes with copy, sync and reflink (writers stopped for the copy or its final pass), not with %s",
+		    rc->stream ? "--to -" : rec_method_name(rc->p.method));
+	/* Every holder with write access: no fixed limit (a freeze must stop them all). */
+	rc->writers = calloc(e->nholders ? e->nholders : 1, sizeof(*rc->writers));
+	if (!rc->writers) {
+		cli_say("out of memory");
+		return 1;
+	}
+	rc->spec = (struct job_spec){
+	    .method = rc->p.method,
 	    .src = &e->pin,
 	    .dev = e->dev,
 	    .ino = e->ino,
 	    .src_name = e->path,
-	    .dest = stream ? NULL : dest,
-	    .stream_fd = stream ? STDOUT_FILENO : -1,
+	    .dest = rc->stream ? NULL : rc->dest,
+	    .stream_fd = rc->stream ? STDOUT_FILENO : -1,
 	    .max_rate = o->max_rate,
-	    .writers = writers,
-	    .nwriters = job_writers_of(e, writers, sizeof(writers) / sizeof(writers[0])),
-	    .sync_after_reflink = p.method == REC_REFLINK && scan_entry_writable(e),
+	    .writers = rc->writers,
+	    .nwriters = job_writers_of(e, rc->writers, e->nholders),
+	    .sync_after_reflink = rc->p.method == REC_REFLINK && scan_entry_writable(e),
 	    .src_static = !scan_entry_writable(e),
 	    .freeze = o->freeze,
-	    .freeze_fs = o->freeze && lh ? lh->loop_mountpoint : NULL,
+	    .freeze_fs = o->freeze && rc->lh ? rc->lh->loop_mountpoint : NULL,
 	};
-	if (o->freeze && (p.method == REC_FOLLOW || p.method == REC_RELINK || stream)) {
-		fprintf(stderr,
-		        "%s: --freeze goes with copy, sync and reflink (writers stopped for the "
-		        "copy or its final pass), not with %s\n",
-		        prog, stream ? "--to -" : rec_method_name(p.method));
-		rc = 2;
-		goto out;
+	return 0;
+}
+
+/* Step 3: say what will happen; ask unless --yes. */
+static int confirm_plan(const struct recover *rc)
+{
+	const struct entry *e = rc->e;
+	char *src = cli_shown(e->path, e->path_len);
+	char *dst = rc->stream ? strdup("standard output") : cli_shown(rc->dest, strlen(rc->dest));
+
+	fprintf(stderr, "%s %s (%s) -> %s%s\n  %s\n", rec_method_name(rc->p.method), src, rc->id,
+	        dst ? dst : "?", rc->resume ? " (continuing an interrupted run)" : "",
+	        rc->p.reason);
+	if (rc->o->freeze)
+		fprintf(
+		    stderr,
+		    "  --freeze: the writers are stopped (SIGSTOP) for the final pass and resumed (SIGCONT) afterwards, whatever happens.\n");
+	free(src);
+	free(dst);
+	if (!rc->o->yes && !confirm()) {
+		cli_say("nothing done");
+		return 1;
 	}
-	{
-		char *src = shown(e->path, e->path_len);
-		char *dst = stream ? strdup("standard output") : shown(dest, strlen(dest));
-		fprintf(stderr, "%s %s (%s) -> %s%s\n  %s\n", rec_method_name(p.method), src, id,
-		        dst ? dst : "?", resume ? " (continuing an interrupted run)" : "",
-		        p.reason);
-		if (o->freeze)
-			fprintf(stderr,
-			        "  --freeze: the writers are stopped (SIGSTOP) for the final "
-			        "pass and resumed (SIGCONT) afterwards, whatever happens.\n");
-		free(src);
-		free(dst);
-	}
-	if (!o->yes && !confirm()) {
-		fprintf(stderr, "%s: nothing done\n", prog);
-		rc = 1;
-		goto out;
-	}
-	err = job_start(&spec, &job);
+	return 0;
+}
+
+/* Step 4: start the job and step it to its end, drawing progress on a terminal. */
+static int run(struct recover *rc)
+{
+	bool tty = isatty(STDERR_FILENO);
+	int err = job_start(&rc->spec, &rc->job);
+
 	if (err < 0) {
-		char *s = stream ? strdup("-") : shown(dest, strlen(dest));
-		fprintf(stderr, "%s: cannot start %s to %s: %s\n", prog, rec_method_name(p.method),
-		        s ? s : "?",
-		        err == -EPERM && o->freeze ? "refusing to stop pid 1 or an ancestor of ours"
-		                                   : strerror(-err));
+		const char *why = err == -EPERM && rc->o->freeze
+		                      ? "refusing to stop pid 1 or an ancestor of ours"
+		                      : strerror(-err);
+		char *s = rc->stream ? strdup("-") : cli_shown(rc->dest, strlen(rc->dest));
+		cli_say("cannot start %s to %s: %s", rec_method_name(rc->p.method), s ? s : "?",
+		        why);
 		free(s);
-		log_action(o->log, prog, rec_method_name(p.method), id, e, stream ? "-" : dest, 0,
-		           strerror(-err));
-		goto out;
+		log_it(rc, rc->stream ? "-" : rc->dest, 0, strerror(-err));
+		return 1;
 	}
-	g_job = job;
+	g_job = rc->job;
 	catch_signals();
-	while ((err = job_step(job, 100)) > 0)
+	while ((err = job_step(rc->job, RECOVER_STEP_MS)) > 0)
 		if (tty)
-			progress_line(job);
+			progress_line(rc->job);
 	if (tty) {
-		progress_line(job);
+		progress_line(rc->job);
 		fputc('\n', stderr);
 	}
 	g_job = NULL;
-	job_progress(job, &pr);
-	res = job_result(job);
+	rc->err = err;
+	return 0;
+}
+
+/* Step 5: verdict, what to check next, the summary and the log line. */
+static int report(struct recover *rc)
+{
+	const struct job_result *res = job_result(rc->job);
+	const struct holder *lh = rc->lh;
+	char lines[AFTER_MAX][AFTER_LEN];
+	struct job_progress pr;
+	struct after_facts af;
+	bool ok, live_sync;
+	size_t n;
+
+	job_progress(rc->job, &pr);
 	/* A sync of a live file without --freeze cannot equal a source that keeps
 	 * changing: converged passes are its success (a crash-consistent copy). */
-	live_sync = (p.method == REC_SYNC || spec.sync_after_reflink) && !o->freeze;
-	ok = err == 0 && (res->verified || p.method == REC_RELINK || live_sync);
-	rc = ok ? 0 : 1;
+	live_sync = (rc->p.method == REC_SYNC || rc->spec.sync_after_reflink) && !rc->o->freeze;
+	ok = rc->err == 0 && (res->verified || rc->p.method == REC_RELINK || live_sync);
 	af = (struct after_facts){
-	    .method = p.method,
+	    .method = rc->p.method,
 	    .result = res->final_path[0] ? res->final_path : NULL,
 	    .content = ok && res->final_path[0] ? after_detect(res->final_path) : CONTENT_UNKNOWN,
 	    .ok = ok,
 	    .verified = res->verified,
-	    .live = spec.nwriters > 0 || (lh && !lh->readonly),
+	    .live = rc->spec.nwriters > 0 || (lh && !lh->readonly),
 	    .source_changed = res->source_changed,
 	    .frozen = res->nfrozen > 0,
 	    .resumed = res->frozen,
@@ -555,22 +577,39 @@ int cli_recover(const struct recover_opts *o, const char *prog)
 	    .loop_dev = lh ? lh->loop_dev : NULL,
 	    .loop_mountpoint = lh ? lh->loop_mountpoint : NULL,
 	    .loop_autoclear = lh && lh->autoclear,
-	    .unreadable = e->pin.kind == PIN_LOOPDEV ? (long long)res->unreadable : 0,
+	    .unreadable = rc->e->pin.kind == PIN_LOOPDEV ? (long long)res->unreadable : 0,
 	};
-	nlines = after_checks(&af, lines);
+	n = after_checks(&af, lines);
 	if (!ok)
-		fprintf(stderr, "%s: %s failed: %s\n", prog, rec_method_name(p.method),
-		        pr.message[0] ? pr.message : strerror(err < 0 ? -err : EIO));
-	print_summary(out, o->json, &p, id, e, res, &pr, ok, lines, nlines);
-	log_action(o->log, prog, rec_method_name(p.method), id, e,
-	           res->final_path[0] ? res->final_path : (stream ? "-" : dest), res->bytes_written,
-	           ok ? "ok" : (pr.message[0] ? pr.message : "failed"));
-	if (fflush(out) != 0)
-		rc = 1;
-out:
-	if (job)
-		job_free(job);
-	target_list_free(&tl);
-	scan_free(&r);
-	return rc;
+		cli_say("%s failed: %s", rec_method_name(rc->p.method),
+		        pr.message[0] ? pr.message : strerror(rc->err < 0 ? -rc->err : EIO));
+	print_summary(rc->out, rc->o->json, &rc->p, rc->id, rc->e, res, &pr, ok, lines, n);
+	log_it(rc, res->final_path[0] ? res->final_path : (rc->stream ? "-" : rc->dest),
+	       res->bytes_written, ok ? "ok" : (pr.message[0] ? pr.message : "failed"));
+	if (fflush(rc->out) != 0)
+		return 1;
+	return ok ? 0 : 1;
+}
+
+int cli_recover(const struct recover_opts *o)
+{
+	struct recover rc = {.o = o, .stream = strcmp(o->to, "-") == 0};
+	int status;
+
+	rc.out = rc.stream ? stderr : stdout;
+	if ((status = preflight(&rc)) != 0)
+		return status;
+	if ((status = select_file(&rc)) != 0) {
+		scan_free(&rc.r);
+		target_list_free(&rc.tl);
+		return status;
+	}
+	if ((status = plan(&rc)) == 0 && (status = confirm_plan(&rc)) == 0 &&
+	    (status = run(&rc)) == 0)
+		status = report(&rc);
+	job_free(rc.job);
+	free(rc.writers);
+	target_list_free(&rc.tl);
+	scan_free(&rc.r);
+	return status;
 }

@@ -507,34 +507,31 @@ void report_notes(FILE *f, const struct scan_result *r, const char *prog)
 	const struct scan_stats *st = &r->st;
 
 	if (st->denied)
-		fprintf(f,
-		        "%s: %u process%s could not be inspected%s; run as root to see every "
-		        "held file.\n",
-		        prog, st->denied, st->denied == 1 ? "" : "es",
-		        r->root ? "" : ": they belong to other users");
+		fprintf(
+		    f,
+		    "%s: %u process%s could not be inspected%s; run as root to see every held file.\n",
+		    prog, st->denied, st->denied == 1 ? "" : "es",
+		    r->root ? "" : ": they belong to other users");
 	if (st->unconfirmed)
 		fprintf(f,
-		        "%s: %u deleted memory mapping%s could not be checked (that needs "
-		        "root).\n",
+		        "%s: %u deleted memory mapping%s could not be checked (that needs root).\n",
 		        prog, st->unconfirmed, st->unconfirmed == 1 ? "" : "s");
 	if (st->loop_denied)
 		fprintf(f, "%s: %u loop device%s could not be queried (that needs root).\n", prog,
 		        st->loop_denied, st->loop_denied == 1 ? "" : "s");
 	if (st->unpinned)
-		fprintf(f,
-		        "%s: %u file%s could not be pinned: %s gone when the last holder lets "
-		        "go.\n",
-		        prog, st->unpinned, st->unpinned == 1 ? "" : "s",
-		        st->unpinned == 1 ? "it is" : "they are");
+		fprintf(
+		    f, "%s: %u file%s could not be pinned: %s gone when the last holder lets go.\n",
+		    prog, st->unpinned, st->unpinned == 1 ? "" : "s",
+		    st->unpinned == 1 ? "it is" : "they are");
 	if (st->no_fds) {
 		struct rlimit rl = {0};
 		getrlimit(RLIMIT_NOFILE, &rl);
-		fprintf(f,
-		        "%s: the open-file limit (%llu) is too low for this machine: %u open%s "
-		        "failed or were not tried, so files are missing or unpinned. Raise it "
-		        "(as root: ulimit -n %llu) and run again.\n",
-		        prog, (unsigned long long)rl.rlim_cur, st->no_fds,
-		        st->no_fds == 1 ? "" : "s", (unsigned long long)rl.rlim_cur * 4);
+		fprintf(
+		    f,
+		    "%s: the open-file limit (%llu) is too low for this machine: %u open%s failed or were not tried, so files are missing or unpinned. Raise it (as root: ulimit -n %llu) and run again.\n",
+		    prog, (unsigned long long)rl.rlim_cur, st->no_fds, st->no_fds == 1 ? "" : "s",
+		    (unsigned long long)rl.rlim_cur * 4);
 	}
 	if (st->hidden)
 		fprintf(f, "%s: %u memfd/shared-memory object%s not shown (--all shows them).\n",

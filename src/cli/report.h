@@ -11,8 +11,8 @@ struct scan_result;
 struct target_list;
 struct advice;
 
-/* Write the JSON document of DESIGN.md's contract ({"files": [...], "targets": [...],
- * "scan": {...}}) to F. ADV holds R->n recommendations (NULL when R is empty). */
+/* Write the JSON document that rescuetui(8) describes under JSON ({"files": [...], "targets":
+ * [...], "scan": {...}}) to F. ADV holds R->n recommendations (NULL when R is empty). */
 void report_json(FILE *f, const struct scan_result *r, const struct target_list *tl,
                  const struct advice *adv);
 

@@ -1,5 +1,6 @@
 /* advise: per-file recommendations. See advise.h. */
 #include "decide/advise.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -80,7 +81,7 @@ struct advice *adv_all(const struct scan_result *r, const struct target_list *tl
 		} else {
 			adv[i].fsid = adv_fsid(e);
 			/* An entry without a usable pin says nothing about its device. */
-			if (adv[i].fsid != 0 && nseen < sizeof(seen) / sizeof(seen[0]))
+			if (adv[i].fsid != 0 && nseen < ARRAY_SIZE(seen))
 				seen[nseen++] = (struct dev_fsid){e->dev, adv[i].fsid};
 		}
 		adv_targets_for(e, &adv[i], tl, rt);

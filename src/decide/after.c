@@ -47,40 +47,40 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 
 	if (!f->ok) {
 		if (f->loop_mountpoint)
-			n = add(lines, n,
-			        "Do not unmount %s: the deleted image behind %s is still "
-			        "the only copy.",
-			        f->loop_mountpoint, f->loop_dev);
-		n = add(lines, n,
-		        "Do not stop the programs that hold the original until a rescue "
-		        "succeeded: they keep it alive.");
+			n = add(
+			    lines, n,
+			    "Do not unmount %s: the deleted image behind %s is still the only copy.",
+			    f->loop_mountpoint, f->loop_dev);
+		n = add(
+		    lines, n,
+		    "Do not stop the programs that hold the original until a rescue succeeded: they keep it alive.");
 		if (f->result)
-			n = add(lines, n,
-			        "The partial result and its journal are kept: run the same "
-			        "command again to continue.");
+			n = add(
+			    lines, n,
+			    "The partial result and its journal are kept: run the same command again to continue.");
 		return n;
 	}
 	if (f->method == REC_RELINK) {
-		n = add(lines, n,
-		        "%s is the very file again (same inode); its holder keeps "
-		        "writing to it. Nothing else to do.",
-		        res);
+		n = add(
+		    lines, n,
+		    "%s is the very file again (same inode); its holder keeps writing to it. Nothing else to do.",
+		    res);
 		return n;
 	}
 	if (f->source_changed)
-		n = add(lines, n,
-		        "The file changed while it was copied: run again with --method "
-		        "sync (add --freeze for a consistent copy).");
+		n = add(
+		    lines, n,
+		    "The file changed while it was copied: run again with --method sync (add --freeze for a consistent copy).");
 	if (f->live && !f->frozen) {
 		if (cmd)
-			n = add(lines, n,
-			        "It was copied while in use, so it is crash-consistent at "
-			        "best: check it before use: %s '%s'",
-			        cmd, res);
+			n = add(
+			    lines, n,
+			    "It was copied while in use, so it is crash-consistent at best: check it before use: %s '%s'",
+			    cmd, res);
 		else
-			n = add(lines, n,
-			        "It was copied while in use, so it is crash-consistent at "
-			        "best: check it with its application's own tools before use.");
+			n = add(
+			    lines, n,
+			    "It was copied while in use, so it is crash-consistent at best: check it with its application's own tools before use.");
 	} else if (cmd) {
 		n = add(lines, n, "Check the image before you use it: %s '%s'", cmd, res);
 	}
@@ -90,32 +90,32 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 		for (size_t i = 0; i < f->nresumed && used < sizeof(pids) - 16; i++)
 			used += (size_t)snprintf(pids + used, sizeof(pids) - used, "%s%d",
 			                         i ? ", " : "", (int)f->resumed[i]);
-		n = add(lines, n,
-		        "The writers were stopped for the last pass and resumed: pid %s. "
-		        "Check that they run normally.",
-		        pids);
+		n = add(
+		    lines, n,
+		    "The writers were stopped for the last pass and resumed: pid %s. Check that they run normally.",
+		    pids);
 	}
 	if (f->loop_mountpoint)
-		n = add(lines, n,
-		        "%s is still mounted from the deleted image on %s: %s only after "
-		        "you checked the copy.",
-		        f->loop_mountpoint, f->loop_dev,
-		        f->loop_autoclear ? "unmounting destroys the original, so unmount"
-		                          : "detach the loop device");
+		n = add(
+		    lines, n,
+		    "%s is still mounted from the deleted image on %s: %s only after you checked the copy.",
+		    f->loop_mountpoint, f->loop_dev,
+		    f->loop_autoclear ? "unmounting destroys the original, so unmount"
+		                      : "detach the loop device");
 	else if (f->loop_dev)
-		n = add(lines, n,
-		        "%s still holds the deleted original: detach it (losetup -d %s) "
-		        "only after you checked the copy.",
-		        f->loop_dev, f->loop_dev);
+		n = add(
+		    lines, n,
+		    "%s still holds the deleted original: detach it (losetup -d %s) only after you checked the copy.",
+		    f->loop_dev, f->loop_dev);
 	if (f->unreadable > 0)
-		n = add(lines, n,
-		        "%lld bytes at the end could not be read through the loop "
-		        "device: the copy is short by that much.",
-		        f->unreadable);
+		n = add(
+		    lines, n,
+		    "%lld bytes at the end could not be read through the loop device: the copy is short by that much.",
+		    f->unreadable);
 	else if (f->unreadable < 0 && f->loop_dev)
-		n = add(lines, n,
-		        "Only the loop device could be read: up to 511 bytes at the end "
-		        "of the original may be missing.");
+		n = add(
+		    lines, n,
+		    "Only the loop device could be read: up to 511 bytes at the end of the original may be missing.");
 	if (n == 0)
 		n = add(lines, n, "%s is complete and verified.", res);
 	return n;

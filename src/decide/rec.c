@@ -79,8 +79,7 @@ void rec_fit(const struct rec_file *f, const struct rec_target *t, double copy_b
 	out->fits = t->avail >= out->need + out->keep_free;
 	if (t->same_fs)
 		say(out->why, sizeof(out->why),
-		    "needs %s (%s data + %s margin) and must leave %s free for the live writer; "
-		    "%s free",
+		    "needs %s (%s data + %s margin) and must leave %s free for the live writer; %s free",
 		    sz(out->need), sz(data), sz(margin), sz(out->keep_free), sz(t->avail));
 	else
 		say(out->why, sizeof(out->why), "needs %s (%s data + %s margin); %s free",
@@ -232,186 +231,165 @@ static void partial_note(const struct rec_file *f, char *dst, size_t len)
 		    "; only %s can be read: up to 511 bytes at the end may be lost", f->loop_dev);
 }
 
-void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt, double copy_bps,
-                struct rec_result *out)
+/* Facts about the targets that several methods share. */
+struct rec_ctx {
+	const struct rec_file *f;
+	const struct rec_target *t;
+	size_t nt;
+	double copy_bps;
+	int copy_t;  /* the best target for a copy, -1 */
+	int ref_t;   /* a target that can take a reflink, -1 */
+	int why_not; /* reflink_target's reason when ref_t < 0 */
+	int own;     /* the file's own filesystem among the targets, -1 */
+	bool fast;   /* it changes faster than a tenth of the copy speed */
+};
+
+/* relink: only O_TMPFILE inodes are linkable; linkat needs the same mount. */
+static void decide_relink(const struct rec_ctx *c, struct rec_option *o)
 {
-	struct rec_option cand[REC_NMETHODS];
-	enum rec_method order[REC_NMETHODS];
-	int copy_t, ref_t, why_not, own;
-	bool fast;
+	const struct rec_file *f = c->f;
 
-	memset(out, 0, sizeof(*out));
-	if (copy_bps <= 0)
-		copy_bps = REC_COPY_BPS_DEFAULT;
-	copy_t = best_copy_target(f, t, nt, copy_bps);
-	ref_t = reflink_target(t, nt, &why_not);
-	own = same_fs_target(t, nt);
-	fast = f->rate_bps > copy_bps / 10 || f->growth_bps > copy_bps / 10;
-	for (int m = 0; m < REC_NMETHODS; m++)
-		cand[m] = (struct rec_option){.method = (enum rec_method)m, .target = -1};
-
-	/* relink: only O_TMPFILE inodes are linkable; linkat needs the same mount. */
-	{
-		struct rec_option *o = &cand[REC_RELINK];
-		o->risk = RISK_LOW;
-		if (f->kind != KIND_TMPFILE)
-			say(o->reason, sizeof(o->reason),
-			    "only O_TMPFILE files can be linked back: the kernel refuses a name to "
-			    "a deleted file");
-		else if (!f->fd_holder)
-			say(o->reason, sizeof(o->reason), "no process holds it open to link from");
-		else if (own < 0 || t[own].readonly)
-			say(o->reason, sizeof(o->reason),
-			    "its filesystem is not mounted writable here: linkat cannot cross "
-			    "filesystems");
-		else {
-			o->feasible = true;
-			o->target = own;
-			say(o->reason, sizeof(o->reason),
-			    "O_TMPFILE file: linkat gives the very inode a name on %s, instantly, "
-			    "and the holder keeps writing to it (refused if it was made with "
-			    "O_EXCL: then copy)",
-			    t[own].mountpoint);
-		}
-	}
-	/* reflink */
-	{
-		struct rec_option *o = &cand[REC_REFLINK];
-		o->risk = RISK_LOW;
-		if (!f->pinned || f->pin_partial)
-			say(o->reason, sizeof(o->reason),
-			    f->pinned ? "only the loop device is pinned: FICLONE needs the file"
-			              : "not pinned: there is nothing to clone from");
-		else if (ref_t < 0 && own < 0)
-			say(o->reason, sizeof(o->reason),
-			    "a reflink stays within one filesystem, and the file's is not mounted "
-			    "here");
-		else if (ref_t < 0 && why_not == 1)
-			say(o->reason, sizeof(o->reason),
-			    "%s on %s does not support FICLONE (reflinks)", t[own].fstype,
-			    t[own].mountpoint);
-		else if (ref_t < 0)
-			say(o->reason, sizeof(o->reason),
-			    "%s is read-only or too full to keep the writer's room",
-			    t[own].mountpoint);
-		else {
-			o->feasible = true;
-			o->target = ref_t;
-			if (f->change == CHANGE_RANDOM ||
-			    (f->change == CHANGE_UNKNOWN && f->writer))
-				say(o->reason, sizeof(o->reason),
-				    "%s supports FICLONE: an instant, atomic snapshot on %s with "
-				    "no "
-				    "extra space, then sync passes catch up with the writer",
-				    t[ref_t].fstype, t[ref_t].mountpoint);
-			else
-				say(o->reason, sizeof(o->reason),
-				    "%s supports FICLONE: an instant, atomic snapshot on %s with "
-				    "no "
-				    "extra space",
-				    t[ref_t].fstype, t[ref_t].mountpoint);
-		}
-	}
-	/* follow, sync, copy: they all need a pin and a target that fits. */
-	for (int m = REC_FOLLOW; m <= REC_COPY; m++) {
-		struct rec_option *o = &cand[m];
-		if (copy_blocked(f, t, nt, copy_t, copy_bps, o->reason, sizeof(o->reason)))
-			continue;
+	o->risk = RISK_LOW;
+	if (f->kind != KIND_TMPFILE) {
+		say(o->reason, sizeof(o->reason),
+		    "only O_TMPFILE files can be linked back: the kernel refuses a name to a deleted file");
+	} else if (!f->fd_holder) {
+		say(o->reason, sizeof(o->reason), "no process holds it open to link from");
+	} else if (c->own < 0 || c->t[c->own].readonly) {
+		say(o->reason, sizeof(o->reason),
+		    "its filesystem is not mounted writable here: linkat cannot cross filesystems");
+	} else {
 		o->feasible = true;
-		o->target = copy_t;
-		o->risk = copy_risk(f, &t[copy_t]);
-		switch (m) {
-		case REC_FOLLOW:
-			if (f->change == CHANGE_APPEND)
-				say(o->reason, sizeof(o->reason),
-				    "grows at the end (%s/s): copy what exists to %s, then keep "
-				    "appending until no writer is left",
-				    sz((uint64_t)f->growth_bps), t[copy_t].mountpoint);
-			else if (f->append_writers)
-				say(o->reason, sizeof(o->reason),
-				    "its writers opened it O_APPEND: copy to %s, then keep "
-				    "appending "
-				    "until no writer is left",
-				    t[copy_t].mountpoint);
-			else {
-				say(o->reason, sizeof(o->reason),
-				    "only right for files that grow at the end; this one %s",
-				    f->change == CHANGE_RANDOM ? "is rewritten inside"
-				    : f->writer                ? "may change anywhere"
-				                               : "cannot change");
-				o->risk = RISK_MEDIUM;
-			}
-			break;
-		case REC_SYNC:
-			if (f->change == CHANGE_RANDOM)
-				say(o->reason, sizeof(o->reason),
-				    "rewritten inside%s%s%s: copy to %s, then passes re-copy "
-				    "changed "
-				    "blocks until a pass changes little%s",
-				    f->rate_bps >= 1 ? " at " : ", slowly",
-				    f->rate_bps >= 1 ? sz((uint64_t)f->rate_bps) : "",
-				    f->rate_bps >= 1 ? "/s" : "", t[copy_t].mountpoint,
-				    fast ? "; it changes fast: --freeze stops the writers for the "
-				           "last "
-				           "pass"
-				         : "");
-			else
-				say(o->reason, sizeof(o->reason),
-				    "copy to %s, then passes re-copy whatever changed: right for "
-				    "any "
-				    "writer",
-				    t[copy_t].mountpoint);
-			break;
-		case REC_COPY:
-			if (f->change == CHANGE_STATIC)
-				say(o->reason, sizeof(o->reason),
-				    "nobody can write it: one sparse-aware pass to %s, then verify",
-				    t[copy_t].mountpoint);
-			else if (f->change == CHANGE_QUIET)
-				say(o->reason, sizeof(o->reason),
-				    "a writer holds it but wrote nothing while sampled: one pass "
-				    "to %s, "
-				    "verified; use sync if it changes",
-				    t[copy_t].mountpoint);
-			else {
-				say(o->reason, sizeof(o->reason),
-				    "one pass to %s; a writer %s, so the copy may not match the "
-				    "end "
-				    "state",
-				    t[copy_t].mountpoint,
-				    f->change == CHANGE_UNKNOWN ? "may change it"
-				                                : "is changing it");
-				o->risk = RISK_HIGH;
-			}
-			break;
-		}
-		if (t[copy_t].ram) {
-			size_t used = strlen(o->reason);
-			say(o->reason + used, sizeof(o->reason) - used,
-			    " (RAM-backed: the copy is lost at reboot)");
-		}
-		partial_note(f, o->reason, sizeof(o->reason));
+		o->target = c->own;
+		say(o->reason, sizeof(o->reason),
+		    "O_TMPFILE file: linkat gives the very inode a name on %s, instantly, and the holder keeps writing to it (refused if it was made with O_EXCL: then copy)",
+		    c->t[c->own].mountpoint);
 	}
-	cand[REC_DEBUGFS].risk = RISK_HIGH;
-	say(cand[REC_DEBUGFS].reason, sizeof(cand[REC_DEBUGFS].reason),
-	    "never offered: debugfs linking on a mounted ext4 corrupts it (the in-memory inode "
-	    "keeps nlink 0 and fsck deletes the entry); the pin keeps the data safely instead");
+}
 
-	/* Rank: feasible ones in the order of preference, then the rest in that order. */
-	preference(f, order);
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < REC_NMETHODS; i++)
-			if (cand[order[i]].feasible == (pass == 0))
-				out->opt[out->n++] = cand[order[i]];
-	out->recommended = out->opt[0].feasible;
-	out->freeze_suggested =
-	    (out->recommended && out->opt[0].method != REC_RELINK && f->writer && fast) ||
-	    f->loop_mountpoint != NULL;
+static void decide_reflink(const struct rec_ctx *c, struct rec_option *o)
+{
+	const struct rec_file *f = c->f;
+	const struct rec_target *t = c->t;
+
+	o->risk = RISK_LOW;
+	if (!f->pinned || f->pin_partial) {
+		say(o->reason, sizeof(o->reason), "%s",
+		    f->pinned ? "only the loop device is pinned: FICLONE needs the file"
+		              : "not pinned: there is nothing to clone from");
+	} else if (c->ref_t < 0 && c->own < 0) {
+		say(o->reason, sizeof(o->reason),
+		    "a reflink stays within one filesystem, and the file's is not mounted here");
+	} else if (c->ref_t < 0 && c->why_not == 1) {
+		say(o->reason, sizeof(o->reason), "%s on %s does not support FICLONE (reflinks)",
+		    t[c->own].fstype, t[c->own].mountpoint);
+	} else if (c->ref_t < 0) {
+		say(o->reason, sizeof(o->reason),
+		    "%s is read-only or too full to keep the writer's room", t[c->own].mountpoint);
+	} else {
+		bool then_sync =
+		    f->change == CHANGE_RANDOM || (f->change == CHANGE_UNKNOWN && f->writer);
+		o->feasible = true;
+		o->target = c->ref_t;
+		say(o->reason, sizeof(o->reason),
+		    "%s supports FICLONE: an instant, atomic snapshot on %s with no extra space%s",
+		    t[c->ref_t].fstype, t[c->ref_t].mountpoint,
+		    then_sync ? ", then sync passes catch up with the writer" : "");
+	}
+}
+
+static void follow_reason(const struct rec_ctx *c, struct rec_option *o)
+{
+	const struct rec_file *f = c->f;
+	const char *to = c->t[c->copy_t].mountpoint;
+
+	if (f->change == CHANGE_APPEND) {
+		say(o->reason, sizeof(o->reason),
+		    "grows at the end (%s/s): copy what exists to %s, then keep appending until no writer is left",
+		    sz((uint64_t)f->growth_bps), to);
+	} else if (f->append_writers) {
+		say(o->reason, sizeof(o->reason),
+		    "its writers opened it O_APPEND: copy to %s, then keep appending until no writer is left",
+		    to);
+	} else {
+		say(o->reason, sizeof(o->reason),
+		    "only right for files that grow at the end; this one %s",
+		    f->change == CHANGE_RANDOM ? "is rewritten inside"
+		    : f->writer                ? "may change anywhere"
+		                               : "cannot change");
+		o->risk = RISK_MEDIUM;
+	}
+}
+
+static void sync_reason(const struct rec_ctx *c, struct rec_option *o)
+{
+	const struct rec_file *f = c->f;
+	const char *to = c->t[c->copy_t].mountpoint;
+	char speed[32] = ", slowly";
+
+	if (f->change != CHANGE_RANDOM) {
+		say(o->reason, sizeof(o->reason),
+		    "copy to %s, then passes re-copy whatever changed: right for any writer", to);
+		return;
+	}
+	if (f->rate_bps >= 1)
+		snprintf(speed, sizeof(speed), " at %s/s", sz((uint64_t)f->rate_bps));
+	say(o->reason, sizeof(o->reason),
+	    "rewritten inside%s: copy to %s, then passes re-copy changed blocks until a pass changes little%s",
+	    speed, to,
+	    c->fast ? "; it changes fast: --freeze stops the writers for the last pass" : "");
+}
+
+static void copy_reason(const struct rec_ctx *c, struct rec_option *o)
+{
+	const struct rec_file *f = c->f;
+	const char *to = c->t[c->copy_t].mountpoint;
+
+	if (f->change == CHANGE_STATIC) {
+		say(o->reason, sizeof(o->reason),
+		    "nobody can write it: one sparse-aware pass to %s, then verify", to);
+	} else if (f->change == CHANGE_QUIET) {
+		say(o->reason, sizeof(o->reason),
+		    "a writer holds it but wrote nothing while sampled: one pass to %s, verified; use sync if it changes",
+		    to);
+	} else {
+		say(o->reason, sizeof(o->reason),
+		    "one pass to %s; a writer %s, so the copy may not match the end state", to,
+		    f->change == CHANGE_UNKNOWN ? "may change it" : "is changing it");
+		o->risk = RISK_HIGH;
+	}
+}
+
+/* follow, sync, copy: they all need a pin and a target that fits. */
+static void decide_copy_family(const struct rec_ctx *c, struct rec_option *o, enum rec_method m)
+{
+	if (copy_blocked(c->f, c->t, c->nt, c->copy_t, c->copy_bps, o->reason, sizeof(o->reason)))
+		return;
+	o->feasible = true;
+	o->target = c->copy_t;
+	o->risk = copy_risk(c->f, &c->t[c->copy_t]);
+	if (m == REC_FOLLOW)
+		follow_reason(c, o);
+	else if (m == REC_SYNC)
+		sync_reason(c, o);
+	else
+		copy_reason(c, o);
+	if (c->t[c->copy_t].ram) {
+		size_t used = strlen(o->reason);
+		say(o->reason + used, sizeof(o->reason) - used,
+		    " (RAM-backed: the copy is lost at reboot)");
+	}
+	partial_note(c->f, o->reason, sizeof(o->reason));
+}
+
+/* The one warning that matters most for this file, if any. */
+static void decide_warning(const struct rec_ctx *c, struct rec_result *out)
+{
+	const struct rec_file *f = c->f;
 
 	if (f->loop_mountpoint)
 		say(out->warning, sizeof(out->warning),
-		    "never %s %s: %s; freeze that filesystem (fsfreeze -f %s) for a consistent "
-		    "copy",
+		    "never %s %s: %s; freeze that filesystem (fsfreeze -f %s) for a consistent copy",
 		    f->loop_autoclear ? "unmount" : "detach",
 		    f->loop_autoclear ? f->loop_mountpoint : f->loop_dev,
 		    f->loop_autoclear
@@ -422,14 +400,49 @@ void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
 		say(out->warning, sizeof(out->warning),
 		    "never detach %s (losetup -d): it is the last holder of this image",
 		    f->loop_dev);
-	else if (!out->recommended && f->pinned && copy_t < 0)
+	else if (!out->recommended && f->pinned && c->copy_t < 0)
 		say(out->warning, sizeof(out->warning),
-		    "no target has room: stream it elsewhere (--to - | ssh HOST 'cat > FILE') or "
-		    "free space; the pin keeps the data meanwhile");
+		    "no target has room: stream it elsewhere (--to - | ssh HOST 'cat > FILE') or free space; the pin keeps the data meanwhile");
 	else if (!f->pinned)
 		say(out->warning, sizeof(out->warning),
-		    "not pinned: the data is gone when the last holder lets go; stop nothing that "
-		    "holds it");
+		    "not pinned: the data is gone when the last holder lets go; stop nothing that holds it");
+}
+
+void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt, double copy_bps,
+                struct rec_result *out)
+{
+	struct rec_option cand[REC_NMETHODS];
+	enum rec_method order[REC_NMETHODS];
+	struct rec_ctx c = {.f = f, .t = t, .nt = nt};
+
+	memset(out, 0, sizeof(*out));
+	c.copy_bps = copy_bps > 0 ? copy_bps : REC_COPY_BPS_DEFAULT;
+	c.copy_t = best_copy_target(f, t, nt, c.copy_bps);
+	c.ref_t = reflink_target(t, nt, &c.why_not);
+	c.own = same_fs_target(t, nt);
+	c.fast = f->rate_bps > c.copy_bps / 10 || f->growth_bps > c.copy_bps / 10;
+	for (int m = 0; m < REC_NMETHODS; m++)
+		cand[m] = (struct rec_option){.method = (enum rec_method)m, .target = -1};
+
+	decide_relink(&c, &cand[REC_RELINK]);
+	decide_reflink(&c, &cand[REC_REFLINK]);
+	for (int m = REC_FOLLOW; m <= REC_COPY; m++)
+		decide_copy_family(&c, &cand[m], (enum rec_method)m);
+	cand[REC_DEBUGFS].risk = RISK_HIGH;
+	say(cand[REC_DEBUGFS].reason, sizeof(cand[REC_DEBUGFS].reason),
+	    "never offered: debugfs linking on a mounted ext4 corrupts it (the in-memory inode keeps nlink 0 and fsck deletes the entry); the pin keeps the data safely instead");
+
+	/* Rank: feasible ones in the order of preference, then the rest in that order. */
+	preference(f, order);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < REC_NMETHODS; i++)
+			if (cand[order[i]].feasible == (pass == 0))
+				out->opt[out->n++] = cand[order[i]];
+	out->recommended = out->opt[0].feasible;
+	out->freeze_suggested =
+	    (out->recommended && out->opt[0].method != REC_RELINK && f->writer && c.fast) ||
+	    f->loop_mountpoint != NULL;
+	decide_warning(&c, out);
 }
 
 void rec_file_from_entry(const struct entry *e, struct rec_file *out)

@@ -1,5 +1,6 @@
 /* procs: holder details through libproc2. See procs.h. */
 #include "find/procs.h"
+#include "base/util.h"
 
 #include "find/scan.h"
 
@@ -84,7 +85,7 @@ int procs_reap(struct procs_table *t)
 	int err = 0;
 
 	*t = (struct procs_table){0};
-	if (procps_pids_new(&info, items, (int)(sizeof(items) / sizeof(items[0]))) < 0)
+	if (procps_pids_new(&info, items, (int)ARRAY_SIZE(items)) < 0)
 		return 0; /* no table: every pid is looked up on its own */
 	f = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
 	if (f && f->counts->total > 0) {
@@ -170,7 +171,7 @@ int procs_describe(struct scan_result *r, const struct procs_table *t)
 			i++;
 	}
 	if (err == 0 && u > 0 &&
-	    procps_pids_new(&info, items, (int)(sizeof(items) / sizeof(items[0]))) == 0) {
+	    procps_pids_new(&info, items, (int)ARRAY_SIZE(items)) == 0) {
 		for (size_t off = 0; off < u && err == 0; off += SELECT_MAX) {
 			int cnt = (int)(u - off < SELECT_MAX ? u - off : SELECT_MAX);
 			struct pids_fetch *f =

@@ -3,11 +3,12 @@
  * Free signals first: a file nobody can write is static. Otherwise two snapshots Δ
  * apart: size and mtime through the pin, and K random 4 KiB blocks hashed (XXH3)
  * each time. With n blocks in the file and c of K changed, the rate of change is
- * about -n·ln(1-c/K)·4096/Δ (DESIGN.md). Reads go through the pin with
- * POSIX_FADV_NOREUSE so sampling does not push the holder's pages out of the cache
- * (never DONTNEED: that would drop the holder's pages too). A PIN_LOOPDEV pin is read
- * through our own O_DIRECT reopen of the device: a filesystem mounted on it writes
- * past the device's page cache, so buffered reads would show stale blocks.
+ * about -n·ln(1-c/K)·4096/Δ: after w block writes at random places a block is
+ * still untouched with probability e^(-w/n), so c/K ≈ 1-e^(-w/n), w ≈ -n·ln(1-c/K).
+ * Reads go through the pin with POSIX_FADV_NOREUSE so sampling does not push the
+ * holder's pages out of the cache (never DONTNEED: that would drop them too). A PIN_LOOPDEV pin is
+ * read through our own O_DIRECT reopen of the device: a filesystem mounted on it writes past the
+ * device's page cache, so buffered reads would show stale blocks.
  */
 #ifndef RT_RATE_H
 #define RT_RATE_H

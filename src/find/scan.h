@@ -122,7 +122,7 @@ const char *scan_kind_name(enum scan_kind k);
 /* The entry's id as "MAJ:MIN:INO" into BUF. Returns BUF. */
 char *scan_entry_id(const struct entry *e, char *buf, size_t len);
 
-/* Find the entry SEL names (DESIGN.md): an id "MAJ:MIN:INO", "PID:FD" of an fd
+/* Find the entry SEL names (the selectors of rescuetui(8)): an id "MAJ:MIN:INO", "PID:FD" of an fd
  * holder, "loopN" or "/dev/loopN", or the original path when exactly one entry has
  * it. Returns the index, -ENOENT when nothing matches, -ENOTUNIQ when a path names
  * several entries (use the id then). */

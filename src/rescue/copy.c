@@ -1,6 +1,7 @@
 /* job engines: copy (and sync's pass 1), the later sync passes, follow. See job.h for
  * what each guarantees and job_impl.h for the shared state. */
 #include "rescue/copy.h"
+#include "base/util.h"
 #include "rescue/freeze.h"
 #include "rescue/io.h"
 #include "rescue/journal.h"
@@ -72,7 +73,7 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 		if (k < 0)
 			return job_fail_read(j, (int)k, o);
 		j->res.bytes_read += (uint64_t)k;
-		if (nrg < sizeof(rg) / sizeof(rg[0]))
+		if (nrg < ARRAY_SIZE(rg))
 			rg[nrg++].s = o, rg[nrg - 1].e = o + (uint64_t)k;
 		else
 			many = true;
@@ -188,8 +189,8 @@ static void after_pass(struct job *j)
 		if (converged || j->pass + 1 >= j->max_passes) {
 			job_set_phase(j, PH_FREEZE, "stopping writers");
 			job_say(j,
-			        "pass %u rewrote %" PRIu64 " bytes; stopping the writers for the "
-			        "final pass",
+			        "pass %u rewrote %" PRIu64
+			        " bytes; stopping the writers for the final pass",
 			        j->pass, j->changed);
 		} else {
 			job_pass_begin(j, false);
@@ -203,11 +204,11 @@ static void after_pass(struct job *j)
 			        "): converged; verifying",
 			        j->pass, j->changed, j->converge);
 		else
-			job_say(j,
-			        "stopped after %u passes, the last still rewrote %" PRIu64
-			        " bytes: the file changes faster than it is copied (--freeze "
-			        "gives a consistent copy); verifying",
-			        j->pass, j->changed);
+			job_say(
+			    j,
+			    "stopped after %u passes, the last still rewrote %" PRIu64
+			    " bytes: the file changes faster than it is copied (--freeze gives a consistent copy); verifying",
+			    j->pass, j->changed);
 		job_set_phase(j, PH_VERIFY, "verifying");
 		return;
 	}

@@ -4,6 +4,7 @@
  * is the job, and EOF (we died, or closed it) makes it send SIGCONT and FITHAW. Also
  * here: is a writer still there (follow's end). */
 #include "rescue/freeze.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -135,7 +136,7 @@ static void guardian_main(int rfd, const struct job_freeze *f)
 	setsid();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
-	for (size_t i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ign); i++)
 		sigaction(ign[i], &sa, NULL);
 	prctl(PR_SET_NAME, "rescuetui-guard", 0, 0, 0);
 	/* hold nothing else open: not the result, not a pipe someone waits on */
@@ -312,8 +313,7 @@ int job_freeze_step(struct job *j, int64_t deadline)
 		if (job_now() - f->t_stop > JOB_STOP_WAIT_NS)
 			return job_fail(
 			    j, -ETIMEDOUT,
-			    "writer %d did not stop within 10 s (busy in the kernel?): "
-			    "every writer was resumed; try again, the partial result is kept",
+			    "writer %d did not stop within 10 s (busy in the kernel?): every writer was resumed; try again, the partial result is kept",
 			    (int)late);
 		if (job_now() >= deadline)
 			return 1;

@@ -1,6 +1,7 @@
 /* job I/O: reading the source, writing the result with write-behind, throttling,
  * hashing and the final verification. See job_impl.h. */
 #include "rescue/io.h"
+#include "base/util.h"
 
 #include "find/mounts.h"
 
@@ -305,7 +306,7 @@ int job_dst_flush(struct job *j)
 
 void job_sleep_until(int64_t t)
 {
-	struct timespec ts = {.tv_sec = t / 1000000000ll, .tv_nsec = t % 1000000000ll};
+	struct timespec ts = {.tv_sec = t / NS_PER_SEC, .tv_nsec = t % NS_PER_SEC};
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;

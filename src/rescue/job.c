@@ -2,6 +2,7 @@
  * failure, the final rename, free. The top of src/rescue (see rescue/state.h for the
  * order of the files below it); the faces use it through rescue/job.h. */
 #include "rescue/copy.h"
+#include "base/util.h"
 #include "rescue/freeze.h"
 #include "rescue/io.h"
 #include "rescue/journal.h"
@@ -295,15 +296,14 @@ static int relink_step(struct job *j)
 		if (e == ENOENT)
 			return job_fail(
 			    j, -ENOENT,
-			    "the kernel refuses to link a deleted file that was not made "
-			    "with O_TMPFILE or was made with O_EXCL: copy it instead");
+			    "the kernel refuses to link a deleted file that was not made with O_TMPFILE or was made with O_EXCL: copy it instead");
 		if (e == EEXIST)
 			return job_fail(j, -EEXIST, "%s exists now: nothing was replaced", j->dest);
 		if (e == EXDEV)
-			return job_fail(j, -EXDEV,
-			                "%s is on another mount than the file: a link must stay on "
-			                "the mount (and filesystem) the file lives on",
-			                j->dest);
+			return job_fail(
+			    j, -EXDEV,
+			    "%s is on another mount than the file: a link must stay on the mount (and filesystem) the file lives on",
+			    j->dest);
 		return job_fail(j, -e, "cannot link the file as %s: %s", j->dest, strerror(e));
 	}
 	if (fstatat(j->dir_fd, j->base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -318,9 +318,9 @@ static int relink_step(struct job *j)
 	pthread_mutex_lock(&j->mu);
 	j->prog.state = JOB_DONE;
 	job_say_locked(j,
-	           "%s is the very inode again (%" PRIu64 " bytes, inode %" PRIu64
-	           "): writes by its holders show through it",
-	           j->dest, (uint64_t)st.st_size, (uint64_t)st.st_ino);
+	               "%s is the very inode again (%" PRIu64 " bytes, inode %" PRIu64
+	               "): writes by its holders show through it",
+	               j->dest, (uint64_t)st.st_size, (uint64_t)st.st_ino);
 	pthread_mutex_unlock(&j->mu);
 	job_publish(j, j->res.size, j->res.size);
 	return 0;
@@ -351,10 +351,10 @@ static int finish_step(struct job *j)
 	if (r < 0) {
 		int e = errno;
 		if (e == EEXIST)
-			return job_fail(j, -EEXIST,
-			                "%s appeared while the copy ran: nothing was replaced, the "
-			                "verified result stays in %s",
-			                j->dest, j->res.final_path);
+			return job_fail(
+			    j, -EEXIST,
+			    "%s appeared while the copy ran: nothing was replaced, the verified result stays in %s",
+			    j->dest, j->res.final_path);
 		return job_fail_write(j, -e);
 	}
 	j->have_partial = false;
@@ -387,15 +387,15 @@ static int do_cancel(struct job *j)
 	j->prog.frozen = false;
 	if (j->stream)
 		job_say_locked(j, "stopped by request after %" PRIu64 " bytes of the stream",
-		           j->res.bytes_written);
+		               j->res.bytes_written);
 	else if (j->spec.method == REC_RELINK)
 		job_say_locked(j, "stopped by request: nothing was linked");
 	else
-		job_say_locked(j,
-		           "stopped by request (%" PRIu64
-		           " bytes in); %s and its journal are kept: "
-		           "the same command continues",
-		           done, j->res.final_path);
+		job_say_locked(
+		    j,
+		    "stopped by request (%" PRIu64
+		    " bytes in); %s and its journal are kept: the same command continues",
+		    done, j->res.final_path);
 	pthread_mutex_unlock(&j->mu);
 	return -ECANCELED;
 }
@@ -433,7 +433,7 @@ int job_step(struct job *j, unsigned budget_ms)
 	if (j->ph == PH_END)
 		return 0;
 	set_ioprio(j);
-	deadline = job_now() + (int64_t)budget_ms * 1000000ll;
+	deadline = job_now() + (int64_t)budget_ms * NS_PER_MS;
 	for (;;) {
 		if (j->ph != PH_FINISH && j->ph != PH_END && job_cancelled(j))
 			return do_cancel(j);

@@ -95,12 +95,13 @@ static int resume(struct job *j, const struct journal *jr)
 			j->pos = j->lo;
 			j->res.resumed_at = 0;
 			if (j->spec.freeze || j->spec.freeze_fs)
-				job_say(j, "a frozen copy is one moment: copying it all again into "
-				           "the same partial file");
+				job_say(
+				    j,
+				    "a frozen copy is one moment: copying it all again into the same partial file");
 			else
-				job_say(j,
-				        "the source changed since the interrupted copy: copying it "
-				        "again into the same partial file");
+				job_say(
+				    j,
+				    "the source changed since the interrupted copy: copying it again into the same partial file");
 		} else {
 			j->pos = jr->pos < j->lo ? j->lo : jr->pos;
 			j->res.resumed_at = j->pos;

@@ -2,6 +2,7 @@
  * record (rate, ETA), the message, failure and cancellation. The bottom of
  * src/rescue: it calls nothing else of it. */
 #include "rescue/state.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,7 @@ int64_t job_now(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
+	return (int64_t)t.tv_sec * NS_PER_SEC + t.tv_nsec;
 }
 
 const char *job_state_name(enum job_state s)
@@ -63,24 +64,24 @@ void job_set_phase(struct job *j, enum job_phase ph, const char *phase)
 }
 
 /* Rate: the work counter's growth over the last JOB_RATE_WINDOW_NS, sampled at most
- * every 100 ms into a small ring. */
+ * every JOB_RATE_SAMPLE_NS into a ring of JOB_RATE_RING readings. */
 void job_publish(struct job *j, uint64_t done, uint64_t total)
 {
 	int64_t now = job_now();
-	unsigned last = (j->rs_i + 39) % 40;
+	unsigned last = (j->rs_i + JOB_RATE_RING - 1) % JOB_RATE_RING;
 	double rate = -1;
 
-	if (j->rs_n == 0 || now - j->rs_t[last] >= 100000000ll) {
+	if (j->rs_n == 0 || now - j->rs_t[last] >= JOB_RATE_SAMPLE_NS) {
 		j->rs_t[j->rs_i] = now;
 		j->rs_b[j->rs_i] = j->work;
-		j->rs_i = (j->rs_i + 1) % 40;
-		if (j->rs_n < 40)
+		j->rs_i = (j->rs_i + 1) % JOB_RATE_RING;
+		if (j->rs_n < JOB_RATE_RING)
 			j->rs_n++;
 	}
 	/* the oldest sample still inside the window */
 	for (unsigned k = j->rs_n; k > 0; k--) {
-		unsigned i = (j->rs_i + 40 - k) % 40;
-		if (now - j->rs_t[i] <= JOB_RATE_WINDOW_NS && now - j->rs_t[i] > 50000000ll) {
+		unsigned i = (j->rs_i + JOB_RATE_RING - k) % JOB_RATE_RING;
+		if (now - j->rs_t[i] <= JOB_RATE_WINDOW_NS && now - j->rs_t[i] > JOB_RATE_MIN_SPAN_NS) {
 			rate = (double)(j->work - j->rs_b[i]) / ((double)(now - j->rs_t[i]) / 1e9);
 			break;
 		}
@@ -161,29 +162,27 @@ int job_fail_write(struct job *j, int err)
 	switch (err) {
 	case -ENOSPC:
 	case -EDQUOT:
-		return job_fail(j, err,
-		                "no space left on %s (%s) after %" PRIu64
-		                " bytes written: free space there or choose another target; %s and "
-		                "its journal are kept, the same command continues from there",
-		                dir, strerror(-err), j->res.bytes_written, partial_or_dest(j));
+		return job_fail(
+		    j, err,
+		    "no space left on %s (%s) after %" PRIu64
+		    " bytes written: free space there or choose another target; %s and its journal are kept, the same command continues from there",
+		    dir, strerror(-err), j->res.bytes_written, partial_or_dest(j));
 	case -EIO:
 		return job_fail(
 		    j, err,
-		    "I/O error writing %s: the target's storage is failing (see dmesg); "
-		    "rescue to another disk",
+		    "I/O error writing %s: the target's storage is failing (see dmesg); rescue to another disk",
 		    partial_or_dest(j));
 	case -EROFS:
 		return job_fail(
 		    j, err,
-		    "the filesystem of %s turned read-only (errors? see dmesg); rescue to "
-		    "another filesystem",
+		    "the filesystem of %s turned read-only (errors? see dmesg); rescue to another filesystem",
 		    dir);
 	case -ENOENT:
 	case -ESTALE:
-		return job_fail(j, err,
-		                "the target directory %s or %s is gone: recreate the directory and "
-		                "run the same command again (the copy starts over)",
-		                dir, partial_or_dest(j));
+		return job_fail(
+		    j, err,
+		    "the target directory %s or %s is gone: recreate the directory and run the same command again (the copy starts over)",
+		    dir, partial_or_dest(j));
 	default:
 		return job_fail(j, err, "cannot write %s: %s; it and its journal are kept",
 		                partial_or_dest(j), strerror(-err));
@@ -195,11 +194,11 @@ int job_fail_read(struct job *j, int err, uint64_t off)
 	const char *name = j->src_name ? j->src_name : "the source";
 
 	if (err == -EIO)
-		return job_fail(j, err,
-		                "I/O error reading the source at byte %" PRIu64
-		                " (%s): the disk holding it may be failing (see dmesg); %s is "
-		                "kept, the same command continues from there",
-		                off, name, partial_or_dest(j));
+		return job_fail(
+		    j, err,
+		    "I/O error reading the source at byte %" PRIu64
+		    " (%s): the disk holding it may be failing (see dmesg); %s is kept, the same command continues from there",
+		    off, name, partial_or_dest(j));
 	return job_fail(j, err, "cannot read the source at byte %" PRIu64 " (%s): %s", off, name,
 	                strerror(-err));
 }

@@ -22,16 +22,19 @@
 #include <time.h>
 #include <xxhash.h>
 
-#define JOB_CHUNK_MAX      (1u << 20) /* bytes per read: large sequential I/O */
-#define JOB_BLOCK_MIN      4096u      /* sync: bytes per hashed block, at least */
-#define JOB_TABLE_MAX      (2u << 20) /* sync: blocks at most (16 MiB of hashes) */
-#define JOB_WB_WINDOW      (8u << 20) /* write-behind: bytes between two waits */
-#define JOB_JOURNAL_NS     (2000000000ll) /* save the journal at least this often */
-#define JOB_JOURNAL_BYTES  (256ull << 20)  /* ... or after this many bytes */
-#define JOB_POLL_NS        (100000000ll) /* follow: how often the size is looked at */
-#define JOB_RATE_WINDOW_NS (3000000000ll)
-#define JOB_STOP_WAIT_NS   (10000000000ll) /* freeze: how long a writer may take to stop */
-#define JOB_TAIL           4096u           /* follow: bytes compared to notice a rewrite */
+#define JOB_CHUNK_MAX        (1u << 20)      /* bytes per read: large sequential I/O */
+#define JOB_BLOCK_MIN        4096u           /* sync: bytes per hashed block, at least */
+#define JOB_TABLE_MAX        (2u << 20)      /* sync: blocks at most (16 MiB of hashes) */
+#define JOB_WB_WINDOW        (8u << 20)      /* write-behind: bytes between two waits */
+#define JOB_JOURNAL_NS       (2000000000ll)  /* save the journal at least this often */
+#define JOB_JOURNAL_BYTES    (256ull << 20)  /* ... or after this many bytes */
+#define JOB_POLL_NS          (100000000ll)   /* follow: how often the size is looked at */
+#define JOB_RATE_WINDOW_NS   (3000000000ll)  /* the rate is measured over this span */
+#define JOB_RATE_SAMPLE_NS   (100000000ll)   /* ... from readings this far apart */
+#define JOB_RATE_MIN_SPAN_NS (50000000ll)    /* ... and never over less than this */
+#define JOB_RATE_RING        40u             /* readings kept: covers the window */
+#define JOB_STOP_WAIT_NS     (10000000000ll) /* freeze: how long a writer may take to stop */
+#define JOB_TAIL             4096u           /* follow: bytes compared to notice a rewrite */
 
 enum job_phase {
 	PH_RELINK,      /* linkat the inode to DEST */
@@ -170,8 +173,8 @@ struct job {
 	pthread_mutex_t mu;
 	struct job_progress prog;
 	uint64_t work; /* bytes moved or hashed, for the rate */
-	int64_t rs_t[40];
-	uint64_t rs_b[40];
+	int64_t rs_t[JOB_RATE_RING];
+	uint64_t rs_b[JOB_RATE_RING];
 	unsigned rs_n, rs_i;
 	int err;
 	pid_t ioprio_tid;

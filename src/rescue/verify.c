@@ -156,16 +156,15 @@ static int verify_conclude(struct job *j)
 	if (!landed_ok) {
 		j->jpos = j->lo; /* a new run copies it again */
 		if (v->table_bad)
-			return job_fail(j, -EIO,
-			                "the result %s does not hold what was written to it (near "
-			                "byte %" PRIu64
-			                "): the target's storage may be failing; check "
-			                "dmesg and rescue to another disk",
-			                j->res.final_path, v->table_bad_at);
-		return job_fail(j, -EIO,
-		                "the result %s does not hold what was written to it: the target's "
-		                "storage may be failing; check dmesg and rescue to another disk",
-		                j->res.final_path);
+			return job_fail(
+			    j, -EIO,
+			    "the result %s does not hold what was written to it (near byte %" PRIu64
+			    "): the target's storage may be failing; check dmesg and rescue to another disk",
+			    j->res.final_path, v->table_bad_at);
+		return job_fail(
+		    j, -EIO,
+		    "the result %s does not hold what was written to it: the target's storage may be failing; check dmesg and rescue to another disk",
+		    j->res.final_path);
 	}
 	equal = memcmp(j->res.src_hash, j->res.dst_hash, 16) == 0;
 	if (!equal && !j->loopdev && !v->src_moved &&
@@ -173,21 +172,20 @@ static int verify_conclude(struct job *j)
 		/* The source kept its size and mtime: the difference is ours (a part copied
 		 * before an interruption, or storage that lies). */
 		j->jpos = j->lo;
-		return job_fail(j, -EIO,
-		                "the result %s differs from the source, which did not change: the "
-		                "target's storage may be failing (see dmesg); run the same command "
-		                "again, it copies afresh",
-		                j->res.final_path);
+		return job_fail(
+		    j, -EIO,
+		    "the result %s differs from the source, which did not change: the target's storage may be failing (see dmesg); run the same command again, it copies afresh",
+		    j->res.final_path);
 	}
 	/* What was written landed (checked above), so a difference is the source's. */
 	j->res.verified = equal && !j->freeze_broken;
 	j->res.source_changed = !equal || j->freeze_broken;
 	j->res.size = j->spec.method == REC_FOLLOW ? j->tgt_pos : j->end;
 	if (j->freeze_broken) {
-		job_say(j,
-		        "writer %d was resumed by someone else during the frozen pass: the "
-		        "result is a live copy, not a consistent one; check it before use",
-		        (int)j->freeze_broken);
+		job_say(
+		    j,
+		    "writer %d was resumed by someone else during the frozen pass: the result is a live copy, not a consistent one; check it before use",
+		    (int)j->freeze_broken);
 	} else if (equal) {
 		char extra[220] = "";
 		if (j->spec.method == REC_FOLLOW && j->res.truncations)
@@ -197,46 +195,45 @@ static int verify_conclude(struct job *j)
 			    " (result offset %" PRIu64 "): everything before is kept",
 			    j->res.truncations, j->last_trunc_src, j->tail_start);
 		else if (j->spec.method == REC_FOLLOW && !j->writers_gone && j->spec.nwriters)
-			snprintf(extra, sizeof(extra),
-			         "; following was stopped by request: a writer may still add to "
-			         "the file");
+			snprintf(
+			    extra, sizeof(extra),
+			    "; following was stopped by request: a writer may still add to the file");
 		else if (j->loopdev && j->res.unreadable > 0)
-			snprintf(extra, sizeof(extra),
-			         "; %" PRId64
-			         " bytes of the file could not be read through the loop "
-			         "device (before its offset, after its last whole sector)",
-			         j->res.unreadable);
+			snprintf(
+			    extra, sizeof(extra),
+			    "; %" PRId64
+			    " bytes of the file could not be read through the loop device (before its offset, after its last whole sector)",
+			    j->res.unreadable);
 		else if (j->loopdev && j->res.unreadable < 0)
 			snprintf(
 			    extra, sizeof(extra),
-			    "; the loop device shows the file only up to its last whole sector: "
-			    "a tail of unknown length (under 4096 bytes unless a size limit "
-			    "was set) could not be read");
+			    "; the loop device shows the file only up to its last whole sector: a tail of unknown length (under 4096 bytes unless a size limit was set) could not be read");
 		job_say(j, "verified: the result equals the source (%" PRIu64 " bytes)%s",
 		        j->res.size, extra);
 	} else {
 		switch (j->spec.method) {
 		case REC_COPY:
-			job_say(j, "the source changed during the copy, so this copy mixes old and "
-			           "new data: use sync (with --freeze for a consistent copy)");
+			job_say(
+			    j,
+			    "the source changed during the copy, so this copy mixes old and new data: use sync (with --freeze for a consistent copy)");
 			break;
 		case REC_FOLLOW:
-			job_say(j, "the source changed other than by appending while it was "
-			           "followed: the result is not an exact copy; use sync");
+			job_say(
+			    j,
+			    "the source changed other than by appending while it was followed: the result is not an exact copy; use sync");
 			break;
 		case REC_REFLINK:
 			if (!j->table) {
-				job_say(j,
-				        "the source changed after the clone was taken: the clone "
-				        "is an atomic snapshot of that moment, but could not be "
-				        "compared byte for byte");
+				job_say(
+				    j,
+				    "the source changed after the clone was taken: the clone is an atomic snapshot of that moment, but could not be compared byte for byte");
 				break;
 			}
 			/* fall through */
 		default:
-			job_say(j, "the source kept changing: the result is a live copy (like "
-			           "after a crash); check it before use, or use --freeze for a "
-			           "consistent one");
+			job_say(
+			    j,
+			    "the source kept changing: the result is a live copy (like after a crash); check it before use, or use --freeze for a consistent one");
 			break;
 		}
 	}
@@ -273,8 +270,9 @@ int job_verify_step(struct job *j, int64_t deadline)
 		 * target to read back */
 		if (!j->frozen_hash_done && source_stood_still(j)) {
 			job_digest(j->stream_h, j->res.src_hash);
-			job_say(j, "nobody could write the source and it did not change: the "
-			           "hash taken while copying stands for it");
+			job_say(
+			    j,
+			    "nobody could write the source and it did not change: the hash taken while copying stands for it");
 			j->src_hash_done = true;
 		}
 		j->src_hash_done |= j->frozen_hash_done;
@@ -308,14 +306,15 @@ int job_verify_step(struct job *j, int64_t deadline)
 				j->res.source_changed = !j->res.verified;
 				j->res.size = j->end;
 				if (j->res.verified)
-					job_say(j,
-					        "verified: a second read of the source hashes the "
-					        "same as the %" PRIu64 " bytes sent",
-					        j->end);
+					job_say(
+					    j,
+					    "verified: a second read of the source hashes the same as the %" PRIu64
+					    " bytes sent",
+					    j->end);
 				else
 					job_say(
-					    j, "the source changed while it was streamed: what was "
-					       "sent mixes old and new data; use sync to a file");
+					    j,
+					    "the source changed while it was streamed: what was sent mixes old and new data; use sync to a file");
 				job_set_phase(j, PH_FINISH, "finishing");
 				return 0;
 			}

@@ -25,6 +25,8 @@
  * the children also die with the parent through PR_SET_PDEATHSIG.
  * Errors exit 2 before "ready". No fd is O_CLOEXEC: children inherit them all.
  */
+#include "base/util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -239,7 +241,7 @@ static void write_chunk(struct spec *s, uint64_t *rng)
 	uint64_t buf[CHUNK / sizeof(uint64_t)];
 	ssize_t w;
 
-	for (size_t i = 0; i < sizeof(buf) / sizeof(buf[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
 		buf[i] = next_random(rng);
 	if (s->writer == 'a')
 		w = write(s->fd, buf, CHUNK);

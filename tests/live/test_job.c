@@ -18,6 +18,7 @@
  * killed by SIGKILL and SIGTERM (the writer runs again), refusals (pid 1, our
  * ancestors, a foreign .partial). */
 #include "rescue/job.h"
+#include "base/util.h"
 #include "find/parse.h"
 #include "find/pin.h"
 #include "find/scan.h"
@@ -1740,7 +1741,7 @@ START_TEST(small_cases)
 	struct outcome o;
 	struct job *j;
 
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		ino_t ino;
 		struct h128 want;
 		snprintf(path, sizeof(path), "%s/small%zu", tl_dir, i);
@@ -1751,7 +1752,7 @@ START_TEST(small_cases)
 		tl_holder_start(&h, spec, NULL);
 		tl_scan(&r);
 		const struct entry *e = find(&r, ino);
-		for (size_t k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
+		for (size_t k = 0; k < ARRAY_SIZE(ms); k++) {
 			snprintf(dest, sizeof(dest), "%s/small%zu.%s", tl_dir, i,
 			         rec_method_name(ms[k]));
 			struct job_spec s = spec_for(e, ms[k], dest);

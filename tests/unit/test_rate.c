@@ -1,5 +1,6 @@
 /* Unit tests for rate: the estimator and the classes, as pure functions. */
 #include "find/rate.h"
+#include "base/util.h"
 #include "testlib.h"
 
 #include <check.h>
@@ -124,7 +125,7 @@ START_TEST(classify_table)
 	    {true, true, 100, 100, true, 0, CHANGE_RANDOM, "mtime moved, nothing sampled did"},
 	};
 
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
 		enum rate_class got = rate_classify(t[i].writer, t[i].sampled, t[i].size0,
 		                                    t[i].size1, t[i].mtime, t[i].changed);
 		ck_assert_msg(got == t[i].want, "%s: got %s, want %s", t[i].why,

@@ -1,0 +1,48 @@
+/* rescuetui --list: every held deleted file with how it changes, who holds it and
+ * the recommended rescue, as a table or JSON. */
+#include "cli/cli.h"
+#include "cli/report.h"
+
+#include "decide/advise.h"
+#include "decide/rec.h"
+#include "find/rate.h"
+#include "find/scan.h"
+#include "find/target.h"
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Bytes sampling may read per round over all files: bounded I/O on a busy box. */
+#define SAMPLE_BUDGET (64ull << 20)
+
+int cli_list(const struct list_opts *o)
+{
+	struct scan_opts so = {.all = o->all, .proc = "/proc", .sys = "/sys"};
+	struct scan_result r;
+	struct target_list tl = {0};
+	struct advice *adv = NULL;
+	int rc = 1;
+
+	if (cli_scan(&so, &r) < 0)
+		return 1;
+	if (rate_sample_all(&r, o->sample, SAMPLE_BUDGET) < 0 || cli_read_targets(&tl) < 0)
+		goto out;
+	adv = adv_all(&r, &tl, REC_COPY_BPS_DEFAULT);
+	if (!adv && r.n) {
+		cli_say("out of memory");
+		goto out;
+	}
+	if (o->json)
+		report_json(stdout, &r, &tl, adv);
+	else
+		report_table(stdout, &r, adv, &tl, cli_term_width());
+	rc = cli_finish_output();
+	report_notes(stderr, &r, program_invocation_short_name);
+out:
+	free(adv);
+	target_list_free(&tl);
+	scan_free(&r);
+	return rc;
+}

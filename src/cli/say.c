@@ -1,0 +1,86 @@
+/* say: how every command of the command line tells the user something: one prefix,
+ * one hint to --help, names always escaped, and the common "could not even start"
+ * messages written once. */
+#include "cli/cli.h"
+
+#include "find/scan.h"
+#include "find/target.h"
+#include "text/esc.h"
+
+#include <err.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+void cli_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
+	return 2;
+}
+
+char *cli_shown(const char *s, size_t len)
+{
+	char *e = esc_display(s ? s : "", s ? len : 0);
+
+	return e ? e : strdup("?");
+}
+
+int cli_scan(const struct scan_opts *o, struct scan_result *r)
+{
+	int err = scan_run(o, r);
+
+	if (err < 0) {
+		cli_say("cannot scan for held deleted files: %s", strerror(-err));
+		if (err == -ENOENT)
+			cli_say("is /proc mounted? (mount -t proc proc /proc)");
+	}
+	return err;
+}
+
+int cli_read_targets(struct target_list *tl)
+{
+	/* Probing reflink writes a scratch block: only as root, where it is reliable. */
+	int err = target_list_read(tl, geteuid() == 0);
+
+	if (err < 0)
+		cli_say("cannot read the mount table: %s", strerror(-err));
+	return err;
+}
+
+int cli_finish_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_say("cannot write the report: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+unsigned cli_term_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}

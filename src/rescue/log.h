@@ -1,0 +1,34 @@
+/* log: the action log, one line per rescue (or refusal), so that an admin can tell
+ * afterwards what was done to which file and with what result. The log carries the
+ * exact bytes of names, escaped so that each action stays one line.
+ */
+#ifndef RT_RESCUE_LOG_H
+#define RT_RESCUE_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One action. Strings may be NULL (written as "-"); PATH is PATH_LEN bytes. */
+struct rlog_line {
+	const char *method;
+	const char *id; /* the file's id (MAJ:MIN:INO) */
+	const char *path;
+	size_t path_len;
+	const char *target;
+	uint64_t bytes;
+	const char *result; /* "ok" or what went wrong */
+};
+
+/* The default log into BUF: /var/log/rescuetui.log for root; for a user
+ * $XDG_STATE_HOME/rescuetui.log, else ~/.local/state/rescuetui.log with the home
+ * directory from HOME or, when HOME is unset, the password database (the
+ * directories are made 0700). 0, or -ENOENT when a user has no home to put it in,
+ * -ENAMETOOLONG. Never the current directory. */
+int rlog_default_path(char *buf, size_t len);
+
+/* Append L to the log at PATH (NULL: the default). The file is created 0600, never
+ * through a symlink, without blocking on a FIFO or taking a controlling terminal,
+ * and must be a regular file. 0, or a negative errno (-EINVAL: not a regular file). */
+int rlog_append(const char *path, const struct rlog_line *l);
+
+#endif
