@@ -80,120 +80,142 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+/* What the command line asked for. */
+struct args {
+	struct recover_opts ro;
+	struct list_opts lo;
+	bool list, targets, sampled;
+};
+
+static const struct option opts[] = {
+    {"list", no_argument, NULL, 'l'},
+    {"all", no_argument, NULL, 'a'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"sample", required_argument, NULL, 's'},
+    {"targets", no_argument, NULL, 't'},
+    {"recover", required_argument, NULL, 'r'},
+    {"to", required_argument, NULL, 'o'},
+    {"method", required_argument, NULL, 'm'},
+    {"freeze", no_argument, NULL, 'f'},
+    {"yes", no_argument, NULL, 'y'},
+    {"max-rate", required_argument, NULL, 'R'},
+    {"log", required_argument, NULL, 'L'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option C with its argument ARG into A. -1 to go on, or the exit status. */
+static int take_option(struct args *a, int c, const char *arg)
+{
+	char *s;
+
+	switch (c) {
+	case 'r':
+		a->ro.sel = arg;
+		break;
+	case 'o':
+		a->ro.to = arg;
+		break;
+	case 'm':
+		a->ro.method = arg;
+		break;
+	case 'f':
+		a->ro.freeze = true;
+		break;
+	case 'y':
+		a->ro.yes = true;
+		break;
+	case 'L':
+		a->ro.log = arg;
+		break;
+	case 'R':
+		if (fmt_parse_size(arg, &a->ro.max_rate) == 0 && a->ro.max_rate > 0)
+			break;
+		s = cli_shown(arg, strlen(arg));
+		cli_usage("--max-rate wants bytes per second (e.g. 50M), not '%s'", s);
+		free(s);
+		return 2;
+	case 's':
+		if (parse_seconds(arg, &a->lo.sample) < 0) {
+			s = cli_shown(arg, strlen(arg));
+			cli_usage("--sample wants seconds from 0 to 60, not '%s'", s);
+			free(s);
+			return 2;
+		}
+		a->sampled = true;
+		break;
+	case 't':
+		a->targets = true;
+		break;
+	case 'l':
+		a->list = true;
+		break;
+	case 'a':
+		a->lo.all = true;
+		break;
+	case 'j':
+		a->lo.json = true;
+		break;
+	case 'h':
+		usage(stdout);
+		return 0;
+	case 'V':
+		printf("rescuetui %s\n", RT_VERSION);
+		return 0;
+	default:
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+		        program_invocation_short_name);
+		return 2;
+	}
+	return -1;
+}
+
+/* Options that only make sense together; then the command. */
+static int dispatch(struct args *a)
+{
+	struct recover_opts *ro = &a->ro;
+
+	if (ro->sel) {
+		if (a->list || a->lo.all || a->targets)
+			return cli_usage("--recover goes without --list, --all and --targets");
+		if (!ro->to)
+			return cli_usage(
+			    "--recover needs --to PATH (a directory, a new file, or - for standard output)");
+		ro->json = a->lo.json;
+		ro->sample = a->lo.sample;
+		return cli_recover(ro);
+	}
+	if (ro->to || ro->freeze || ro->yes || ro->log || ro->max_rate ||
+	    strcmp(ro->method, "auto"))
+		return cli_usage(
+		    "--to, --method, --freeze, --yes, --max-rate and --log go with --recover");
+	if (a->targets && (a->list || a->lo.all || a->sampled))
+		return cli_usage("--targets goes alone (with --json at most)");
+	if (a->targets)
+		return cli_targets(a->lo.json);
+	if (!a->list && !a->lo.all && !a->lo.json && !a->sampled && isatty(STDERR_FILENO))
+		cli_say("the full-screen console is not built yet; showing --list.");
+	return cli_list(&a->lo);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"list", no_argument, NULL, 'l'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"sample", required_argument, NULL, 's'},
-	    {"targets", no_argument, NULL, 't'},
-	    {"recover", required_argument, NULL, 'r'},
-	    {"to", required_argument, NULL, 'o'},
-	    {"method", required_argument, NULL, 'm'},
-	    {"freeze", no_argument, NULL, 'f'},
-	    {"yes", no_argument, NULL, 'y'},
-	    {"max-rate", required_argument, NULL, 'R'},
-	    {"log", required_argument, NULL, 'L'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct recover_opts ro = {.method = "auto"};
-	bool list = false, all = false, json = false, targets = false, sampled = false;
-	double sample = 1;
-	int c;
+	struct args a = {.ro = {.method = "auto"}, .lo = {.sample = 1}};
+	int c, status;
 
 	setlocale(LC_ALL, "");
 	/* Single-threaded output: skip stdio's per-call locking, which costs more than
 	 * the formatting when thousands of names are escaped byte by byte. */
 	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
-	while ((c = getopt_long(argc, argv, "lajhVs:tr:o:m:fy", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			ro.sel = optarg;
-			break;
-		case 'o':
-			ro.to = optarg;
-			break;
-		case 'm':
-			ro.method = optarg;
-			break;
-		case 'f':
-			ro.freeze = true;
-			break;
-		case 'y':
-			ro.yes = true;
-			break;
-		case 'L':
-			ro.log = optarg;
-			break;
-		case 'R':
-			if (fmt_parse_size(optarg, &ro.max_rate) < 0 || ro.max_rate == 0) {
-				char *s = cli_shown(optarg, strlen(optarg));
-				cli_usage("--max-rate wants bytes per second (e.g. 50M), not '%s'",
-				          s);
-				free(s);
-				return 2;
-			}
-			break;
-		case 's':
-			if (parse_seconds(optarg, &sample) < 0) {
-				char *s = cli_shown(optarg, strlen(optarg));
-				cli_usage("--sample wants seconds from 0 to 60, not '%s'", s);
-				free(s);
-				return 2;
-			}
-			sampled = true;
-			break;
-		case 't':
-			targets = true;
-			break;
-		case 'l':
-			list = true;
-			break;
-		case 'a':
-			all = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("rescuetui %s\n", RT_VERSION);
-			return 0;
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-			        program_invocation_short_name);
-			return 2;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "lajhVs:tr:o:m:fy", opts, NULL)) != -1)
+		if ((status = take_option(&a, c, optarg)) >= 0)
+			return status;
 	if (optind < argc) {
 		char *s = cli_shown(argv[optind], strlen(argv[optind]));
 		cli_usage("unexpected argument '%s'", s);
 		free(s);
 		return 2;
 	}
-	if (ro.sel) {
-		if (list || all || targets)
-			return cli_usage("--recover goes without --list, --all and --targets");
-		if (!ro.to)
-			return cli_usage(
-			    "--recover needs --to PATH (a directory, a new file, or - for standard output)");
-		ro.json = json;
-		ro.sample = sample;
-		return cli_recover(&ro);
-	}
-	if (ro.to || ro.freeze || ro.yes || ro.log || ro.max_rate || strcmp(ro.method, "auto"))
-		return cli_usage(
-		    "--to, --method, --freeze, --yes, --max-rate and --log go with --recover");
-	if (targets && (list || all || sampled))
-		return cli_usage("--targets goes alone (with --json at most)");
-	if (targets)
-		return cli_targets(json);
-	if (!list && !all && !json && !sampled && isatty(STDERR_FILENO))
-		cli_say("the full-screen console is not built yet; showing --list.");
-	return cli_list(&(struct list_opts){.all = all, .json = json, .sample = sample});
+	return dispatch(&a);
 }

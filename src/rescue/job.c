@@ -91,29 +91,25 @@ static uint32_t block_for(uint64_t size)
 	return (uint32_t)b;
 }
 
-int job_start(const struct job_spec *spec, struct job **out)
+/* A new job with private copies of what SPEC points to; NULL when memory runs out. */
+static struct job *job_alloc(const struct job_spec *spec)
 {
-	struct job *j;
-	int r;
+	struct job *j = calloc(1, sizeof(*j));
 
-	*out = NULL;
-	if ((r = check_spec(spec)) < 0)
-		return r;
-	j = calloc(1, sizeof(*j));
 	if (!j)
-		return -ENOMEM;
+		return NULL;
 	pthread_mutex_init(&j->mu, NULL);
 	atomic_init(&j->cancels, 0);
 	j->spec = *spec;
 	j->dir_fd = j->dst_fd = j->src_fd = -1;
 	j->dio[0] = j->dio[1] = -2;
 	j->fz.fsfd = j->fz.gpipe = -1;
-	j->res.unreadable = 0;
 	j->prog.eta_s = -1;
 	j->prog.state = JOB_RUNNING;
-	if (spec->dest && !(j->dest = strdup(spec->dest)))
-		goto nomem;
-	if (spec->src_name && !(j->src_name = strdup(spec->src_name)))
+	j->spec.freeze_fs = NULL;
+	if ((spec->dest && !(j->dest = strdup(spec->dest))) ||
+	    (spec->src_name && !(j->src_name = strdup(spec->src_name))) ||
+	    (spec->freeze_fs && !(j->spec.freeze_fs = strdup(spec->freeze_fs))))
 		goto nomem;
 	if (spec->nwriters) {
 		j->writers = malloc(spec->nwriters * sizeof(*j->writers));
@@ -124,19 +120,25 @@ int job_start(const struct job_spec *spec, struct job **out)
 	j->spec.dest = j->dest;
 	j->spec.src_name = j->src_name;
 	j->spec.writers = j->writers;
-	j->spec.freeze_fs = NULL;
-	if (spec->freeze_fs && !(j->spec.freeze_fs = strdup(spec->freeze_fs)))
-		goto nomem;
+	return j;
+nomem:
+	job_free(j);
+	return NULL;
+}
 
-	if (fstat(spec->src->fd, &j->st_start) < 0) {
-		r = -errno;
-		goto fail;
-	}
+/* What the source is: its stat at the start, the bytes to copy, and for a loop
+ * device what cannot be read through it. */
+static int source_facts(struct job *j)
+{
+	const struct job_spec *spec = &j->spec;
+
+	if (fstat(spec->src->fd, &j->st_start) < 0)
+		return -errno;
 	j->loopdev = spec->src->kind == PIN_LOOPDEV;
 	if (j->loopdev) {
+		uint64_t size = spec->src_size;
 		j->lo = spec->src->dev_start;
 		j->end = spec->src->dev_start + spec->src->dev_size;
-		uint64_t size = spec->src_size;
 		if (!size && spec->ino && job_true_size(spec->dev, spec->ino, &size) < 0)
 			size = 0;
 		/* the offset before the device, and the tail past it; unknown without the
@@ -147,59 +149,73 @@ int job_start(const struct job_spec *spec, struct job **out)
 			j->res.unreadable = -1;
 		/* the device's own inode says nothing about the file's size or changes */
 		j->st_start.st_size = (off_t)j->end;
-	} else {
-		if (!S_ISREG(j->st_start.st_mode)) {
-			r = -EINVAL;
-			goto fail;
-		}
-		if (spec->ino &&
-		    (j->st_start.st_ino != spec->ino || j->st_start.st_dev != spec->dev)) {
-			r = -ESTALE;
-			goto fail;
-		}
-		/* the journal names the source by these */
-		j->spec.dev = j->st_start.st_dev;
-		j->spec.ino = j->st_start.st_ino;
-		j->end = (uint64_t)j->st_start.st_size;
+		return 0;
 	}
+	if (!S_ISREG(j->st_start.st_mode))
+		return -EINVAL;
+	if (spec->ino && (j->st_start.st_ino != spec->ino || j->st_start.st_dev != spec->dev))
+		return -ESTALE;
+	/* the journal names the source by these */
+	j->spec.dev = j->st_start.st_dev;
+	j->spec.ino = j->st_start.st_ino;
+	j->end = (uint64_t)j->st_start.st_size;
+	return 0;
+}
+
+/* Block and chunk sizes, the number of sync passes and when they have converged. */
+static void set_grid(struct job *j)
+{
+	const struct job_spec *spec = &j->spec;
+
 	if (spec->method == REC_SYNC || spec->method == REC_REFLINK)
 		j->block = block_for(j->end);
 	else
 		j->block = JOB_BLOCK_MIN;
 	j->chunk = (uint32_t)chunk_for(spec->max_rate, j->block);
-	j->max_passes = spec->max_passes ? spec->max_passes : 8;
+	j->max_passes = spec->max_passes ? spec->max_passes : JOB_PASSES_DEFAULT;
 	if ((spec->freeze || spec->freeze_fs) && j->max_passes < 2)
 		j->max_passes = 2;
 	j->converge = spec->converge_bytes;
 	if (!j->converge)
-		j->converge = j->end / 1000 > (1u << 20) ? j->end / 1000 : (1u << 20);
-	if ((r = job_check_freezable(j)) < 0)
-		goto fail;
+		j->converge = j->end / JOB_CONVERGE_PART > JOB_CONVERGE_MIN
+		                  ? j->end / JOB_CONVERGE_PART
+		                  : JOB_CONVERGE_MIN;
+}
 
+/* The I/O buffer and the hash of what passes through. */
+static int set_buffers(struct job *j)
+{
 	j->bufsz = (j->chunk > j->block ? j->chunk : j->block) + JOB_TAIL;
 	if (j->bufsz < JOB_CHUNK_MAX)
 		j->bufsz = JOB_CHUNK_MAX;
-	if (posix_memalign((void **)&j->buf, 4096, j->bufsz) != 0)
-		goto nomem;
+	if (posix_memalign((void **)&j->buf, JOB_ALIGN, j->bufsz) != 0) {
+		j->buf = NULL;
+		return -ENOMEM;
+	}
 	j->stream_h = XXH3_createState();
 	if (!j->stream_h)
-		goto nomem;
+		return -ENOMEM;
 	XXH3_128bits_reset(j->stream_h);
 	/* copy and follow check that the result reads back as written with a hash of
 	 * what passed; sync checks its block table instead, a clone has nothing */
-	j->stream_valid = spec->method == REC_COPY || spec->method == REC_FOLLOW;
-	{
-		memset(j->buf, 0, j->block);
-		j->zero_hash = XXH3_64bits(j->buf, j->block);
-	}
+	j->stream_valid = j->spec.method == REC_COPY || j->spec.method == REC_FOLLOW;
+	memset(j->buf, 0, j->block);
+	j->zero_hash = XXH3_64bits(j->buf, j->block);
+	return 0;
+}
 
-	/* reading: the pin, or our own O_DIRECT reopen of a loop device (a filesystem
-	 * mounted on it writes past the device's page cache) */
-	j->src_fd = spec->src->fd;
+/* Reading: the pin, or our own O_DIRECT reopen of a loop device (a filesystem mounted
+ * on it writes past the device's page cache). */
+static void open_source(struct job *j)
+{
+	int pin = j->spec.src->fd;
+
+	j->src_fd = pin;
 	if (j->loopdev) {
 		char p[64];
-		snprintf(p, sizeof(p), "/proc/self/fd/%d", spec->src->fd);
-		int fd = open(p, O_RDONLY | O_DIRECT | O_CLOEXEC | O_NOCTTY);
+		int fd;
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", pin);
+		fd = open(p, O_RDONLY | O_DIRECT | O_CLOEXEC | O_NOCTTY);
 		if (fd >= 0) {
 			j->src_fd = fd;
 			j->src_direct = true;
@@ -213,23 +229,20 @@ int job_start(const struct job_spec *spec, struct job **out)
 	j->ext.fd = j->src_fd;
 	j->ext.ok = !j->loopdev;
 	job_ext_reset(&j->ext);
+}
 
-	set_ioprio(j);
-	j->pos = j->jpos = j->lo;
-	if (spec->stream_fd >= 0) {
-		j->stream = true;
-		j->dst_fd = spec->stream_fd;
-		snprintf(j->res.final_path, sizeof(j->res.final_path), "-");
-	} else if ((r = job_prepare_target(j)) < 0) {
-		goto fail;
-	}
+/* The phase the method starts in. */
+static void first_phase(struct job *j)
+{
+	const struct job_spec *spec = &j->spec;
+	bool freeze = spec->freeze || spec->freeze_fs;
 
 	switch (spec->method) {
 	case REC_RELINK:
 		job_set_phase(j, PH_RELINK, "relinking");
 		break;
 	case REC_COPY:
-		if (spec->freeze || spec->freeze_fs)
+		if (freeze)
 			job_set_phase(j, PH_FREEZE, "stopping writers"); /* then the whole copy */
 		else
 			job_set_phase(j, PH_COPY, j->res.resumed ? "copying (resumed)" : "copying");
@@ -248,10 +261,13 @@ int job_start(const struct job_spec *spec, struct job **out)
 			job_set_phase(j, PH_REHASH, "resuming");
 		}
 		break;
-	case REC_REFLINK:
+	case REC_REFLINK: {
+		struct stat ts;
 		j->pass = 1;
-		if (spec->sync_after_reflink || spec->freeze || spec->freeze_fs) {
-			j->rehash_end = 0; /* set from the clone's size */
+		if (fstat(j->dst_fd, &ts) == 0)
+			j->rehash_end = (uint64_t)ts.st_size;
+		j->res.bytes_written = 0;
+		if (spec->sync_after_reflink || freeze) {
 			j->rehash_then_copy = false;
 			j->pos = j->lo;
 			job_set_phase(j, PH_REHASH, "hashing the clone");
@@ -259,21 +275,42 @@ int job_start(const struct job_spec *spec, struct job **out)
 			job_set_phase(j, PH_VERIFY, "verifying");
 		}
 		break;
+	}
 	default:
 		break;
 	}
-	if (spec->method == REC_REFLINK) {
-		struct stat ts;
-		if (fstat(j->dst_fd, &ts) == 0)
-			j->rehash_end = (uint64_t)ts.st_size;
-		j->res.bytes_written = 0;
+}
+
+int job_start(const struct job_spec *spec, struct job **out)
+{
+	struct job *j;
+	int r;
+
+	*out = NULL;
+	if ((r = check_spec(spec)) < 0)
+		return r;
+	if (!(j = job_alloc(spec)))
+		return -ENOMEM;
+	if ((r = source_facts(j)) < 0)
+		goto fail;
+	set_grid(j);
+	if ((r = job_check_freezable(j)) < 0 || (r = set_buffers(j)) < 0)
+		goto fail;
+	open_source(j);
+	set_ioprio(j);
+	j->pos = j->jpos = j->lo;
+	if (spec->stream_fd >= 0) {
+		j->stream = true;
+		j->dst_fd = spec->stream_fd;
+		snprintf(j->res.final_path, sizeof(j->res.final_path), "-");
+	} else if ((r = job_prepare_target(j)) < 0) {
+		goto fail;
 	}
+	first_phase(j);
 	job_publish(j, 0, j->end);
 	j->started = true;
 	*out = j;
 	return 0;
-nomem:
-	r = -ENOMEM;
 fail:
 	job_free(j);
 	return r;

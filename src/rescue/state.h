@@ -34,6 +34,10 @@
 #define JOB_RATE_MIN_SPAN_NS (50000000ll)    /* ... and never over less than this */
 #define JOB_RATE_RING        40u             /* readings kept: covers the window */
 #define JOB_STOP_WAIT_NS     (10000000000ll) /* freeze: how long a writer may take to stop */
+#define JOB_PASSES_DEFAULT   8u              /* sync: passes at most unless the spec says */
+#define JOB_CONVERGE_PART    1000u           /* sync: converged when a pass changes 1/1000 ... */
+#define JOB_CONVERGE_MIN     (1u << 20)      /* ... or 1 MiB, whichever is more */
+#define JOB_ALIGN            4096u           /* buffer alignment for O_DIRECT */
 #define JOB_TAIL             4096u           /* follow: bytes compared to notice a rewrite */
 
 enum job_phase {
