@@ -53,6 +53,11 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 LIVE_SRC := $(wildcard tests/live/test_*.c)
 LIVE_BIN := $(LIVE_SRC:tests/live/%.c=$(O)/tests/%)
 HELPERS  := $(patsubst tests/helpers/%.c,$(O)/tests/%,$(wildcard tests/helpers/*.c))
+# badfs (a FUSE filesystem with failing reads) needs libfuse3; its tests skip without.
+FUSE_OK  := $(shell pkg-config --exists fuse3 && echo 1)
+ifneq ($(FUSE_OK),1)
+HELPERS  := $(filter-out $(O)/tests/badfs,$(HELPERS))
+endif
 
 .PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests
 all: rescuetui
@@ -83,6 +88,10 @@ $(O)/tests/%: tests/live/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard te
 # Helpers are small stand-alone programs the tests and benchmarks start.
 $(O)/tests/%: tests/helpers/%.c | $(O)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDSAN)
+
+$(O)/tests/badfs: tests/helpers/badfs.c | $(O)/tests
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags fuse3) -o $@ $< $(LDSAN) \
+		$(shell pkg-config --libs fuse3)
 
 $(O)/tests:
 	mkdir -p $@
