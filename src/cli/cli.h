@@ -30,14 +30,24 @@ struct recover_opts {
 	double sample;     /* seconds of change sampling for auto */
 };
 
+struct reclaim_opts {
+	const char *sel; /* as for --recover */
+	const char *log; /* action log; NULL for the default */
+	bool discard;    /* the admin says the data is not wanted */
+	bool yes;        /* do not ask */
+};
+
 /* rescuetui --list [--json]. */
 int cli_list(const struct list_opts *o);
 
-/* rescuetui --targets [--json]. */
-int cli_targets(bool json);
+/* rescuetui --targets [--json], with the files SO finds. */
+int cli_targets(const struct scan_opts *so, bool json);
 
 /* rescuetui --recover SEL --to PATH. */
 int cli_recover(const struct recover_opts *o);
+
+/* rescuetui --reclaim SEL [--discard] [--yes]. */
+int cli_reclaim(const struct reclaim_opts *o);
 
 /* ---- the one way the commands speak (say.c) ---- */
 

@@ -3,6 +3,8 @@
  * else itself. */
 #include "cli/cli.h"
 
+#include "find/scan.h"
+
 #include "text/fmt.h"
 
 #include <errno.h>
@@ -25,6 +27,7 @@ static void usage(FILE *f)
 	        "       %s --targets [--json]\n"
 	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
 	        "                 [--json] [--max-rate BYTES/S] [--log PATH]\n"
+	        "       %s --reclaim SEL [--discard] [--yes] [--log PATH]\n"
 	        "Find deleted files that processes or loop devices still hold, keep them\n"
 	        "alive, and say how to rescue each.\n"
 	        "\n"
@@ -53,6 +56,12 @@ static void usage(FILE *f)
 	        "                  limit the copy's speed, e.g. 50M\n"
 	        "      --log PATH  append one line per action here (default\n"
 	        "                  /var/log/rescuetui.log, or ~/.local/state for users)\n"
+	        "      --reclaim SEL\n"
+	        "                  give back the space of one held deleted file: truncate\n"
+	        "                  it to 0 through its holder; only after a verified rescue\n"
+	        "                  (from the log) or with --discard, never for a mapped file\n"
+	        "                  or a loop device's image\n"
+	        "      --discard   with --reclaim: the file's data is not wanted\n"
 	        "  -j, --json      the same reports as JSON (see rescuetui(8))\n"
 	        "  -h, --help      show this help\n"
 	        "  -V, --version   show the version\n"
@@ -63,7 +72,7 @@ static void usage(FILE *f)
 	        "Run as root: other users' processes, memory-only mappings and loop devices\n"
 	        "can only be inspected with root privileges.\n"
 	        "Exit status: 0 success, 1 failure, 2 usage error.\n",
-	        prog, prog, prog);
+	        prog, prog, prog, prog);
 }
 
 /* --sample: a number of seconds, 0 to 60. */
@@ -84,6 +93,8 @@ static int parse_seconds(const char *s, double *out)
 struct args {
 	struct recover_opts ro;
 	struct list_opts lo;
+	const char *reclaim; /* --reclaim SEL */
+	bool discard;
 	bool list, targets, sampled;
 };
 
@@ -102,6 +113,8 @@ static const struct option opts[] = {
     {"yes", no_argument, NULL, 'y'},
     {"max-rate", required_argument, NULL, 'R'},
     {"log", required_argument, NULL, 'L'},
+    {"reclaim", required_argument, NULL, 'C'},
+    {"discard", no_argument, NULL, 'D'},
     {NULL, 0, NULL, 0},
 };
 
@@ -145,6 +158,12 @@ static int take_option(struct args *a, int c, const char *arg)
 		}
 		a->sampled = true;
 		break;
+	case 'C':
+		a->reclaim = arg;
+		break;
+	case 'D':
+		a->discard = true;
+		break;
 	case 't':
 		a->targets = true;
 		break;
@@ -176,6 +195,15 @@ static int dispatch(struct args *a)
 {
 	struct recover_opts *ro = &a->ro;
 
+	if (a->reclaim) {
+		if (ro->sel || ro->to || ro->freeze || a->list || a->targets || ro->max_rate ||
+		    strcmp(ro->method, "auto"))
+			return cli_usage("--reclaim goes alone (with --discard, --yes and --log)");
+		return cli_reclaim(&(struct reclaim_opts){
+		    .sel = a->reclaim, .log = ro->log, .discard = a->discard, .yes = ro->yes});
+	}
+	if (a->discard)
+		return cli_usage("--discard goes with --reclaim");
 	if (ro->sel) {
 		if (a->list || a->lo.all || a->targets)
 			return cli_usage("--recover goes without --list, --all and --targets");
@@ -193,7 +221,7 @@ static int dispatch(struct args *a)
 	if (a->targets && (a->list || a->lo.all || a->sampled))
 		return cli_usage("--targets goes alone (with --json at most)");
 	if (a->targets)
-		return cli_targets(a->lo.json);
+		return cli_targets(&(struct scan_opts){.proc = "/proc", .sys = "/sys"}, a->lo.json);
 	if (!a->list && !a->lo.all && !a->lo.json && !a->sampled && isatty(STDERR_FILENO))
 		cli_say("the full-screen console is not built yet; showing --list.");
 	return cli_list(&a->lo);

@@ -185,10 +185,15 @@ static void progress_line(struct job *j)
 	fflush(stderr);
 }
 
-/* The log line of R's job (or its refusal) with RESULT. */
-static void log_it(const struct recover *rc, const char *target, uint64_t bytes, const char *result)
+/* The log line of R's job (or its refusal) with RESULT; RES when the job ran. */
+static void log_it(const struct recover *rc, const char *target, uint64_t bytes,
+                   const char *result, const struct job_result *res)
 {
+	bool verified = res && res->verified && !strcmp(result, "ok");
 	struct rlog_line l = {
+	    .verified = verified,
+	    .src_size = verified ? res->size : rc->e->size,
+	    .src_hash = verified ? res->src_hash : NULL,
 	    .method = rec_method_name(rc->p.method),
 	    .id = rc->id,
 	    .path = rc->e->path,
@@ -530,7 +535,7 @@ static int run(struct recover *rc)
 		cli_say("cannot start %s to %s: %s", rec_method_name(rc->p.method), s ? s : "?",
 		        why);
 		free(s);
-		log_it(rc, rc->stream ? "-" : rc->dest, 0, strerror(-err));
+		log_it(rc, rc->stream ? "-" : rc->dest, 0, strerror(-err), NULL);
 		return 1;
 	}
 	g_job = rc->job;
@@ -585,7 +590,7 @@ static int report(struct recover *rc)
 		        pr.message[0] ? pr.message : strerror(rc->err < 0 ? -rc->err : EIO));
 	print_summary(rc->out, rc->o->json, &rc->p, rc->id, rc->e, res, &pr, ok, lines, n);
 	log_it(rc, res->final_path[0] ? res->final_path : (rc->stream ? "-" : rc->dest),
-	       res->bytes_written, ok ? "ok" : (pr.message[0] ? pr.message : "failed"));
+	       res->bytes_written, ok ? "ok" : (pr.message[0] ? pr.message : "failed"), res);
 	if (fflush(rc->out) != 0)
 		return 1;
 	return ok ? 0 : 1;

@@ -288,6 +288,16 @@ static void json_targets(struct json *j, const struct target_list *tl, const str
 		json_bool(j, t->reflink == 1);
 		json_key(j, "reflink_tested");
 		json_bool(j, t->reflink >= 0);
+		{
+			uint64_t hb;
+			size_t hn;
+			adv_held_on(t, r, adv, &hb, &hn);
+			/* allocated bytes: the df/du gap this filesystem shows */
+			json_key(j, "held_deleted");
+			json_uint(j, hb);
+			json_key(j, "held_deleted_files");
+			json_uint(j, hn);
+		}
 		json_key(j, "same_fs_as");
 		json_arr_begin(j);
 		for (size_t k = 0; r && k < r->n; k++)
@@ -312,24 +322,29 @@ void report_targets_json(FILE *f, const struct target_list *tl, const struct sca
 	json_obj_end(&j);
 }
 
-void report_targets_table(FILE *f, const struct target_list *tl, unsigned width)
+void report_targets_table(FILE *f, const struct target_list *tl, const struct scan_result *r,
+                          const struct advice *adv, unsigned width)
 {
-	size_t wmp = width > 60 ? width - 50 : 0;
+	size_t wmp = width > 68 ? width - 58 : 0;
 
 	if (tl->n == 0) {
 		fprintf(f, "No filesystem is mounted that a copy could go to.\n");
 		return;
 	}
-	fprintf(f, "%-10s %7s %7s %-8s %-16s %s\n", "FSTYPE", "SIZE", "FREE", "REFLINK", "NOTES",
-	        "MOUNTPOINT");
+	fprintf(f, "%-10s %7s %7s %7s %-8s %-16s %s\n", "FSTYPE", "SIZE", "FREE", "HELD", "REFLINK",
+	        "NOTES", "MOUNTPOINT");
 	for (size_t i = 0; i < tl->n; i++) {
 		const struct target *t = &tl->v[i];
-		char sz[16], fr[16], notes[64];
+		char sz[16], fr[16], held[16], notes[64];
+		uint64_t hb;
+		size_t hn;
 
 		snprintf(notes, sizeof(notes), "%s%s%s", t->readonly ? "read-only " : "",
 		         t->ram ? "RAM " : "", t->network ? "network " : "");
-		fprintf(f, "%-10.10s %7s %7s %-8s %-16s ", t->fstype ? t->fstype : "?",
+		adv_held_on(t, r, adv, &hb, &hn);
+		fprintf(f, "%-10.10s %7s %7s %7s %-8s %-16s ", t->fstype ? t->fstype : "?",
 		        fmt_size(sz, sizeof(sz), t->size), fmt_size(fr, sizeof(fr), t->avail),
+		        hn ? fmt_size(held, sizeof(held), hb) : "-",
 		        t->reflink == 1   ? "yes"
 		        : t->reflink == 0 ? "no"
 		                          : "untested",

@@ -24,10 +24,11 @@ void report_table(FILE *f, const struct scan_result *r, const struct advice *adv
                   const struct target_list *tl, unsigned width);
 
 /* The targets alone: JSON ({"targets": [...]}) or a table. R and ADV (may be NULL)
- * give the files each target holds, for same_fs_as. */
+ * give the files each target holds: same_fs_as, and the bytes held deleted there. */
 void report_targets_json(FILE *f, const struct target_list *tl, const struct scan_result *r,
                          const struct advice *adv);
-void report_targets_table(FILE *f, const struct target_list *tl, unsigned width);
+void report_targets_table(FILE *f, const struct target_list *tl, const struct scan_result *r,
+                          const struct advice *adv, unsigned width);
 
 /* Write to F, once each, what the scan could not see and why (not root, processes
  * that vanished, mappings that need root, hidden memfd/shm). PROG prefixes lines. */

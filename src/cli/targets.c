@@ -1,5 +1,6 @@
 /* rescuetui --targets: the filesystems a rescue could write to, with free space,
- * read-only, RAM, network and reflink facts. */
+ * read-only, RAM, network and reflink facts, and what held deleted files keep
+ * allocated on each (the space df counts and du cannot find). */
 #include "cli/cli.h"
 #include "cli/report.h"
 
@@ -11,28 +12,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int cli_targets(bool json)
+int cli_targets(const struct scan_opts *so, bool json)
 {
-	struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
 	struct scan_result r;
 	struct target_list tl = {0};
 	struct advice *adv;
 
 	if (cli_read_targets(&tl) < 0)
 		return 1;
-	if (json) {
-		/* same_fs_as names the held files on each target. */
-		if (cli_scan(&so, &r) < 0) {
-			target_list_free(&tl);
-			return 1;
-		}
-		adv = adv_all(&r, &tl, REC_COPY_BPS_DEFAULT);
-		report_targets_json(stdout, &tl, &r, adv);
-		free(adv);
-		scan_free(&r);
-	} else {
-		report_targets_table(stdout, &tl, cli_term_width());
+	/* the held files on each target: same_fs_as and the bytes they hold */
+	if (cli_scan(so, &r) < 0) {
+		target_list_free(&tl);
+		return 1;
 	}
+	adv = adv_all(&r, &tl, REC_COPY_BPS_DEFAULT);
+	if (json)
+		report_targets_json(stdout, &tl, &r, adv);
+	else
+		report_targets_table(stdout, &tl, &r, adv, cli_term_width());
+	free(adv);
+	scan_free(&r);
 	target_list_free(&tl);
 	return cli_finish_output();
 }

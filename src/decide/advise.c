@@ -91,3 +91,16 @@ struct advice *adv_all(const struct scan_result *r, const struct target_list *tl
 	free(rt);
 	return adv;
 }
+
+void adv_held_on(const struct target *t, const struct scan_result *r, const struct advice *adv,
+                 uint64_t *bytes, size_t *files)
+{
+	*bytes = 0;
+	*files = 0;
+	for (size_t i = 0; r && i < r->n; i++) {
+		if (!adv_same_fs(t, &r->v[i], adv ? &adv[i] : NULL))
+			continue;
+		*bytes += r->v[i].allocated;
+		(*files)++;
+	}
+}

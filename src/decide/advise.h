@@ -33,6 +33,12 @@ bool adv_same_fs(const struct target *t, const struct entry *e, const struct adv
 void adv_fit(const struct entry *e, const struct advice *a, const struct target *t, double copy_bps,
              struct rec_fit *out);
 
+/* What the held deleted files of R keep allocated on target T: the bytes (allocated,
+ * not size: the space df counts and du cannot find) into *BYTES and how many files
+ * into *FILES. ADV holds R->n advices (may be NULL when R is empty). */
+void adv_held_on(const struct target *t, const struct scan_result *r, const struct advice *adv,
+                 uint64_t *bytes, size_t *files);
+
 /* Fill RT (room for TL->n) with the decision's view of the targets for E. */
 void adv_targets_for(const struct entry *e, const struct advice *a, const struct target_list *tl,
                      struct rec_target *rt);

@@ -1,6 +1,7 @@
 /* job: the driver of the recovery engines: start (checks, target), steps, cancel,
  * failure, the final rename, free. The top of src/rescue (see rescue/state.h for the
  * order of the files below it); the faces use it through rescue/job.h. */
+#include "rescue/busy.h"
 #include "rescue/copy.h"
 #include "base/util.h"
 #include "rescue/freeze.h"
@@ -103,7 +104,7 @@ static struct job *job_alloc(const struct job_spec *spec)
 	j->spec = *spec;
 	j->dir_fd = j->dst_fd = j->src_fd = -1;
 	j->dio[0] = j->dio[1] = -2;
-	j->fz.fsfd = j->fz.gpipe = -1;
+	j->fz.fsfd = j->fz.gpipe = j->busy_fd = -1;
 	j->prog.eta_s = -1;
 	j->prog.state = JOB_RUNNING;
 	j->spec.freeze_fs = NULL;
@@ -293,6 +294,9 @@ int job_start(const struct job_spec *spec, struct job **out)
 		return -ENOMEM;
 	if ((r = source_facts(j)) < 0)
 		goto fail;
+	/* A reclaim must not truncate what we read; without /run we run unmarked. */
+	j->busy_fd = busy_hold(j->loopdev ? spec->dev : j->spec.dev,
+	                       j->loopdev ? spec->ino : j->spec.ino);
 	set_grid(j);
 	if ((r = job_check_freezable(j)) < 0 || (r = set_buffers(j)) < 0)
 		goto fail;
@@ -561,6 +565,7 @@ void job_free(struct job *j)
 	free(j->base);
 	free(j->partial_base);
 	free(j->journal_base);
+	busy_release(j->busy_fd);
 	pthread_mutex_destroy(&j->mu);
 	free(j);
 }

@@ -5,6 +5,7 @@
 #ifndef RT_RESCUE_LOG_H
 #define RT_RESCUE_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,19 @@ struct rlog_line {
 	const char *target;
 	uint64_t bytes;
 	const char *result; /* "ok" or what went wrong */
+	/* rescues: was the result verified equal to the source, and the source's size
+	 * and XXH3-128 then (what a later reclaim checks against) */
+	bool verified;
+	uint64_t src_size;
+	const unsigned char *src_hash; /* 16 bytes, or NULL */
+};
+
+/* The newest verified rescue of one file found in the log. */
+struct rlog_rescue {
+	uint64_t src_size;
+	unsigned char src_hash[16];
+	bool has_hash;
+	long long when; /* seconds since the epoch (UTC) */
 };
 
 /* The default log into BUF: /var/log/rescuetui.log for root; for a user
@@ -30,5 +44,11 @@ int rlog_default_path(char *buf, size_t len);
  * through a symlink, without blocking on a FIFO or taking a controlling terminal,
  * and must be a regular file. 0, or a negative errno (-EINVAL: not a regular file). */
 int rlog_append(const char *path, const struct rlog_line *l);
+
+/* Find in the log at PATH (NULL: the default) the newest line of a verified,
+ * successful rescue of the file ID (MAJ:MIN:INO). 1 and *OUT when there is one, 0
+ * when there is none, or a negative errno when the log cannot be read (-ENOENT: no
+ * log). */
+int rlog_find_rescue(const char *path, const char *id, struct rlog_rescue *out);
 
 #endif

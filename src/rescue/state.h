@@ -182,6 +182,7 @@ struct job {
 	unsigned rs_n, rs_i;
 	int err;
 	pid_t ioprio_tid;
+	int busy_fd; /* our mark that a job reads the source (rescue/busy.h), -1 */
 
 	struct job_result res;
 };

@@ -25,7 +25,7 @@ cmp "$T/out/vm.img" "$T/vm.img.expected" || fail "copy differs"
 grep -q "^Rescued: copy -> $T/out/vm.img (64M, verified)" "$T/summary" || fail "summary: $(cat "$T/summary")"
 [ "$(stat -c %a "$T/out/vm.img")" = 600 ] || fail "mode is not 0600"
 [ ! -e "$T/out/vm.img.partial" ] && [ ! -e "$T/out/vm.img.partial.journal" ] || fail "leftovers"
-grep -q "method=copy source=$id path=$T/vm.img target=$T/out/vm.img bytes=67108864 result=ok" \
+grep -q "method=copy source=$id verified=yes size=67108864 hash=[0-9a-f]\{32\} path=$T/vm.img target=$T/out/vm.img bytes=67108864 result=ok" \
 	"$T/actions.log" || fail "log: $(cat "$T/actions.log")"
 echo "ok: auto copy, verified, logged"
 
