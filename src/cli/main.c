@@ -84,6 +84,7 @@ static int parse_seconds(const char *s, double *out)
 struct args {
 	struct recover_opts ro;
 	struct list_opts lo;
+	struct offline_opts oo;
 	bool list, targets, sampled;
 };
 
@@ -102,6 +103,10 @@ static const struct option opts[] = {
     {"yes", no_argument, NULL, 'y'},
     {"max-rate", required_argument, NULL, 'R'},
     {"log", required_argument, NULL, 'L'},
+    {"offline", required_argument, NULL, 'O'},
+    {"deep", no_argument, NULL, 'D'},
+    {"relink", required_argument, NULL, 'K'},
+    {"name", required_argument, NULL, 'N'},
     {NULL, 0, NULL, 0},
 };
 
@@ -113,6 +118,18 @@ static int take_option(struct args *a, int c, const char *arg)
 	switch (c) {
 	case 'r':
 		a->ro.sel = arg;
+		break;
+	case 'O':
+		a->oo.dev = arg;
+		break;
+	case 'D':
+		a->oo.deep = true;
+		break;
+	case 'K':
+		a->oo.relink = arg;
+		break;
+	case 'N':
+		a->oo.name = arg;
 		break;
 	case 'o':
 		a->ro.to = arg;
@@ -171,11 +188,29 @@ static int take_option(struct args *a, int c, const char *arg)
 	return -1;
 }
 
+/* --offline: the options it shares with the online mode, then cli/offline.c. */
+static int dispatch_offline(struct args *a)
+{
+	struct offline_opts *oo = &a->oo;
+
+	oo->recover = a->ro.sel;
+	oo->to = a->ro.to;
+	oo->log = a->ro.log;
+	oo->yes = a->ro.yes;
+	oo->list = a->list;
+	oo->json = a->lo.json;
+	oo->other = a->lo.all || a->targets || a->sampled || a->ro.freeze || a->ro.max_rate ||
+	            strcmp(a->ro.method, "auto") != 0;
+	return cli_offline(oo, program_invocation_short_name);
+}
+
 /* Options that only make sense together; then the command. */
 static int dispatch(struct args *a)
 {
 	struct recover_opts *ro = &a->ro;
 
+	if (a->oo.dev || a->oo.deep || a->oo.relink || a->oo.name)
+		return dispatch_offline(a);
 	if (ro->sel) {
 		if (a->list || a->lo.all || a->targets)
 			return cli_usage("--recover goes without --list, --all and --targets");

@@ -240,6 +240,11 @@ void off_info(const struct off_fs *f, struct off_info *o)
 	    .clean = (s->s_state & EXT2_VALID_FS) != 0,
 	    .last_orphan = s->s_last_orphan,
 	};
+	unsigned long long bytes = 0;
+	/* A truncated image opens fine (only the start is read): say so up front. */
+	if (ext2fs_get_device_size2(f->path, (int)f->fs->blocksize, &bytes) == 0 &&
+	    bytes < o->blocks_count)
+		o->short_device = true;
 	/* What a person would call it: extents or the newer features mean ext4. */
 	if (ext2fs_has_feature_extents(s) || ext2fs_has_feature_flex_bg(s) ||
 	    ext2fs_has_feature_64bit(s) || ext2fs_has_feature_metadata_csum(s) ||

@@ -84,6 +84,7 @@ struct off_info {
 	bool needs_recovery; /* the journal holds transactions not yet written back */
 	bool orphan_file;    /* the orphan_file feature */
 	bool clean;          /* s_state says cleanly unmounted */
+	bool short_device;   /* the device or image is smaller than the filesystem */
 	uint32_t last_orphan;
 };
 
@@ -122,8 +123,7 @@ int off_close(struct off_fs *fs, char *why);
 /* The superblock's facts. */
 void off_info(const struct off_fs *fs, struct off_info *out);
 
-/* The path FS was opened from, and its stat (a block device's st_rdev, an image's
- * st_dev and st_ino: what off_target_on_fs compares). */
+/* The path FS was opened from (owned by FS). */
 const char *off_path(const struct off_fs *fs);
 
 /* Find the orphans: the chain, the orphan file, and the inode table when DEEP or
