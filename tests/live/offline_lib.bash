@@ -29,7 +29,7 @@ write_victim() {
 crash() {
 	local mkfs=$1 mtype=$2 live=$T/live.img mnt=$T/mnt
 	shift 2
-	truncate -s 64M "$live"
+	truncate -s "${FS_SIZE:-64M}" "$live"
 	"$mkfs" -q -F -b $BS "$@" "$live"
 	attach "$live"
 	mount_at "$mnt" -t "$mtype" "$LOOPDEV"
