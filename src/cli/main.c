@@ -25,6 +25,9 @@ static void usage(FILE *f)
 	        "       %s --targets [--json]\n"
 	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
 	        "                 [--json] [--max-rate BYTES/S] [--log PATH]\n"
+	        "       %s --offline DEVICE|IMAGE [--list] [--deep] [--json]\n"
+	        "       %s --offline DEVICE|IMAGE --recover INODE --to PATH\n"
+	        "       %s --offline DEVICE|IMAGE --relink INODE [--name NAME] [--yes]\n"
 	        "Find deleted files that processes or loop devices still hold, keep them\n"
 	        "alive, and say how to rescue each.\n"
 	        "\n"
@@ -54,6 +57,19 @@ static void usage(FILE *f)
 	        "      --log PATH  append one line per action here (default\n"
 	        "                  /var/log/rescuetui.log, or ~/.local/state for users)\n"
 	        "  -j, --json      the same reports as JSON (see rescuetui(8))\n"
+	        "      --offline DEVICE|IMAGE\n"
+	        "                  after a crash, from rescue media: the orphan inodes (deleted\n"
+	        "                  files that were still open) of an UNMOUNTED ext2/3/4; a\n"
+	        "                  mounted one is refused. Nothing is left after a clean\n"
+	        "                  unmount, a mount or an fsck: they free the orphans\n"
+	        "      --deep      with --offline: also walk the inode table (always on ext2)\n"
+	        "      --recover INODE --to PATH\n"
+	        "                  with --offline: copy the inode to another filesystem; the\n"
+	        "                  device is only read\n"
+	        "      --relink INODE [--name NAME]\n"
+	        "                  with --offline: WRITES to the device: link the inode into\n"
+	        "                  lost+found (or NAME from the root), take it off the orphan\n"
+	        "                  list, run e2fsck -fn; run e2fsck -f before mounting\n"
 	        "  -h, --help      show this help\n"
 	        "  -V, --version   show the version\n"
 	        "\n"
@@ -63,7 +79,7 @@ static void usage(FILE *f)
 	        "Run as root: other users' processes, memory-only mappings and loop devices\n"
 	        "can only be inspected with root privileges.\n"
 	        "Exit status: 0 success, 1 failure, 2 usage error.\n",
-	        prog, prog, prog);
+	        prog, prog, prog, prog, prog, prog);
 }
 
 /* --sample: a number of seconds, 0 to 60. */
