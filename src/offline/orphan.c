@@ -102,25 +102,36 @@ static int mount_point_of(const char *dev, char *where, size_t len)
 	return 0;
 }
 
-bool off_loop_backed_by(const char *name, dev_t dev, ino_t ino)
+/* The backing file of loop device PATH: false when PATH is no attached loop device. */
+static bool loop_backing(const char *path, dev_t *dev, ino_t *ino)
 {
 	struct loop_info64 li;
-	char path[64];
-	bool hit;
-	int fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	bool ok;
 
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return false;
-	hit = ioctl(fd, LOOP_GET_STATUS64, &li) == 0 && li.lo_device == dev &&
-	      li.lo_inode == ino;
+	ok = ioctl(fd, LOOP_GET_STATUS64, &li) == 0;
 	close(fd);
-	return hit;
+	if (ok) {
+		*dev = (dev_t)li.lo_device;
+		*ino = (ino_t)li.lo_inode;
+	}
+	return ok;
 }
 
-/* An image file is mounted through a loop device whose backing file it is. */
-static int image_mounted(const struct stat *st, char *where, size_t len)
+bool off_loop_backed_by(const char *name, dev_t dev, ino_t ino)
+{
+	char path[300];
+	dev_t d;
+	ino_t i;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	return loop_backing(path, &d, &i) && d == dev && i == ino;
+}
+
+/* A file DEV:INO is mounted through any loop device backed by it. */
+static int file_mounted(dev_t dev, ino_t ino, char *where, size_t len)
 {
 	DIR *d = opendir("/sys/block");
 	struct dirent *de;
@@ -129,13 +140,12 @@ static int image_mounted(const struct stat *st, char *where, size_t len)
 	if (!d)
 		return 0; /* no sysfs: the mount table check stands alone */
 	while (rc == 0 && (de = readdir(d))) {
-		char dev[300], mp[4096];
-		if (strncmp(de->d_name, "loop", 4) != 0 ||
-		    !off_loop_backed_by(de->d_name, st->st_dev, st->st_ino))
+		char path[300], mp[4096];
+		if (strncmp(de->d_name, "loop", 4) != 0 || !off_loop_backed_by(de->d_name, dev, ino))
 			continue;
-		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
-		if (mount_point_of(dev, mp, sizeof(mp)) == 1) {
-			snprintf(where, len, "%s through %s", mp, dev);
+		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+		if (mount_point_of(path, mp, sizeof(mp)) == 1) {
+			snprintf(where, len, "%s through %s", mp, path);
 			rc = 1;
 		}
 	}
@@ -146,6 +156,8 @@ static int image_mounted(const struct stat *st, char *where, size_t len)
 int off_mounted(const char *path, char *where, size_t len)
 {
 	struct stat st;
+	dev_t bdev;
+	ino_t bino;
 	int rc;
 
 	if (stat(path, &st) < 0)
@@ -154,7 +166,10 @@ int off_mounted(const char *path, char *where, size_t len)
 	if (rc != 0)
 		return rc;
 	if (S_ISREG(st.st_mode))
-		return image_mounted(&st, where, len);
+		return file_mounted(st.st_dev, st.st_ino, where, len);
+	/* A loop device: another loop device on the same image may be the mounted one. */
+	if (S_ISBLK(st.st_mode) && loop_backing(path, &bdev, &bino))
+		return file_mounted(bdev, bino, where, len);
 	return 0;
 }
 

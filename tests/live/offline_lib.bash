@@ -23,6 +23,10 @@ write_victim() {
 	head -c 5555 /dev/urandom | dd of="$ORIG" bs=64K iflag=fullblock \
 		seek=$((3145728 + 7)) oflag=seek_bytes conv=notrunc status=none
 	cp --sparse=always "$ORIG" "$f"
+	# Where extents exist: unwritten blocks inside (zeros, to stay a hole) and
+	# blocks past the end (not part of the content).
+	fallocate -o $((2 * 1048576)) -l 262144 "$f" 2>/dev/null || true
+	fallocate -n -o $((4 * 1048576)) -l 65536 "$f" 2>/dev/null || true
 }
 
 # crash MKFS MOUNTTYPE [MKFS OPTIONS...]: sets IMG (the crashed copy), INO, SIZE.
@@ -39,6 +43,8 @@ crash() {
 	hold r:"$mnt/victim"
 	[ "$(stat -L -c %h "/proc/$HPID/fd/$(hfd "$HOUT" 0)")" = 0 ] || fail "victim not deleted"
 	sync -f "$mnt"
+	# A copy taken while mounted, not frozen: its journal needs recovery.
+	cp --sparse=always "$live" "$T/unfrozen.img"
 	fsfreeze -f "$mnt"
 	UNDO+=("fsfreeze -u $(printf %q "$mnt") 2>/dev/null")
 	IMG=$T/crashed.img
