@@ -40,7 +40,13 @@ crash() {
 	write_victim "$mnt/victim"
 	INO=$(stat -c %i "$mnt/victim")
 	SIZE=$(stat -c %s "$mnt/victim")
-	hold r:"$mnt/victim"
+	# EXTRA_VICTIMS more small held files make the orphan chain longer.
+	local k specs=(r:"$mnt/victim")
+	for ((k = 1; k <= ${EXTRA_VICTIMS:-0}; k++)); do
+		head -c $((k * 5000 + 17)) /dev/urandom >"$mnt/extra$k"
+		specs+=(r:"$mnt/extra$k")
+	done
+	hold "${specs[@]}"
 	[ "$(stat -L -c %h "/proc/$HPID/fd/$(hfd "$HOUT" 0)")" = 0 ] || fail "victim not deleted"
 	sync -f "$mnt"
 	# A copy taken while mounted, not frozen: its journal needs recovery.
