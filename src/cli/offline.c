@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define SH_QUOTED_LEN 8192
+#define FSCK_LINES    12 /* lines of e2fsck's output shown; --json has all of it */
 
 /* Escaped bytes for messages. Caller frees. */
 static char *shown(const char *s)
@@ -465,6 +466,37 @@ static bool confirm(void)
 	return strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0;
 }
 
+/* What e2fsck -fn said, line by line (escaped), at most FSCK_LINES of it. */
+static void fsck_verdict(FILE *out, const struct off_relink_result *r, int fsck,
+                         const char *fout)
+{
+	const char *line = fout;
+	int shown_lines = 0;
+
+	if (fsck == 0) {
+		fprintf(out, "e2fsck -fn: clean.\n");
+		return;
+	}
+	if (fsck < 0) {
+		fprintf(out, "e2fsck -fn could not run (%s): run it yourself.\n", strerror(-fsck));
+		return;
+	}
+	fprintf(out, "e2fsck -fn exited %d (it changed nothing)%s; it said:\n", fsck,
+	        r->remaining ? ", as expected while other orphans are on the list: it cannot "
+	                       "release them read-only"
+	                     : "");
+	while (*line && shown_lines < FSCK_LINES) {
+		size_t n = strcspn(line, "\n");
+		char *l = esc_display(line, n);
+		fprintf(out, "    %s\n", l ? l : "?");
+		free(l);
+		line += n + (line[n] == '\n');
+		shown_lines++;
+	}
+	if (*line)
+		fprintf(out, "    ...\n");
+}
+
 static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino,
                            const struct off_relink_result *r, int fsck, const char *fout,
                            bool ok)
@@ -489,6 +521,8 @@ static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino
 		json_bool(&j, r->from_list);
 		json_key(&j, "from_orphan_file");
 		json_bool(&j, r->from_orphan_file);
+		json_key(&j, "remaining_orphans");
+		json_uint(&j, r->remaining);
 		json_key(&j, "fsck_status");
 		json_int(&j, fsck);
 		json_key(&j, "fsck_clean");
@@ -502,19 +536,20 @@ static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino
 		json_obj_end(&j);
 		json_obj_end(&j);
 	} else if (ok) {
-		char *p = shown(r->path), *f = shown(fout);
+		char *p = shown(r->path);
 		fprintf(out, "Relinked: inode %" PRIu32 " is %s on %s now (1 link%s).\n", ino, p, q,
 		        r->from_list ? ", off the orphan list"
 		        : r->from_orphan_file ? ", out of the orphan file"
 		                              : "");
-		if (fsck == 0)
-			fprintf(out, "e2fsck -fn: clean.\n");
-		else
-			fprintf(out, "e2fsck -fn exited %d (it changed nothing); it said:\n%s\n",
-			        fsck, f);
-		fprintf(out, "Next:\n  - Before mounting, run: e2fsck -f %s\n", q);
 		free(p);
-		free(f);
+		fsck_verdict(out, r, fsck, fout);
+		fprintf(out, "Next:\n");
+		if (r->remaining)
+			fprintf(out,
+			        "  - %zu other orphans are still there and e2fsck -f will free "
+			        "them: copy out or relink the ones you want first (--list).\n",
+			        r->remaining);
+		fprintf(out, "  - Before mounting, run: e2fsck -f %s\n", q);
 	}
 	free(q);
 }

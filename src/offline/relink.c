@@ -159,6 +159,17 @@ static int check_inode(struct off_fs *f, uint32_t ino, struct ext2_inode_large *
 	return err;
 }
 
+/* The other orphans: e2fsck -n cannot release them, so it reports each. */
+static void count_remaining(struct off_fs *f, struct off_relink_result *res)
+{
+	struct off_scan s;
+
+	if (off_scan(f, false, &s) == 0) {
+		res->remaining = s.n;
+		off_scan_free(&s);
+	}
+}
+
 int off_relink(struct off_fs *f, uint32_t ino, const char *name, struct off_relink_result *res)
 {
 	struct ext2_inode_large in;
@@ -215,6 +226,7 @@ int off_relink(struct off_fs *f, uint32_t ino, const char *name, struct off_reli
 	e = ext2fs_write_inode_full(f->fs, ino, (struct ext2_inode *)&in, sizeof(in));
 	if (e)
 		return off_fail(res->message, e, -EIO, "cannot write inode %u", ino);
+	count_remaining(f, res);
 	if (!name)
 		snprintf(res->path, sizeof(res->path), "/%s/%s", LOST_FOUND, base);
 	else

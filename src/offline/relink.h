@@ -24,6 +24,8 @@ struct off_relink_result {
 	char path[4096];     /* where the inode is linked now, from the root: "/lost+found/x" */
 	bool from_list;      /* it was taken off the s_last_orphan chain */
 	bool from_orphan_file; /* ... or out of the orphan file */
+	size_t remaining;      /* orphans still there (found as off_scan finds them):
+	                        * e2fsck -fn reports them, e2fsck -f frees them */
 	char message[OFF_WHY_LEN]; /* why it failed, for people; "" */
 };
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # --offline on a crashed ext4 with the orphan_file feature (e2fsprogs 1.47+).
+EXTRA_VICTIMS=2 # other orphans stay on the list after the relink
 source "$(dirname "$0")/offline_lib.bash"
 probe=$(mktemp "$T/probe.XXXXXX")
 truncate -s 16M "$probe"
