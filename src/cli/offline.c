@@ -235,12 +235,13 @@ static void list_text(FILE *out, const char *dev, const struct off_scan *s, cons
 
 	fprintf(out, "%s: %s, %u-byte blocks, %" PRIu32 " inodes; %s\n", d, in->fstype,
 	        in->block_size, in->inodes_count,
-	        !in->journal ? "no journal (no orphan list: inode table walked)"
+	        !in->journal         ? "no journal (no orphan list: inode table walked)"
 	        : in->needs_recovery ? "journal NEEDS RECOVERY"
 	                             : "journal clean");
 	if (in->short_device)
-		fprintf(out, "Warning: %s is smaller than the filesystem on it (a truncated image?): "
-		             "what lies past its end cannot be read.\n",
+		fprintf(out,
+		        "Warning: %s is smaller than the filesystem on it (a truncated image?): "
+		        "what lies past its end cannot be read.\n",
 		        d);
 	if (s->n == 0)
 		fprintf(out, "No orphan inodes%s.\n",
@@ -267,10 +268,11 @@ static void list_text(FILE *out, const char *dev, const struct off_scan *s, cons
 	if (adv)
 		fprintf(out, "Note: %s\n", adv);
 	if (s->n)
-		fprintf(out,
-		        "Next: %s --offline %s --recover INODE --to DIR   (copies; %s is only read)\n"
-		        "      %s --offline %s --relink INODE --yes       (writes to %s)\n",
-		        prog, q, d, prog, q, d);
+		fprintf(
+		    out,
+		    "Next: %s --offline %s --recover INODE --to DIR   (copies; %s is only read)\n"
+		    "      %s --offline %s --relink INODE --yes       (writes to %s)\n",
+		    prog, q, d, prog, q, d);
 	free(d);
 	free(q);
 }
@@ -392,8 +394,8 @@ static void recover_summary(FILE *out, bool json, uint32_t ino, const struct off
 }
 
 /* The reminders after a copy: the generic ones, then what offline adds. */
-static size_t recover_checks(const struct offline_opts *o, const struct off_copy_result *r,
-                             bool ok, char lines[][AFTER_LEN])
+static size_t recover_checks(const struct offline_opts *o, const struct off_copy_result *r, bool ok,
+                             char lines[][AFTER_LEN])
 {
 	struct after_facts af = {
 	    .method = REC_COPY,
@@ -414,6 +416,18 @@ static size_t recover_checks(const struct offline_opts *o, const struct off_copy
 	return n;
 }
 
+/* A copy of blocks already freed may hold other data: say so before copying. */
+static void warn_not_intact(struct off_fs *fs, uint32_t ino, const char *prog)
+{
+	struct off_entry e;
+
+	if (off_describe(fs, ino, OFF_SRC_TABLE, &e) == 0 && e.blocks == OFF_BLOCKS_TRUNCATED)
+		fprintf(stderr,
+		        "%s: warning: inode %" PRIu32 "'s data is %s (%s): the copy may hold "
+		        "zeros or another file's bytes there\n",
+		        prog, ino, off_blocks_name(e.blocks), e.note);
+}
+
 static int cmd_recover(const struct offline_opts *o, uint32_t ino, const char *prog)
 {
 	struct off_fs *fs;
@@ -425,6 +439,7 @@ static int cmd_recover(const struct offline_opts *o, uint32_t ino, const char *p
 
 	if (refuse_mounted(o->dev, prog) || open_or_say(o->dev, false, &fs, prog))
 		return 1;
+	warn_not_intact(fs, ino, prog);
 	err = dest_resolve(o->to, "", 0, ino, dest, sizeof(dest), &resume);
 	if (err == 0 && resume)
 		err = -EEXIST;
@@ -467,8 +482,7 @@ static bool confirm(void)
 }
 
 /* What e2fsck -fn said, line by line (escaped), at most FSCK_LINES of it. */
-static void fsck_verdict(FILE *out, const struct off_relink_result *r, int fsck,
-                         const char *fout)
+static void fsck_verdict(FILE *out, const struct off_relink_result *r, int fsck, const char *fout)
 {
 	const char *line = fout;
 	int shown_lines = 0;
@@ -498,8 +512,7 @@ static void fsck_verdict(FILE *out, const struct off_relink_result *r, int fsck,
 }
 
 static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino,
-                           const struct off_relink_result *r, int fsck, const char *fout,
-                           bool ok)
+                           const struct off_relink_result *r, int fsck, const char *fout, bool ok)
 {
 	char *q = sh_quoted(o->dev);
 
@@ -538,7 +551,7 @@ static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino
 	} else if (ok) {
 		char *p = shown(r->path);
 		fprintf(out, "Relinked: inode %" PRIu32 " is %s on %s now (1 link%s).\n", ino, p, q,
-		        r->from_list ? ", off the orphan list"
+		        r->from_list          ? ", off the orphan list"
 		        : r->from_orphan_file ? ", out of the orphan file"
 		                              : "");
 		free(p);

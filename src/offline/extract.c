@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#define CHUNK       (1u << 20) /* bytes per read and write */
+#define CHUNK        (1u << 20) /* bytes per read and write */
 #define DIRECT_ALIGN 4096u
 
 int off_target_on_fs(const struct off_fs *f, const char *dir)
@@ -278,8 +278,7 @@ static int prepare(struct cp *c, const char *dest, struct ext2_inode_large *in, 
 		return off_fail(res->message, 0, -errno, "%s", strerror(errno));
 	if (faccessat(*dirfd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return off_fail(res->message, 0, -EEXIST, "the target exists");
-	c->fd = openat(*dirfd, partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	               0600);
+	c->fd = openat(*dirfd, partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (c->fd < 0)
 		return off_fail(res->message, 0, -errno, "cannot create %s%s: %s", dest,
 		                DEST_PARTIAL, strerror(errno));

@@ -57,8 +57,8 @@ static int runs_add(struct runs *r, uint64_t lblk, uint64_t pblk, uint64_t len, 
 		r->v = v;
 		r->cap = cap;
 	}
-	r->v[r->n++] = (struct off_run){.lblk = lblk, .pblk = pblk, .len = (uint32_t)len,
-	                                .uninit = uninit};
+	r->v[r->n++] =
+	    (struct off_run){.lblk = lblk, .pblk = pblk, .len = (uint32_t)len, .uninit = uninit};
 	return 0;
 }
 
@@ -116,8 +116,8 @@ static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt, blk6
 
 static int runs_from_blockmap(struct runs *r, uint32_t ino)
 {
-	errcode_t e = ext2fs_block_iterate3(r->f->fs, ino, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY,
-	                                    NULL, block_cb, r);
+	errcode_t e = ext2fs_block_iterate3(
+	    r->f->fs, ino, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, NULL, block_cb, r);
 
 	if (r->err)
 		return r->err;
@@ -126,8 +126,7 @@ static int runs_from_blockmap(struct runs *r, uint32_t ino)
 	return 0;
 }
 
-int off_runs(struct off_fs *f, uint32_t ino, struct off_run **out, size_t *n,
-             char why[OFF_WHY_LEN])
+int off_runs(struct off_fs *f, uint32_t ino, struct off_run **out, size_t *n, char why[OFF_WHY_LEN])
 {
 	struct ext2_inode_large in;
 	struct runs r = {.f = f, .why = why};
@@ -208,8 +207,9 @@ static void judge_blocks(struct off_fs *f, uint32_t ino, const struct ext2_inode
 		         (long long)nfree);
 	} else if (e->size == 0 && e->allocated > 0) {
 		e->blocks = OFF_BLOCKS_TRUNCATED;
-		snprintf(e->note, sizeof(e->note), "size 0 with blocks allocated: a truncation "
-		                                   "had begun");
+		snprintf(e->note, sizeof(e->note),
+		         "size 0 with blocks allocated: a truncation "
+		         "had begun");
 	} else if (nfree < 0) {
 		snprintf(e->note, sizeof(e->note),
 		         "the block bitmap cannot be read: allocation not checked");

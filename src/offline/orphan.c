@@ -95,8 +95,9 @@ static int mount_point_of(const char *dev, char *where, size_t len)
 		return 1;
 	}
 	if (flags & EXT2_MF_BUSY) {
-		snprintf(where, len, "(in use: opened exclusively, e.g. mounted in another "
-		                     "mount namespace)");
+		snprintf(where, len,
+		         "(in use: opened exclusively, e.g. mounted in another "
+		         "mount namespace)");
 		return 1;
 	}
 	return 0;
@@ -141,7 +142,8 @@ static int file_mounted(dev_t dev, ino_t ino, char *where, size_t len)
 		return 0; /* no sysfs: the mount table check stands alone */
 	while (rc == 0 && (de = readdir(d))) {
 		char path[300], mp[4096];
-		if (strncmp(de->d_name, "loop", 4) != 0 || !off_loop_backed_by(de->d_name, dev, ino))
+		if (strncmp(de->d_name, "loop", 4) != 0 ||
+		    !off_loop_backed_by(de->d_name, dev, ino))
 			continue;
 		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
 		if (mount_point_of(path, mp, sizeof(mp)) == 1) {
@@ -179,8 +181,8 @@ int off_open(const char *path, bool rw, struct off_fs **out, char why[OFF_WHY_LE
 {
 	/* Read-only: checksums are ignored, so a crashed disk with a stale one still
 	 * lists; writing goes only onto metadata that verifies. */
-	int flags = EXT2_FLAG_64BITS | (rw ? EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE
-	                                   : EXT2_FLAG_IGNORE_CSUM_ERRORS);
+	int flags = EXT2_FLAG_64BITS |
+	            (rw ? EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE : EXT2_FLAG_IGNORE_CSUM_ERRORS);
 	struct off_fs *f = calloc(1, sizeof(*f));
 	errcode_t e;
 	int err;
@@ -244,6 +246,7 @@ const char *off_path(const struct off_fs *f)
 void off_info(const struct off_fs *f, struct off_info *o)
 {
 	struct ext2_super_block *s = f->fs->super;
+	blk64_t dev_blocks = 0;
 
 	*o = (struct off_info){
 	    .block_size = f->fs->blocksize,
@@ -255,10 +258,9 @@ void off_info(const struct off_fs *f, struct off_info *o)
 	    .clean = (s->s_state & EXT2_VALID_FS) != 0,
 	    .last_orphan = s->s_last_orphan,
 	};
-	unsigned long long bytes = 0;
 	/* A truncated image opens fine (only the start is read): say so up front. */
-	if (ext2fs_get_device_size2(f->path, (int)f->fs->blocksize, &bytes) == 0 &&
-	    bytes < o->blocks_count)
+	if (ext2fs_get_device_size2(f->path, (int)f->fs->blocksize, &dev_blocks) == 0 &&
+	    dev_blocks < o->blocks_count)
 		o->short_device = true;
 	/* What a person would call it: extents or the newer features mean ext4. */
 	if (ext2fs_has_feature_extents(s) || ext2fs_has_feature_flex_bg(s) ||
@@ -283,7 +285,7 @@ const char *off_blocks_name(enum off_blocks b)
 
 const char *off_problem_name(enum off_problem_kind k)
 {
-	static const char *const names[] = {"loop", "range", "not_in_use",
+	static const char *const names[] = {"loop", "range",       "not_in_use",
 	                                    "read", "orphan_file", "too_many"};
 	return (unsigned)k < 6 ? names[k] : "?";
 }

@@ -60,12 +60,12 @@ struct off_entry {
 };
 
 enum off_problem_kind {
-	OFF_PROB_LOOP,      /* the chain comes back to an inode already seen */
-	OFF_PROB_RANGE,     /* an inode number outside 1..s_inodes_count */
-	OFF_PROB_NOT_INUSE, /* the chain names an inode that is free or has links */
-	OFF_PROB_READ,      /* an inode or a block could not be read */
+	OFF_PROB_LOOP,        /* the chain comes back to an inode already seen */
+	OFF_PROB_RANGE,       /* an inode number outside 1..s_inodes_count */
+	OFF_PROB_NOT_INUSE,   /* the chain names an inode that is free or has links */
+	OFF_PROB_READ,        /* an inode or a block could not be read */
 	OFF_PROB_ORPHAN_FILE, /* the orphan file is damaged (magic, size) */
-	OFF_PROB_TOO_MANY,  /* more orphans than OFF_MAX_ENTRIES: the rest are left out */
+	OFF_PROB_TOO_MANY,    /* more orphans than OFF_MAX_ENTRIES: the rest are left out */
 };
 
 struct off_problem {
@@ -90,7 +90,7 @@ struct off_info {
 
 struct off_scan {
 	struct off_info info;
-	bool deep;  /* the inode table was walked */
+	bool deep; /* the inode table was walked */
 	struct off_entry *v;
 	size_t n;
 	struct off_problem *prob;

@@ -31,7 +31,8 @@ static int unchain(struct off_fs *f, uint32_t ino, uint32_t next)
 			return 0;
 		if (in.i_dtime == ino) {
 			in.i_dtime = next;
-			if (ext2fs_write_inode_full(f->fs, cur, (struct ext2_inode *)&in, sizeof(in)))
+			if (ext2fs_write_inode_full(f->fs, cur, (struct ext2_inode *)&in,
+			                            sizeof(in)))
 				return -EIO;
 			return 1;
 		}
@@ -92,8 +93,8 @@ static int unslot(struct off_fs *f, uint32_t ino, bool *left)
 }
 
 /* The directory to link into and the name there. */
-static int place(struct off_fs *f, uint32_t ino, const char *name, ext2_ino_t *dir,
-                 char *base, size_t blen, struct off_relink_result *res)
+static int place(struct off_fs *f, uint32_t ino, const char *name, ext2_ino_t *dir, char *base,
+                 size_t blen, struct off_relink_result *res)
 {
 	ext2_filsys fs = f->fs;
 	ext2_ino_t found;
@@ -108,7 +109,8 @@ static int place(struct off_fs *f, uint32_t ino, const char *name, ext2_ino_t *d
 				                  NULL, dir);
 		}
 		if (e)
-			return off_fail(res->message, e, -EIO, "cannot find or make /%s", LOST_FOUND);
+			return off_fail(res->message, e, -EIO, "cannot find or make /%s",
+			                LOST_FOUND);
 		snprintf(base, blen, "rescued-%u", ino);
 	} else {
 		char parent[4096];
@@ -123,7 +125,8 @@ static int place(struct off_fs *f, uint32_t ino, const char *name, ext2_ino_t *d
 		*dir = EXT2_ROOT_INO;
 		e = parent[0] ? ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, parent, dir) : 0;
 		if (!e && ext2fs_check_directory(fs, *dir))
-			return off_fail(res->message, 0, -ENOTDIR, "/%s is not a directory", parent);
+			return off_fail(res->message, 0, -ENOTDIR, "/%s is not a directory",
+			                parent);
 		if (e)
 			return off_fail(res->message, e, -ENOENT, "cannot find the directory /%s",
 			                parent);

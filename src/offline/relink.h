@@ -21,8 +21,8 @@
 #define OFF_FSCK_OUT_LEN 4096
 
 struct off_relink_result {
-	char path[4096];     /* where the inode is linked now, from the root: "/lost+found/x" */
-	bool from_list;      /* it was taken off the s_last_orphan chain */
+	char path[4096];       /* where the inode is linked now, from the root: "/lost+found/x" */
+	bool from_list;        /* it was taken off the s_last_orphan chain */
 	bool from_orphan_file; /* ... or out of the orphan file */
 	size_t remaining;      /* orphans still there (found as off_scan finds them):
 	                        * e2fsck -fn reports them, e2fsck -f frees them */

@@ -63,10 +63,9 @@ struct walk {
 	bool full; /* OFF_MAX_ENTRIES reached */
 };
 
-static void problem(struct walk *w, enum off_problem_kind kind, uint32_t ino, const char *fmt,
-                    ...) __attribute__((format(printf, 4, 5)));
-static void problem(struct walk *w, enum off_problem_kind kind, uint32_t ino, const char *fmt,
-                    ...)
+static void problem(struct walk *w, enum off_problem_kind kind, uint32_t ino, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void problem(struct walk *w, enum off_problem_kind kind, uint32_t ino, const char *fmt, ...)
 {
 	struct off_problem *p;
 	va_list ap;
