@@ -78,6 +78,6 @@ struct offline_opts {
 };
 
 /* rescuetui --offline (cli/offline.c). */
-int cli_offline(const struct offline_opts *o, const char *prog);
+int cli_offline(const struct offline_opts *o);
 
 #endif

@@ -217,7 +217,7 @@ static int dispatch_offline(struct args *a)
 	oo->json = a->lo.json;
 	oo->other = a->lo.all || a->targets || a->sampled || a->ro.freeze || a->ro.max_rate ||
 	            strcmp(a->ro.method, "auto") != 0;
-	return cli_offline(oo, program_invocation_short_name);
+	return cli_offline(oo);
 }
 
 /* Options that only make sense together; then the command. */

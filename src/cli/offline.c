@@ -29,8 +29,7 @@
 /* Escaped bytes for messages. Caller frees. */
 static char *shown(const char *s)
 {
-	char *e = esc_display(s ? s : "", s ? strlen(s) : 0);
-	return e ? e : strdup("?");
+	return cli_shown(s, s ? strlen(s) : 0);
 }
 
 /* S quoted for POSIX sh ('...' with each ' as '\''), then escaped for display. */
@@ -67,27 +66,26 @@ static int parse_ino(const char *s, uint32_t *ino)
 }
 
 /* Refuse a mounted filesystem: its orphans belong to the online mode. */
-static int refuse_mounted(const char *dev, const char *prog)
+static int refuse_mounted(const char *dev)
 {
 	char where[4400];
 	char *d = shown(dev), *w;
 	int rc = off_mounted(dev, where, sizeof(where));
 
 	if (rc < 0) {
-		fprintf(stderr, "%s: cannot look at %s: %s\n", prog, d, strerror(-rc));
+		cli_say("cannot look at %s: %s", d, strerror(-rc));
 	} else if (rc == 1) {
 		w = shown(where);
-		fprintf(stderr,
-		        "%s: %s is mounted (%s): the offline mode is for unmounted filesystems. "
-		        "Its held deleted files are for the online mode: %s --list\n",
-		        prog, d, w, prog);
+		cli_say("%s is mounted (%s): the offline mode is for unmounted filesystems. Its "
+		        "held deleted files are for the online mode: %s --list",
+		        d, w, program_invocation_short_name);
 		free(w);
 	}
 	free(d);
 	return rc != 0;
 }
 
-static int open_or_say(const char *dev, bool rw, struct off_fs **fs, const char *prog)
+static int open_or_say(const char *dev, bool rw, struct off_fs **fs)
 {
 	char why[OFF_WHY_LEN] = "";
 	char *d;
@@ -96,13 +94,11 @@ static int open_or_say(const char *dev, bool rw, struct off_fs **fs, const char 
 	if (err == 0)
 		return 0;
 	d = shown(dev);
-	fprintf(stderr, "%s: cannot open %s as an ext2/3/4 filesystem: %s\n", prog, d,
-	        why[0] ? why : strerror(-err));
+	cli_say("cannot open %s as an ext2/3/4 filesystem: %s", d, why[0] ? why : strerror(-err));
 	if (err == -EUCLEAN || err == -EINVAL)
-		fprintf(stderr,
-		        "%s: if the primary superblock is damaged, e2fsck -n -b 32768 %s may "
-		        "find a backup; do not let it write before the orphans are saved\n",
-		        prog, d);
+		cli_say("if the primary superblock is damaged, e2fsck -n -b 32768 %s may find a "
+		        "backup; do not let it write before the orphans are saved",
+		        d);
 	free(d);
 	return 1;
 }
@@ -227,8 +223,9 @@ static void mode_text(uint32_t mode, char out[11])
 	out[10] = '\0';
 }
 
-static void list_text(FILE *out, const char *dev, const struct off_scan *s, const char *prog)
+static void list_text(FILE *out, const char *dev, const struct off_scan *s)
 {
+	const char *prog = program_invocation_short_name;
 	const struct off_info *in = &s->info;
 	const char *adv = journal_advice(in);
 	char *d = shown(dev), *q = sh_quoted(dev);
@@ -277,30 +274,26 @@ static void list_text(FILE *out, const char *dev, const struct off_scan *s, cons
 	free(q);
 }
 
-static int cmd_list(const struct offline_opts *o, const char *prog)
+static int cmd_list(const struct offline_opts *o)
 {
 	struct off_fs *fs;
 	struct off_scan s;
 	int err;
 
-	if (refuse_mounted(o->dev, prog) || open_or_say(o->dev, false, &fs, prog))
+	if (refuse_mounted(o->dev) || open_or_say(o->dev, false, &fs))
 		return 1;
 	err = off_scan(fs, o->deep, &s);
 	off_close(fs, NULL);
 	if (err < 0) {
-		fprintf(stderr, "%s: cannot walk the orphans: %s\n", prog, strerror(-err));
+		cli_say("cannot walk the orphans: %s", strerror(-err));
 		return 1;
 	}
 	if (o->json)
 		list_json(stdout, o->dev, &s);
 	else
-		list_text(stdout, o->dev, &s, prog);
+		list_text(stdout, o->dev, &s);
 	off_scan_free(&s);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write the report: %s\n", prog, strerror(errno));
-		return 1;
-	}
-	return 0;
+	return cli_finish_output();
 }
 
 static void progress(void *ctx, uint64_t done, uint64_t total)
@@ -315,7 +308,7 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
 
 /* One line in the action log (rescue/log.h), the same one --recover writes to. */
 static void log_it(const struct offline_opts *o, const char *method, uint32_t ino,
-                   const char *target, uint64_t bytes, const char *result, const char *prog)
+                   const char *target, uint64_t bytes, const char *result)
 {
 	char id[4200], def[PATH_MAX];
 	const char *path = o->log;
@@ -330,7 +323,7 @@ static void log_it(const struct offline_opts *o, const char *method, uint32_t in
 		if (!path)
 			path = rlog_default_path(def, sizeof(def)) == 0 ? def : "(none: no home)";
 		u = shown(path);
-		fprintf(stderr, "%s: cannot append to the action log %s: %s\n", prog, u,
+		cli_say("cannot append to the action log %s: %s", u,
 		        err == -EINVAL ? "not a regular file" : strerror(-err));
 		free(u);
 	}
@@ -417,18 +410,17 @@ static size_t recover_checks(const struct offline_opts *o, const struct off_copy
 }
 
 /* A copy of blocks already freed may hold other data: say so before copying. */
-static void warn_not_intact(struct off_fs *fs, uint32_t ino, const char *prog)
+static void warn_not_intact(struct off_fs *fs, uint32_t ino)
 {
 	struct off_entry e;
 
 	if (off_describe(fs, ino, OFF_SRC_TABLE, &e) == 0 && e.blocks == OFF_BLOCKS_TRUNCATED)
-		fprintf(stderr,
-		        "%s: warning: inode %" PRIu32 "'s data is %s (%s): the copy may hold "
-		        "zeros or another file's bytes there\n",
-		        prog, ino, off_blocks_name(e.blocks), e.note);
+		cli_say("warning: inode %" PRIu32 "'s data is %s (%s): the copy may hold zeros "
+		        "or another file's bytes there",
+		        ino, off_blocks_name(e.blocks), e.note);
 }
 
-static int cmd_recover(const struct offline_opts *o, uint32_t ino, const char *prog)
+static int cmd_recover(const struct offline_opts *o, uint32_t ino)
 {
 	struct off_fs *fs;
 	struct off_copy_result r;
@@ -437,15 +429,15 @@ static int cmd_recover(const struct offline_opts *o, uint32_t ino, const char *p
 	size_t n;
 	int err;
 
-	if (refuse_mounted(o->dev, prog) || open_or_say(o->dev, false, &fs, prog))
+	if (refuse_mounted(o->dev) || open_or_say(o->dev, false, &fs))
 		return 1;
-	warn_not_intact(fs, ino, prog);
+	warn_not_intact(fs, ino);
 	err = dest_resolve(o->to, "", 0, ino, dest, sizeof(dest), &resume);
 	if (err == 0 && resume)
 		err = -EEXIST;
 	if (err < 0) {
 		char *t = shown(o->to);
-		fprintf(stderr, "%s: cannot write to %s: %s%s\n", prog, t, strerror(-err),
+		cli_say("cannot write to %s: %s%s", t, strerror(-err),
 		        err == -EEXIST ? " (rescuetui never overwrites: choose a new name or a "
 		                         "directory)"
 		                       : "");
@@ -459,14 +451,14 @@ static int cmd_recover(const struct offline_opts *o, uint32_t ino, const char *p
 		fputc('\n', stderr);
 	if (err < 0) {
 		char *m = shown(r.message[0] ? r.message : strerror(-err));
-		fprintf(stderr, "%s: inode %" PRIu32 " was not rescued: %s\n", prog, ino, m);
+		cli_say("inode %" PRIu32 " was not rescued: %s", ino, m);
 		free(m);
 	}
 	n = recover_checks(o, &r, err == 0, lines);
 	recover_summary(stdout, o->json, ino, &r, err == 0, lines, n);
 	log_it(o, "offline-copy", ino, r.final_path[0] ? r.final_path : dest, r.bytes_written,
-	       err == 0 ? "ok" : (r.message[0] ? r.message : strerror(-err)), prog);
-	return err == 0 && fflush(stdout) == 0 ? 0 : 1;
+	       err == 0 ? "ok" : (r.message[0] ? r.message : strerror(-err)));
+	return err == 0 && cli_finish_output() == 0 ? 0 : 1;
 }
 
 /* Ask on the terminal. Only "y" or "yes" proceeds. */
@@ -567,7 +559,7 @@ static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino
 	free(q);
 }
 
-static int cmd_relink(const struct offline_opts *o, uint32_t ino, const char *prog)
+static int cmd_relink(const struct offline_opts *o, uint32_t ino)
 {
 	struct off_fs *fs;
 	struct off_relink_result r;
@@ -575,7 +567,7 @@ static int cmd_relink(const struct offline_opts *o, uint32_t ino, const char *pr
 	char *d = shown(o->dev);
 	int err, fsck = -1;
 
-	if (refuse_mounted(o->dev, prog)) {
+	if (refuse_mounted(o->dev)) {
 		free(d);
 		return 1;
 	}
@@ -585,11 +577,11 @@ static int cmd_relink(const struct offline_opts *o, uint32_t ino, const char *pr
 	        "if in doubt.\n",
 	        ino, d, o->name ? "/" : "/lost+found", o->name ? o->name : "", d);
 	if (!o->yes && !confirm()) {
-		fprintf(stderr, "%s: nothing done\n", prog);
+		cli_say("nothing done");
 		free(d);
 		return 1;
 	}
-	if (open_or_say(o->dev, true, &fs, prog)) {
+	if (open_or_say(o->dev, true, &fs)) {
 		free(d);
 		return 1;
 	}
@@ -600,7 +592,7 @@ static int cmd_relink(const struct offline_opts *o, uint32_t ino, const char *pr
 	}
 	if (err < 0) {
 		char *m = shown(r.message[0] ? r.message : strerror(-err));
-		fprintf(stderr, "%s: inode %" PRIu32 " was not relinked: %s\n", prog, ino, m);
+		cli_say("inode %" PRIu32 " was not relinked: %s", ino, m);
 		free(m);
 	} else {
 		fsck = off_fsck(o->dev, fout, sizeof(fout));
@@ -608,14 +600,13 @@ static int cmd_relink(const struct offline_opts *o, uint32_t ino, const char *pr
 	relink_summary(stdout, o, ino, &r, fsck, fout, err == 0);
 	log_it(o, "offline-relink", ino, r.path[0] ? r.path : NULL, 0,
 	       err == 0 ? (fsck == 0 ? "ok, e2fsck -fn clean" : "ok, e2fsck -fn not clean")
-	                : (r.message[0] ? r.message : strerror(-err)),
-	       prog);
+	                : (r.message[0] ? r.message : strerror(-err)));
 	free(d);
-	return err == 0 && fflush(stdout) == 0 ? 0 : 1;
+	return err == 0 && cli_finish_output() == 0 ? 0 : 1;
 }
 
 /* Usage errors: which options go together. Returns 0 or prints and returns 2. */
-static int check_usage(const struct offline_opts *o, uint32_t *ino, const char *prog)
+static int check_usage(const struct offline_opts *o, uint32_t *ino)
 {
 	const char *bad = NULL;
 	int actions = (o->recover != NULL) + (o->relink != NULL) + o->list;
@@ -643,22 +634,19 @@ static int check_usage(const struct offline_opts *o, uint32_t *ino, const char *
 		bad = "--recover and --relink want an inode number from --offline DEVICE --list";
 	else if (o->relink && !o->yes && !isatty(STDIN_FILENO))
 		bad = "--relink writes to the device: add --yes to run without a terminal";
-	if (!bad)
-		return 0;
-	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", prog, bad, prog);
-	return 2;
+	return bad ? cli_usage("%s", bad) : 0;
 }
 
-int cli_offline(const struct offline_opts *o, const char *prog)
+int cli_offline(const struct offline_opts *o)
 {
 	uint32_t ino = 0;
-	int rc = check_usage(o, &ino, prog);
+	int rc = check_usage(o, &ino);
 
 	if (rc)
 		return rc;
 	if (o->recover)
-		return cmd_recover(o, ino, prog);
+		return cmd_recover(o, ino);
 	if (o->relink)
-		return cmd_relink(o, ino, prog);
-	return cmd_list(o, prog);
+		return cmd_relink(o, ino);
+	return cmd_list(o);
 }
