@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Damaged images never crash --offline --list: random bytes over the superblock, the
+# Damaged images never crash --offline --list (nor --recover or --relink of what it
+# lists): random bytes over the superblock, the
 # group descriptors, the inode table and the orphan inode of a real crashed ext4.
 # Each run must exit 0 (a report, valid JSON) or 1 (a clear error), within a time
 # limit, with no sanitizer report (run it against build-asan for that).
@@ -31,7 +32,7 @@ rand() { echo $(((RANDOM << 15 | RANDOM) % $1)); }
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1"
 f=$T/fuzz.img
-declare -A rcs=()
+declare -A rcs=() acts=()
 probs=0
 for ((round = 0; round < ROUNDS; round++)); do
 	cp --sparse=always "$base" "$f"
@@ -54,10 +55,26 @@ for ((round = 0; round < ROUNDS; round++)); do
 	fi
 	if [ "$rc" = 0 ]; then
 		jq -e .orphans "$T/out" >/dev/null || fail "round $round: JSON does not parse"
+		# What it lists must also be safe to copy out, and to relink.
+		ino=$(jq -r '[.orphans[] | select(.type == "file")][0].ino // empty' "$T/out")
+		if [ -n "$ino" ]; then
+			rm -rf "$T/to" && mkdir "$T/to"
+			act=(--recover "$ino" --to "$T/to")
+			[ $((round % 4)) = 1 ] && act=(--relink "$ino" --yes)
+			set +e
+			timeout 60 "$RT_BIN" --offline "$f" "${act[@]}" --log "$T/log" >"$T/out2" 2>"$T/err"
+			rc=$?
+			set -e
+			if grep -qE "Sanitizer|runtime error" "$T/err" || { [ "$rc" != 0 ] && [ "$rc" != 1 ]; }; then
+				fail "round $round (seed $SEED) ${act[0]} $ino: exit $rc: $(head -c 3000 "$T/err")"
+			fi
+			acts[${act[0]}$rc]=$((${acts[${act[0]}$rc]:-0} + 1))
+		fi
 	else
 		[ -s "$T/err" ] || fail "round $round: exit 1 without a message"
 	fi
 	rcs[$rc]=$((${rcs[$rc]:-0} + 1))
 	[ "$rc" = 0 ] && probs=$((probs + $(jq '.problems | length' "$T/out")))
 done
+for k in "${!acts[@]}"; do echo "  ${k%?} exited ${k: -1} ${acts[$k]} times"; done
 echo "ok: $ROUNDS damaged images: exit 0 ${rcs[0]:-0} times, exit 1 ${rcs[1]:-0} times, $probs problems reported"
