@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SH_QUOTED_LEN 8192
 #define FSCK_LINES    12 /* lines of e2fsck's output shown; --json has all of it */
 
 /* Escaped bytes for messages. Caller frees. */
@@ -32,24 +31,35 @@ static char *shown(const char *s)
 	return cli_shown(s, s ? strlen(s) : 0);
 }
 
-/* S quoted for POSIX sh ('...' with each ' as '\''), then escaped for display. */
-static char *sh_quoted(const char *s)
+/* S quoted for POSIX sh ('...' with each ' as '\''); malloc'ed, NULL when out of
+ * memory. Not escaped for display: JSON escapes it itself. */
+static char *sh_quote(const char *s)
 {
-	char q[SH_QUOTED_LEN];
-	size_t n = 0;
+	char *q = malloc(strlen(s) * 4 + 3), *p = q;
 
-	q[n++] = '\'';
-	for (; *s && n + 5 < sizeof(q); s++) {
+	if (!q)
+		return NULL;
+	*p++ = '\'';
+	for (; *s; s++) {
 		if (*s == '\'') {
-			memcpy(q + n, "'\\''", 4);
-			n += 4;
+			memcpy(p, "'\\''", 4);
+			p += 4;
 		} else {
-			q[n++] = *s;
+			*p++ = *s;
 		}
 	}
-	q[n++] = '\'';
-	q[n] = '\0';
-	return shown(q);
+	*p++ = '\'';
+	*p = '\0';
+	return q;
+}
+
+/* S quoted for POSIX sh, then escaped for display. Caller frees. */
+static char *sh_quoted(const char *s)
+{
+	char *q = sh_quote(s), *e = shown(q ? q : "?");
+
+	free(q);
+	return e;
 }
 
 static int parse_ino(const char *s, uint32_t *ino)
@@ -506,8 +516,11 @@ static void fsck_verdict(FILE *out, const struct off_relink_result *r, int fsck,
 static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino,
                            const struct off_relink_result *r, int fsck, const char *fout, bool ok)
 {
-	char *q = sh_quoted(o->dev);
+	char *q = sh_quoted(o->dev), *raw = sh_quote(o->dev);
+	char fsck_cmd[8300];
 
+	snprintf(fsck_cmd, sizeof(fsck_cmd), "e2fsck -f %s", raw ? raw : "?");
+	free(raw);
 	if (o->json) {
 		struct json j;
 		json_init(&j, out);
@@ -537,7 +550,7 @@ static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino
 		json_key(&j, "message");
 		json_str(&j, r->message);
 		json_key(&j, "next");
-		json_str(&j, "e2fsck -f DEVICE before mounting");
+		json_str(&j, fsck_cmd);
 		json_obj_end(&j);
 		json_obj_end(&j);
 	} else if (ok) {

@@ -120,3 +120,13 @@ rc=$?
 set -e
 assert_eq "$rc" 1 "a loop device whose image is mounted through another one"
 grep -q "is mounted" "$T/out" || fail "no clear message: $(cat "$T/out")"
+unmount "$T/ro2"
+
+# The command the summary gives works in sh as given, whatever the name holds.
+odd="$T/it's a \"disk\".img"
+cp --sparse=always "$IMG0" "$odd"
+"$RT_BIN" --offline "$odd" --relink "$INO" --yes --json >"$T/out" || fail "odd name: $(cat "$T/out")"
+cmd=$(jq -r .result.next "$T/out")
+case $cmd in "e2fsck -f "*) ;; *) fail "next is not an e2fsck command: $cmd" ;; esac
+sh -c "${cmd/e2fsck -f /e2fsck -fn }" >"$T/fsck.out" 2>&1 || fail "sh -c '$cmd' (with -n): $(cat "$T/fsck.out")"
+echo "ok: the suggested command runs in sh: $cmd"
