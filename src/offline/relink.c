@@ -118,6 +118,10 @@ static int place(struct off_fs *f, uint32_t ino, const char *name, ext2_ino_t *d
 		while (*name == '/')
 			name++;
 		slash = strrchr(name, '/');
+		if (strlen(slash ? slash + 1 : name) >= blen || strlen(name) >= sizeof(parent))
+			return off_fail(res->message, 0, -ENAMETOOLONG,
+			                "--name is too long (names have at most %d bytes)",
+			                EXT2_NAME_LEN);
 		snprintf(base, blen, "%s", slash ? slash + 1 : name);
 		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - name) : 0, name);
 		if (!base[0] || !strcmp(base, ".") || !strcmp(base, ".."))
@@ -177,7 +181,7 @@ int off_relink(struct off_fs *f, uint32_t ino, const char *name, struct off_reli
 {
 	struct ext2_inode_large in;
 	ext2_ino_t dir;
-	char base[256];
+	char base[EXT2_NAME_LEN + 1];
 	bool left = false;
 	errcode_t e;
 	int err;

@@ -36,7 +36,7 @@ struct off_relink_result {
  * 0, or a negative errno with RES->message: -EROFS FS is read-only, -EAGAIN the
  * journal needs recovery, -EINVAL not an orphan regular file (links, mode), -EUCLEAN
  * its block map is damaged (copy it out instead), -EEXIST NAME exists, -ENOENT or
- * -ENOTDIR NAME's directory, -ENOSPC, -EIO. */
+ * -ENOTDIR NAME's directory, -ENAMETOOLONG, -ENOSPC, -EIO. */
 int off_relink(struct off_fs *fs, uint32_t ino, const char *name, struct off_relink_result *res);
 
 /* Run "e2fsck -fn DEV" (read-only: answers no to everything) with its output in OUT

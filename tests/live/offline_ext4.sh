@@ -130,3 +130,13 @@ cmd=$(jq -r .result.next "$T/out")
 case $cmd in "e2fsck -f "*) ;; *) fail "next is not an e2fsck command: $cmd" ;; esac
 sh -c "${cmd/e2fsck -f /e2fsck -fn }" >"$T/fsck.out" 2>&1 || fail "sh -c '$cmd' (with -n): $(cat "$T/fsck.out")"
 echo "ok: the suggested command runs in sh: $cmd"
+
+# A name longer than ext4 allows is refused, not cut.
+cp --sparse=always "$IMG0" "$IMG"
+set +e
+"$RT_BIN" --offline "$IMG" --relink "$INO" --name "$(printf 'x%.0s' {1..300})" --yes >"$T/out" 2>&1
+rc=$?
+set -e
+assert_eq "$rc" 1 "a name of 300 bytes"
+grep -q "too long" "$T/out" || fail "no reason given: $(cat "$T/out")"
+cmp "$IMG" "$IMG0" || fail "a refused relink changed the image"
