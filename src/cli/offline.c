@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FSCK_LINES    12 /* lines of e2fsck's output shown; --json has all of it */
+#define FSCK_LINES 12 /* lines of e2fsck's output shown; --json has all of it */
 
 /* Escaped bytes for messages. Caller frees. */
 static char *shown(const char *s)
