@@ -11,7 +11,7 @@ BINDIR   ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 
 CC       ?= cc
-PKGS     := mount blkid libproc2 libxxhash
+PKGS     := mount blkid libproc2 libxxhash ext2fs com_err
 O        ?= build
 WERROR   ?= 0
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
@@ -41,7 +41,7 @@ endif
 
 # The layers, lowest first (src/README.md): everything below the faces builds into a
 # library that the program and the tests both link; the faces are the program.
-LIB_DIRS  := text find decide rescue
+LIB_DIRS  := text find decide rescue offline
 FACE_DIRS := cli
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(O)/%.o)

@@ -75,4 +75,19 @@ int cli_finish_output(void);
 /* The width of the terminal on stdout, or 0 when stdout is no terminal. */
 unsigned cli_term_width(void);
 
+/* rescuetui --offline DEVICE|IMAGE: orphan inodes of an unmounted ext2/3/4. */
+struct offline_opts {
+	const char *dev;     /* device or image */
+	const char *recover; /* inode number to copy out, or NULL */
+	const char *to;      /* --to for recover */
+	const char *relink;  /* inode number to link back, or NULL */
+	const char *name;    /* --name for relink: relative to the filesystem's root */
+	const char *log;     /* action log; NULL for the default */
+	bool list, json, deep, yes;
+	bool other; /* an option of the online mode was given too: a usage error */
+};
+
+/* rescuetui --offline (cli/offline.c). */
+int cli_offline(const struct offline_opts *o);
+
 #endif

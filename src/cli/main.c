@@ -28,6 +28,9 @@ static void usage(FILE *f)
 	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
 	        "                 [--json] [--max-rate BYTES/S] [--log PATH]\n"
 	        "       %s --reclaim SEL [--discard] [--yes] [--log PATH]\n"
+	        "       %s --offline DEVICE|IMAGE [--list] [--deep] [--json]\n"
+	        "       %s --offline DEVICE|IMAGE --recover INODE --to PATH\n"
+	        "       %s --offline DEVICE|IMAGE --relink INODE [--name NAME] [--yes]\n"
 	        "Find deleted files that processes or loop devices still hold, keep them\n"
 	        "alive, and say how to rescue each.\n"
 	        "\n"
@@ -63,6 +66,19 @@ static void usage(FILE *f)
 	        "                  or a loop device's image\n"
 	        "      --discard   with --reclaim: the file's data is not wanted\n"
 	        "  -j, --json      the same reports as JSON (see rescuetui(8))\n"
+	        "      --offline DEVICE|IMAGE\n"
+	        "                  after a crash, from rescue media: the orphan inodes (deleted\n"
+	        "                  files that were still open) of an UNMOUNTED ext2/3/4; a\n"
+	        "                  mounted one is refused. Nothing is left after a clean\n"
+	        "                  unmount, a mount or an fsck: they free the orphans\n"
+	        "      --deep      with --offline: also walk the inode table (always on ext2)\n"
+	        "      --recover INODE --to PATH\n"
+	        "                  with --offline: copy the inode to another filesystem; the\n"
+	        "                  device is only read\n"
+	        "      --relink INODE [--name NAME]\n"
+	        "                  with --offline: WRITES to the device: link the inode into\n"
+	        "                  lost+found (or NAME from the root), take it off the orphan\n"
+	        "                  list, run e2fsck -fn; run e2fsck -f before mounting\n"
 	        "  -h, --help      show this help\n"
 	        "  -V, --version   show the version\n"
 	        "\n"
@@ -72,7 +88,7 @@ static void usage(FILE *f)
 	        "Run as root: other users' processes, memory-only mappings and loop devices\n"
 	        "can only be inspected with root privileges.\n"
 	        "Exit status: 0 success, 1 failure, 2 usage error.\n",
-	        prog, prog, prog, prog);
+	        prog, prog, prog, prog, prog, prog, prog);
 }
 
 /* --sample: a number of seconds, 0 to 60. */
@@ -95,6 +111,7 @@ struct args {
 	struct list_opts lo;
 	const char *reclaim; /* --reclaim SEL */
 	bool discard;
+	struct offline_opts oo;
 	bool list, targets, sampled;
 };
 
@@ -114,7 +131,11 @@ static const struct option opts[] = {
     {"max-rate", required_argument, NULL, 'R'},
     {"log", required_argument, NULL, 'L'},
     {"reclaim", required_argument, NULL, 'C'},
-    {"discard", no_argument, NULL, 'D'},
+    {"discard", no_argument, NULL, 'X'},
+    {"offline", required_argument, NULL, 'O'},
+    {"deep", no_argument, NULL, 'D'},
+    {"relink", required_argument, NULL, 'K'},
+    {"name", required_argument, NULL, 'N'},
     {NULL, 0, NULL, 0},
 };
 
@@ -126,6 +147,18 @@ static int take_option(struct args *a, int c, const char *arg)
 	switch (c) {
 	case 'r':
 		a->ro.sel = arg;
+		break;
+	case 'O':
+		a->oo.dev = arg;
+		break;
+	case 'D':
+		a->oo.deep = true;
+		break;
+	case 'K':
+		a->oo.relink = arg;
+		break;
+	case 'N':
+		a->oo.name = arg;
 		break;
 	case 'o':
 		a->ro.to = arg;
@@ -161,7 +194,7 @@ static int take_option(struct args *a, int c, const char *arg)
 	case 'C':
 		a->reclaim = arg;
 		break;
-	case 'D':
+	case 'X':
 		a->discard = true;
 		break;
 	case 't':
@@ -190,11 +223,29 @@ static int take_option(struct args *a, int c, const char *arg)
 	return -1;
 }
 
+/* --offline: the options it shares with the online mode, then cli/offline.c. */
+static int dispatch_offline(struct args *a)
+{
+	struct offline_opts *oo = &a->oo;
+
+	oo->recover = a->ro.sel;
+	oo->to = a->ro.to;
+	oo->log = a->ro.log;
+	oo->yes = a->ro.yes;
+	oo->list = a->list;
+	oo->json = a->lo.json;
+	oo->other = a->lo.all || a->targets || a->sampled || a->ro.freeze || a->ro.max_rate ||
+	            strcmp(a->ro.method, "auto") != 0;
+	return cli_offline(oo);
+}
+
 /* Options that only make sense together; then the command. */
 static int dispatch(struct args *a)
 {
 	struct recover_opts *ro = &a->ro;
 
+	if (a->oo.dev || a->oo.deep || a->oo.relink || a->oo.name)
+		return dispatch_offline(a);
 	if (a->reclaim) {
 		if (ro->sel || ro->to || ro->freeze || a->list || a->targets || ro->max_rate ||
 		    strcmp(ro->method, "auto"))
