@@ -69,6 +69,10 @@ int cli_scan(const struct scan_opts *o, struct scan_result *r);
  * negative errno after the message. */
 int cli_read_targets(struct target_list *tl);
 
+/* Ask QUESTION on the terminal with "[y/N]": true only for "y" or "yes", so that
+ * Enter, EOF or anything else is no. */
+bool cli_ask(const char *question);
+
 /* Flush stdout; 0, or 1 after saying that the report could not be written. */
 int cli_finish_output(void);
 

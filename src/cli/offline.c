@@ -471,18 +471,6 @@ static int cmd_recover(const struct offline_opts *o, uint32_t ino)
 	return err == 0 && cli_finish_output() == 0 ? 0 : 1;
 }
 
-/* Ask on the terminal. Only "y" or "yes" proceeds. */
-static bool confirm(void)
-{
-	char line[16];
-
-	fprintf(stderr, "Proceed? [y/N] ");
-	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0;
-}
-
 /* What e2fsck -fn said, line by line (escaped), at most FSCK_LINES of it. */
 static void fsck_verdict(FILE *out, const struct off_relink_result *r, int fsck, const char *fout)
 {
@@ -589,7 +577,7 @@ static int cmd_relink(const struct offline_opts *o, uint32_t ino)
 	        "entry, the inode's link count, the orphan list. Copy out first (--recover) "
 	        "if in doubt.\n",
 	        ino, d, o->name ? "/" : "/lost+found", o->name ? o->name : "", d);
-	if (!o->yes && !confirm()) {
+	if (!o->yes && !cli_ask("Proceed?")) {
 		cli_say("nothing done");
 		free(d);
 		return 1;

@@ -67,18 +67,6 @@ static void say_plan(const struct reclaim *rc)
 	fprintf(stderr, "  %s%s\n", rc->verdict == RECLAIM_OK ? "" : "--discard: ", rc->why);
 }
 
-/* Ask on the terminal. Only "y" or "yes" proceeds. */
-static bool ask(void)
-{
-	char line[16];
-
-	fprintf(stderr, "Truncate it? [y/N] ");
-	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0;
-}
-
 /* Judge; refuse with the reason (1), or go on (0). */
 static int judge(struct reclaim *rc)
 {
@@ -162,7 +150,7 @@ int cli_reclaim(const struct reclaim_opts *o)
 	if (judge(&rc) != 0)
 		goto out;
 	say_plan(&rc);
-	if (!o->yes && !ask()) {
+	if (!o->yes && !cli_ask("Truncate it?")) {
 		cli_say("nothing done");
 		goto out;
 	}

@@ -156,18 +156,6 @@ static const struct holder *loop_holder(const struct entry *e)
 	return hit;
 }
 
-/* Ask on the terminal. Only "y" or "yes" proceeds. */
-static bool confirm(void)
-{
-	char line[16];
-
-	fprintf(stderr, "Proceed? [y/N] ");
-	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0;
-}
-
 static void progress_line(struct job *j)
 {
 	struct job_progress p;
@@ -514,7 +502,7 @@ static int confirm_plan(const struct recover *rc)
 		    "  --freeze: the writers are stopped (SIGSTOP) for the final pass and resumed (SIGCONT) afterwards, whatever happens.\n");
 	free(src);
 	free(dst);
-	if (!rc->o->yes && !confirm()) {
+	if (!rc->o->yes && !cli_ask("Proceed?")) {
 		cli_say("nothing done");
 		return 1;
 	}

@@ -65,6 +65,17 @@ int cli_read_targets(struct target_list *tl)
 	return err;
 }
 
+bool cli_ask(const char *question)
+{
+	char line[16];
+
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0;
+}
+
 int cli_finish_output(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
