@@ -386,9 +386,10 @@ static int scan_fds(struct scanner *s, struct proc_ctx *p)
 		close(fddir);
 		return -ENOMEM;
 	}
-	/* getdents64 directly: fdopendir would add an fstat and two fcntl per process. */
+	/* getdents64 directly: fdopendir would add an fstat and two fcntl per process.
+	 * (void *): musl declares it with struct dirent *, glibc with void *. */
 	for (;;) {
-		ssize_t got = getdents64(fddir, s->dents, DENTS_BUF);
+		ssize_t got = getdents64(fddir, (void *)s->dents, DENTS_BUF);
 
 		if (got <= 0)
 			break;

@@ -18,6 +18,7 @@
  *   st_dev and are listed each at its own place.
  */
 #include "find/target.h"
+#include "base/compat.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,6 +4,7 @@
  * is the job, and EOF (we died, or closed it) makes it send SIGCONT and FITHAW. Also
  * here: is a writer still there (follow's end). */
 #include "rescue/freeze.h"
+#include "base/compat.h"
 #include "base/util.h"
 
 #include <dirent.h>

@@ -10,6 +10,7 @@
 #include "rescue/prepare.h"
 #include "rescue/verify.h"
 #include "find/parse.h"
+#include "base/compat.h"
 
 #include <errno.h>
 #include <fcntl.h>
