@@ -3,6 +3,9 @@
 #   make check      build with WERROR=1, check the layers, run every test
 #   make check-asan the same tests against an ASan+UBSan build
 #   make check-tsan the threaded tests against a ThreadSanitizer build
+#   make static     build ./rescuetui-static: musl, every library linked in, stripped
+#                   (the libraries are built once by static/build-deps.sh)
+#   make check-static  the shell tests (those that run the program) against it
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     apply .clang-format to every C file
 VERSION  := 0.1.0
@@ -13,6 +16,7 @@ MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 PKGS     := mount blkid libproc2 libxxhash ext2fs com_err
 O        ?= build
+PKG_CONFIG ?= pkg-config
 WERROR   ?= 0
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings
@@ -22,11 +26,31 @@ ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
 CFLAGS   ?= -O2 -g
+
+# The static build for rescue media (README, "Rescue media"): the same sources and
+# packages as the normal build, compiled with musl-gcc against the static libraries
+# that static/build-deps.sh built from Debian's source packages into STATIC_DEPS.
+# `make static` builds those once, then runs this Makefile again with STATIC=1.
+STATIC_DEPS ?= $(CURDIR)/static/deps
+STATIC_MK   := $(STATIC_DEPS)/prefix/static.mk
+ifeq ($(STATIC),1)
+include $(STATIC_MK)
+O        := build-static
+CC       := musl-gcc
+PKG_CONFIG := PKG_CONFIG_LIBDIR=$(STATIC_PREFIX)/lib/pkgconfig PKG_CONFIG_PATH= pkg-config --static
+CFLAGS   := -Os -ffunction-sections -fdata-sections $(STATIC_CFLAGS)
+LDFLAGS  := -static -s -Wl,--gc-sections
+endif
+
 ALL_CFLAGS := -pthread -std=c11 -D_GNU_SOURCE -DRT_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
-              $(shell pkg-config --cflags $(PKGS)) -Isrc
-LIBS     := $(shell pkg-config --libs $(PKGS)) -pthread -lm
+              $(shell $(PKG_CONFIG) --cflags $(PKGS)) -Isrc
+LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread -lm
+ifneq ($(STATIC),1)
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS   := $(shell pkg-config --libs check)
+endif
+# What --version reports: each package's version as pkg-config gives it here.
+PKG_VERSIONS := $(foreach p,$(PKGS),$(p)=$(shell $(PKG_CONFIG) --modversion $(p)))
 
 ifeq ($(SAN),1)
 O        := build-asan
@@ -59,7 +83,8 @@ ifneq ($(FUSE_OK),1)
 HELPERS  := $(filter-out $(O)/tests/badfs,$(HELPERS))
 endif
 
-.PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests
+.PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests \
+        static check-static clean-static-deps
 all: rescuetui
 
 rescuetui: $(O)/rescuetui
@@ -70,6 +95,8 @@ $(O)/rescuetui: $(PROG_OBJ) $(O)/librescue.a
 
 $(O)/librescue.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
+
+$(O)/cli/version.o: ALL_CFLAGS += -DRT_PKG_VERSIONS='"$(PKG_VERSIONS)"'
 
 $(O)/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -115,6 +142,29 @@ check-tsan:
 	$(MAKE) SAN=thread WERROR=1 tests
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/run.sh build-tsan $(TSAN_TESTS)
 
+# The libraries are built once; delete $(STATIC_DEPS) (make clean-static-deps) to
+# build them again. Editing the script re-runs it, which only builds what is missing.
+static: $(STATIC_MK)
+	$(MAKE) STATIC=1 rescuetui-static
+	@file rescuetui-static | grep -q 'statically linked' || \
+		{ echo 'rescuetui-static is not statically linked' >&2; rm -f rescuetui-static; exit 1; }
+	@ls -l rescuetui-static
+
+$(STATIC_MK): static/build-deps.sh
+	static/build-deps.sh $(STATIC_DEPS)
+
+rescuetui-static: $(O)/rescuetui
+	@if [ "$(STATIC)" = 1 ]; then cp $< $@; else echo 'use: make static' >&2; exit 1; fi
+
+# The static binary through the tests that run the program (tests/live/*.sh); their
+# helpers come from the normal build.
+check-static: static
+	$(MAKE) WERROR=1 tests
+	tests/run.sh --bin $(CURDIR)/rescuetui-static build
+
+clean-static-deps:
+	rm -rf $(STATIC_DEPS)
+
 install: rescuetui
 	install -D -m 0755 rescuetui $(DESTDIR)$(BINDIR)/rescuetui
 	install -D -m 0644 man/rescuetui.8 $(DESTDIR)$(MANDIR)/man8/rescuetui.8
@@ -126,6 +176,6 @@ format:
 	clang-format -i src/*/*.c src/*/*.h tests/*/*.c $(wildcard tests/*.h)
 
 clean:
-	rm -rf build build-asan build-tsan rescuetui
+	rm -rf build build-asan build-tsan build-static rescuetui rescuetui-static
 
 -include $(wildcard $(O)/*/*.d)

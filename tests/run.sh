@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Run every test: the check suites (unit and live), then the live shell tests.
 # Usage: tests/run.sh BUILDDIR [NAME-FILTER...]
+#        tests/run.sh --bin PROGRAM BUILDDIR [NAME-FILTER...]
+# With --bin, only the shell tests run (tests/live/*.sh: those that run the program),
+# against PROGRAM instead of BUILDDIR/rescuetui, e.g. the static build; BUILDDIR still
+# gives the helpers they start.
 # Each suite or script is one line of the report; the last line is the summary
 # "N passed, N failed" (", N skipped" when a test could not run here, e.g. no root).
 set -u
+bin=
+if [ "${1:-}" = --bin ]; then
+	bin=$(realpath "$2") || exit 2
+	shift 2
+fi
 O=${1:-build}
 shift
 filters=("$@")
@@ -14,7 +23,7 @@ wanted() {
 	return 1
 }
 top=$(cd "$(dirname "$0")/.." && pwd)
-export RT_BIN="$top/$O/rescuetui" RT_TESTBIN="$top/$O/tests" RT_TOP="$top"
+export RT_BIN="${bin:-$top/$O/rescuetui}" RT_TESTBIN="$top/$O/tests" RT_TOP="$top"
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 passed=0 failed=0 skipped=0 failures=()
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/rt-testlog.XXXXXX")
@@ -35,7 +44,7 @@ run_one() {
 }
 
 for t in "$top/$O"/tests/test_*; do
-	[ -x "$t" ] || continue
+	[ -x "$t" ] && [ -z "$bin" ] || continue
 	name=$(basename "$t")
 	wanted "$name" || continue
 	run_one "$name" "$t"

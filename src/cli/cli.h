@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct scan_opts;
 struct scan_result;
@@ -93,5 +94,9 @@ struct offline_opts {
 
 /* rescuetui --offline (cli/offline.c). */
 int cli_offline(const struct offline_opts *o);
+
+/* rescuetui --version: the version, whether this is the static build, and the
+ * versions of the libraries it runs with, written to F. */
+void cli_version(FILE *f);
 
 #endif

@@ -213,8 +213,8 @@ static int take_option(struct args *a, int c, const char *arg)
 		usage(stdout);
 		return 0;
 	case 'V':
-		printf("rescuetui %s\n", RT_VERSION);
-		return 0;
+		cli_version(stdout);
+		return cli_finish_output();
 	default:
 		fprintf(stderr, "Try '%s --help' for more information.\n",
 		        program_invocation_short_name);
