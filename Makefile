@@ -6,7 +6,7 @@
 #   make static     build ./rescuetui-static: musl, every library linked in, stripped
 #                   (the libraries are built once by static/build-deps.sh)
 #   make check-static  the shell tests (those that run the program) against it
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (install-static: the static binary)
 #   make format     apply .clang-format to every C file
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -84,7 +84,7 @@ HELPERS  := $(filter-out $(O)/tests/badfs,$(HELPERS))
 endif
 
 .PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests \
-        static check-static clean-static-deps
+        static check-static clean-static-deps install-static
 all: rescuetui
 
 rescuetui: $(O)/rescuetui
@@ -96,7 +96,7 @@ $(O)/rescuetui: $(PROG_OBJ) $(O)/librescue.a
 $(O)/librescue.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(O)/cli/version.o: ALL_CFLAGS += -DRT_PKG_VERSIONS='"$(PKG_VERSIONS)"'
+$(O)/cli/version.o: ALL_CFLAGS += -DRT_PKG_VERSIONS='"$(PKG_VERSIONS)"' $(STATIC_VERSION_CFLAGS)
 
 $(O)/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -146,8 +146,8 @@ check-tsan:
 # build them again. Editing the script re-runs it, which only builds what is missing.
 static: $(STATIC_MK)
 	$(MAKE) STATIC=1 rescuetui-static
-	@file rescuetui-static | grep -q 'statically linked' || \
-		{ echo 'rescuetui-static is not statically linked' >&2; rm -f rescuetui-static; exit 1; }
+	@readelf -d rescuetui-static | grep -q 'no dynamic section' || \
+		{ echo 'rescuetui-static has a dynamic section: not static' >&2; rm -f rescuetui-static; exit 1; }
 	@ls -l rescuetui-static
 
 $(STATIC_MK): static/build-deps.sh
@@ -169,6 +169,11 @@ install: rescuetui
 	install -D -m 0755 rescuetui $(DESTDIR)$(BINDIR)/rescuetui
 	install -D -m 0644 man/rescuetui.8 $(DESTDIR)$(MANDIR)/man8/rescuetui.8
 
+# The static binary, installed under the same name.
+install-static: static
+	install -D -m 0755 rescuetui-static $(DESTDIR)$(BINDIR)/rescuetui
+	install -D -m 0644 man/rescuetui.8 $(DESTDIR)$(MANDIR)/man8/rescuetui.8
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rescuetui $(DESTDIR)$(MANDIR)/man8/rescuetui.8
 
@@ -177,5 +182,10 @@ format:
 
 clean:
 	rm -rf build build-asan build-tsan build-static rescuetui rescuetui-static
+
+# The static objects follow the compiler flags static/build-deps.sh wrote.
+ifeq ($(STATIC),1)
+$(LIB_OBJ) $(PROG_OBJ): $(STATIC_MK)
+endif
 
 -include $(wildcard $(O)/*/*.d)

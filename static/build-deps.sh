@@ -151,7 +151,7 @@ build_xxhash() {
 		Cflags: -I\${prefix}/include
 		Libs: -L\${prefix}/lib -lxxhash
 	EOF
-	done_with xxhash "$v"
+	done_with xxhash "$(basename "$s")"
 }
 
 build_ncurses() {
@@ -175,7 +175,7 @@ build_ncurses() {
 		--without-dlsym >&2 && make -j"$JOBS" libs >&2 && make install.libs >&2)
 	# <ncursesw/curses.h> as well as <curses.h>, as on Debian.
 	ln -sfn . "$PREFIX/include/ncursesw"
-	done_with ncurses "$v"
+	done_with ncurses "$(basename "$s")"
 }
 
 build_util_linux() {
@@ -202,7 +202,7 @@ build_util_linux() {
 		make -j"$JOBS" libblkid.la libmount.la >&2 &&
 		make install-usrlib_execLTLIBRARIES install-nodist_blkidincHEADERS \
 			install-nodist_mountincHEADERS install-pkgconfigDATA >&2)
-	done_with util-linux "$v"
+	done_with util-linux "$(basename "$s")"
 }
 
 build_procps() {
@@ -216,7 +216,7 @@ build_procps() {
 		--disable-pidwait --disable-kill --disable-w --disable-modern-top >&2 &&
 		make -j"$JOBS" library/libproc2.la >&2 &&
 		make install-libLTLIBRARIES install-pkgconfigDATA install-library_libproc2_la_includeHEADERS >&2)
-	done_with procps "$v"
+	done_with procps "$(basename "$s")"
 }
 
 build_e2fsprogs() {
@@ -234,24 +234,24 @@ build_e2fsprogs() {
 		make -j"$JOBS" libs >&2 &&
 		make -C lib/et install >&2 && make -C lib/ext2fs install >&2 &&
 		make -C lib/uuid install >&2)
-	done_with e2fsprogs "$v"
+	done_with e2fsprogs "$(basename "$s")"
 }
 
+# static.mk: what the Makefile's static build reads. STATIC_CFLAGS for every file,
+# STATIC_VERSION_CFLAGS for the one that prints --version.
 write_static_mk() {
-	local musl
+	local musl lib sources=
 	musl=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null || echo unknown)
-	musl=${musl%%-*}
-	{
-		echo "# Written by static/build-deps.sh: what the Makefile's static build uses."
-		echo "STATIC_PREFIX := $PREFIX"
-		echo "STATIC_CFLAGS := -isystem $PREFIX/kernel-include -DRT_STATIC=1 \\"
-		echo "  -DRT_MUSL_VERSION=\\\"$musl\\\" \\"
-		local lib
-		for lib in $LIBS_WANTED; do
-			echo "  -DRT_SRC_$(echo "$lib" | tr a-z- A-Z_)_VERSION=\\\"$(cat "$DIR/stamps/$lib")\\\" \\"
-		done
-		echo "  -DRT_STATIC_FALLBACKS=\\\"$FALLBACKS\\\""
-	} >"$PREFIX/static.mk"
+	for lib in $LIBS_WANTED; do
+		sources="${sources:+$sources, }$(tr _ ' ' <"$DIR/stamps/$lib")"
+	done
+	cat >"$PREFIX/static.mk" <<-EOF
+		# Written by static/build-deps.sh: what the Makefile's static build uses.
+		STATIC_PREFIX := $PREFIX
+		STATIC_CFLAGS := -isystem $PREFIX/kernel-include
+		STATIC_VERSION_CFLAGS := -DRT_STATIC=1 -DRT_MUSL_VERSION='"${musl%%-*}"' \\
+		  -DRT_STATIC_SOURCES='"$sources"' -DRT_STATIC_FALLBACKS='"$FALLBACKS"'
+	EOF
 }
 
 main() {

@@ -3,8 +3,8 @@
  * the one a distribution installed, and a bug report names what was linked.
  *
  * RT_PKG_VERSIONS ("mount=2.38.1 blkid=2.38.1 ...") is what pkg-config said at build
- * time for each package the Makefile links; the static build adds RT_STATIC and the
- * musl version from static/build-deps.sh. Where a library tells its version at run
+ * time for each package the Makefile links; the static build adds RT_STATIC, the musl
+ * version and the Debian source packages, from static/build-deps.sh. Where a library tells its version at run
  * time, that is printed instead, with the build-time one when the two differ (a
  * dynamic build that runs against newer shared libraries). */
 #include "cli/cli.h"
@@ -82,7 +82,8 @@ void cli_version(FILE *f)
 		p += n + strspn(p + n, " ");
 	}
 	fputc('\n', f);
-#if defined(RT_STATIC) && defined(RT_STATIC_FALLBACKS)
+#ifdef RT_STATIC
+	fprintf(f, "built from Debian source packages: %s\n", RT_STATIC_SOURCES);
 	if (strstr(RT_PKG_VERSIONS, "ncursesw="))
 		fprintf(f, "terminals built in (no terminfo needed): %s\n", RT_STATIC_FALLBACKS);
 #endif
