@@ -96,7 +96,8 @@ $(O)/rescuetui: $(PROG_OBJ) $(O)/librescue.a
 $(O)/librescue.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(O)/cli/version.o: ALL_CFLAGS += -DRT_PKG_VERSIONS='"$(PKG_VERSIONS)"' $(STATIC_VERSION_CFLAGS)
+$(O)/cli/version.o: ALL_CFLAGS += -DRT_PKG_VERSIONS='"$(PKG_VERSIONS)"' $(STATIC_VERSION_CFLAGS) \
+                                   $(if $(filter ext2fs,$(PKGS)),-DRT_HAVE_EXT2FS)
 
 $(O)/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)

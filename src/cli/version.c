@@ -6,7 +6,8 @@
  * time for each package the Makefile links; the static build adds RT_STATIC, the musl
  * version and the Debian source packages, from static/build-deps.sh. Where a library tells its version at run
  * time, that is printed instead, with the build-time one when the two differ (a
- * dynamic build that runs against newer shared libraries). */
+ * dynamic build that runs against newer shared libraries). ncursesw's curses_version()
+ * belongs to the console (curses stays there): its build-time version is printed. */
 #include "cli/cli.h"
 
 #include <blkid.h>
@@ -16,6 +17,11 @@
 #include <xxhash.h>
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
+#endif
+#ifdef RT_HAVE_EXT2FS
+#include <sys/types.h> /* before ext2fs.h, which needs dev_t and mode_t (musl) */
+
+#include <ext2fs/ext2fs.h>
 #endif
 
 #ifndef RT_PKG_VERSIONS
@@ -31,6 +37,10 @@ static const char *runtime_version(const char *pkg, char *buf, size_t len)
 		mnt_get_library_version(&v);
 	} else if (strcmp(pkg, "blkid") == 0) {
 		blkid_get_library_version(&v, NULL);
+#ifdef RT_HAVE_EXT2FS
+	} else if (strcmp(pkg, "ext2fs") == 0) {
+		ext2fs_get_library_version(&v, NULL);
+#endif
 	} else if (strcmp(pkg, "libxxhash") == 0) {
 		unsigned n = XXH_versionNumber();
 
