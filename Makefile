@@ -84,7 +84,7 @@ HELPERS  := $(filter-out $(O)/tests/badfs,$(HELPERS))
 endif
 
 .PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests \
-        static check-static clean-static-deps install-static
+        static check-static clean-static-deps install-static FORCE
 all: rescuetui
 
 rescuetui: $(O)/rescuetui
@@ -96,6 +96,12 @@ $(O)/rescuetui: $(PROG_OBJ) $(O)/librescue.a
 $(O)/librescue.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+# version.o is rebuilt when the packages or their versions change (another PKGS).
+$(O)/pkg-versions: FORCE
+	@mkdir -p $(O)
+	@echo '$(PKG_VERSIONS)' | cmp -s - $@ || echo '$(PKG_VERSIONS)' >$@
+FORCE:
+$(O)/cli/version.o: $(O)/pkg-versions
 $(O)/cli/version.o: ALL_CFLAGS += -DRT_PKG_VERSIONS='"$(PKG_VERSIONS)"' $(STATIC_VERSION_CFLAGS) \
                                    $(if $(filter ext2fs,$(PKGS)),-DRT_HAVE_EXT2FS)
 
