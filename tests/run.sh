@@ -2,16 +2,21 @@
 # Run every test: the check suites (unit and live), then the live shell tests.
 # Usage: tests/run.sh BUILDDIR [NAME-FILTER...]
 #        tests/run.sh --bin PROGRAM BUILDDIR [NAME-FILTER...]
-# With --bin, only the shell tests run (tests/live/*.sh: those that run the program),
-# against PROGRAM instead of BUILDDIR/rescuetui, e.g. the static build; BUILDDIR still
-# gives the helpers they start.
+#        RT_BIN=PROGRAM tests/run.sh BUILDDIR [NAME-FILTER...]
+# With --bin (or RT_BIN set), only the shell tests run (tests/live/*.sh: those that
+# run the program), against PROGRAM instead of BUILDDIR/rescuetui, e.g. the static
+# build; BUILDDIR still gives the helpers they start.
 # Each suite or script is one line of the report; the last line is the summary
 # "N passed, N failed" (", N skipped" when a test could not run here, e.g. no root).
 set -u
-bin=
+bin=${RT_BIN:-}
 if [ "${1:-}" = --bin ]; then
-	bin=$(realpath "$2") || exit 2
+	bin=$2
 	shift 2
+fi
+if [ -n "$bin" ]; then
+	bin=$(realpath "$bin") || exit 2
+	echo "shell tests against $bin"
 fi
 O=${1:-build}
 shift
