@@ -8,7 +8,8 @@
 #   DIR/prefix/static.mk   what the Makefile's static build reads: compiler flags with
 #                     the versions of musl and of every library linked in
 #   DIR/src, DIR/build, DIR/apt   sources, build trees, apt's private lists
-# Each library is built once (a stamp in DIR/stamps); delete DIR to start over.
+# Each library is built once (a stamp in DIR/stamps), again only when how it is
+# configured here changes (the ncurses fallbacks); delete DIR to start over.
 # Set JOBS to change the build's parallelism (default: the number of cores).
 set -Eeuo pipefail
 
@@ -36,7 +37,7 @@ check_host() {
 	# The terminals built into ncurses must exist in the host's terminfo.
 	local t
 	for t in $FALLBACKS_LIST; do
-		infocmp "$t" >/dev/null 2>&1 || missing+=(ncurses-base ncurses-term)
+		infocmp "$t" >/dev/null 2>&1 || missing+=(ncurses-base)
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
@@ -51,8 +52,11 @@ build-deps: install them as root:  apt-get install -y ${missing[*]}"
 }
 
 # Terminals the console must work on where no terminfo database is installed.
-FALLBACKS_LIST="linux vt100 vt220 xterm xterm-256color screen tmux ansi dumb"
+FALLBACKS_LIST="linux vt100 vt220 xterm xterm-256color screen screen-256color tmux
+tmux-256color ansi dumb"
 FALLBACKS=$(echo $FALLBACKS_LIST | tr ' ' ,)
+# What else, beside the source package, a library's build depends on here.
+config_of() { case $1 in ncurses) echo "fallbacks=$FALLBACKS" ;; *) echo - ;; esac; }
 
 # --- sources: Debian source packages through apt, with private lists --------------
 # The host's apt configuration is not changed: a sources list with the same mirror as
@@ -104,6 +108,8 @@ unpack() {
 	d=$DIR/build/$(basename "$dsc" .dsc)
 	if [ ! -d "$d" ]; then
 		mkdir -p "$DIR/build"
+		# --no-check: apt already checked every file against the signed index; the
+		# .dsc's own signature would need the debian-keyring package.
 		dpkg-source --no-check -x "$dsc" "$d.tmp" >&2 || die "dpkg-source -x $dsc failed"
 		mv "$d.tmp" "$d"
 	fi
@@ -132,8 +138,9 @@ setup_cc() {
 	export CONFIG_SITE
 }
 
-stamp() { [ -e "$DIR/stamps/$1" ]; }
-done_with() { mkdir -p "$DIR/stamps"; echo "$2" >"$DIR/stamps/$1"; }
+# A stamp holds the source package's name_version, then the configuration.
+stamp() { [ "$(sed -n 2p "$DIR/stamps/$1" 2>/dev/null)" = "$(config_of "$1")" ]; }
+done_with() { mkdir -p "$DIR/stamps"; printf '%s\n%s\n' "$2" "$(config_of "$1")" >"$DIR/stamps/$1"; }
 
 # --- the libraries ----------------------------------------------------------------
 build_xxhash() {
@@ -159,6 +166,7 @@ build_ncurses() {
 	s=$(unpack ncurses)
 	v=$(upstream_version "$s")
 	b=$s/build-musl
+	rm -rf "$b" # a new list of fallbacks: start from a clean build tree
 	mkdir -p "$b"
 	# Wide characters; no shared libraries, C++, Ada, programs or tests; the terminal
 	# database is still read where one exists (same places as Debian's), and the
@@ -243,7 +251,7 @@ write_static_mk() {
 	local musl lib sources=
 	musl=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null || echo unknown)
 	for lib in $LIBS_WANTED; do
-		sources="${sources:+$sources, }$(tr _ ' ' <"$DIR/stamps/$lib")"
+		sources="${sources:+$sources, }$(head -n 1 "$DIR/stamps/$lib" | tr _ ' ')"
 	done
 	cat >"$PREFIX/static.mk" <<-EOF
 		# Written by static/build-deps.sh: what the Makefile's static build uses.
