@@ -41,8 +41,8 @@
 
 /* renameat2(2): rename OLD to NEW (both relative to their directory fds); with
  * RENAME_NOREPLACE it fails with EEXIST instead of replacing NEW. */
-static inline int rt_renameat2(int olddirfd, const char *oldpath, int newdirfd,
-                               const char *newpath, unsigned int flags)
+static inline int rt_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+                               unsigned int flags)
 {
 	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
 }
@@ -59,14 +59,14 @@ static inline int rt_close_range(unsigned int first, unsigned int last, int flag
  * structure but clashes with musl's <sys/stat.h> over the S_IF* macros, so the parts
  * rescuetui reads are declared here, laid out as the kernel's ABI fixes them. */
 #ifndef STATX_TYPE
-#define STATX_TYPE 0x00000001U
-#define STATX_MODE 0x00000002U
-#define STATX_NLINK 0x00000004U
-#define STATX_INO 0x00000100U
-#define STATX_SIZE 0x00000200U
-#define STATX_BLOCKS 0x00000400U
+#define STATX_TYPE        0x00000001U
+#define STATX_MODE        0x00000002U
+#define STATX_NLINK       0x00000004U
+#define STATX_INO         0x00000100U
+#define STATX_SIZE        0x00000200U
+#define STATX_BLOCKS      0x00000400U
 #define STATX_BASIC_STATS 0x000007ffU
-#define STATX_MNT_ID 0x00001000U
+#define STATX_MNT_ID      0x00001000U
 
 struct statx_timestamp {
 	int64_t tv_sec;

@@ -4,8 +4,8 @@
  *
  * RT_PKG_VERSIONS ("mount=2.38.1 blkid=2.38.1 ...") is what pkg-config said at build
  * time for each package the Makefile links; the static build adds RT_STATIC, the musl
- * version and the Debian source packages, from static/build-deps.sh. Where a library tells its version at run
- * time, that is printed instead, with the build-time one when the two differ (a
+ * version and the Debian source packages, from static/build-deps.sh. Where a library tells its
+ * version at run time, that is printed instead, with the build-time one when the two differ (a
  * dynamic build that runs against newer shared libraries). ncursesw's curses_version()
  * belongs to the console (curses stays there): its build-time version is printed. */
 #include "cli/cli.h"
