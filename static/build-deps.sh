@@ -34,6 +34,8 @@ check_host() {
 		cmd=${pair%%:*} pkg=${pair#*:}
 		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 	done
+	# The kernel's headers, which musl-gcc is shown through links (setup_cc).
+	[ -d /usr/include/linux ] && [ -d /usr/include/asm-generic ] || missing+=(linux-libc-dev)
 	# The terminals built into ncurses must exist in the host's terminfo.
 	local t
 	for t in $FALLBACKS_LIST; do
