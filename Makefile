@@ -40,6 +40,10 @@ CC       := musl-gcc
 PKG_CONFIG := PKG_CONFIG_LIBDIR=$(STATIC_PREFIX)/lib/pkgconfig PKG_CONFIG_PATH= pkg-config --static
 CFLAGS   := -Os -ffunction-sections -fdata-sections $(STATIC_CFLAGS)
 LDFLAGS  := -static -s -Wl,--gc-sections
+STATIC_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),,$(p))))
+ifneq ($(STATIC_MISSING),)
+$(error static/build-deps.sh does not build $(STATIC_MISSING) (in PKGS): add it there)
+endif
 endif
 
 ALL_CFLAGS := -pthread -std=c11 -D_GNU_SOURCE -DRT_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
