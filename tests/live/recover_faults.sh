@@ -105,7 +105,13 @@ id=$(jq -r --arg p "$T/c.bin" '.files[] | select(.path == $p) | .id' "$T/list.js
 rt_bg "$id" --to "$T/small/big.bin" --method copy --max-rate 10000000 >/dev/null 2>"$T/err"
 rpid=$!
 PIDS+=($rpid)
-sleep 0.5
+# Fill the target only once the copy has begun: under ASan on a busy machine the
+# start can take longer than any fixed pause, and a target already full is refused
+# before a .partial exists (another case than this one).
+for _ in $(seq 100); do
+	[ -e "$T/small/big.bin.partial" ] && break
+	sleep 0.1
+done
 fallocate -l 80M "$T/small/filler" 2>/dev/null || head -c $((80 << 20)) /dev/zero >"$T/small/filler" || true
 set +e
 wait $rpid
