@@ -2,6 +2,7 @@
 #include "offline/extract.h"
 #include "offline/off_impl.h"
 
+#include "base/compat.h"
 #include "decide/dest.h"
 
 #include <errno.h>
