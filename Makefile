@@ -14,7 +14,7 @@ BINDIR   ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 
 CC       ?= cc
-PKGS     := mount blkid libproc2 libxxhash ext2fs com_err
+PKGS     := mount blkid libproc2 libxxhash ext2fs com_err ncursesw
 O        ?= build
 PKG_CONFIG ?= pkg-config
 WERROR   ?= 0
@@ -70,7 +70,7 @@ endif
 # The layers, lowest first (src/README.md): everything below the faces builds into a
 # library that the program and the tests both link; the faces are the program.
 LIB_DIRS  := text find decide rescue offline
-FACE_DIRS := cli
+FACE_DIRS := cli console
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(O)/%.o)
 PROG_SRC := $(foreach d,$(FACE_DIRS),$(wildcard src/$(d)/*.c))

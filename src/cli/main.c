@@ -2,6 +2,7 @@
  * of the command line (src/cli) or to the console; it decides and prints nothing
  * else itself. */
 #include "cli/cli.h"
+#include "console/console.h"
 
 #include "find/scan.h"
 
@@ -23,7 +24,8 @@ static void usage(FILE *f)
 	const char *prog = program_invocation_short_name;
 
 	fprintf(f,
-	        "Usage: %s [--list [--all] [--sample SECONDS] [--json]]\n"
+	        "Usage: %s [--readonly] [--no-color] [--ascii] [--all] [--sample SECONDS]\n"
+	        "       %s --list [--all] [--sample SECONDS] [--json]\n"
 	        "       %s --targets [--json]\n"
 	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
 	        "                 [--json] [--max-rate BYTES/S] [--log PATH]\n"
@@ -82,13 +84,21 @@ static void usage(FILE *f)
 	        "  -h, --help      show this help\n"
 	        "  -V, --version   show the version\n"
 	        "\n"
-	        "Without options the full-screen console starts; it is not built yet, so\n"
-	        "for now this runs --list.\n"
+	        "Without --list, --json, --targets, --recover, --reclaim or --offline the\n"
+	        "full-screen console starts (press ? in it for the keys); it takes --all and\n"
+	        "--sample, and:\n"
+	        "      --readonly  look, never act\n"
+	        "      --no-color  attributes only (also when NO_COLOR is set)\n"
+	        "      --ascii     ASCII lines and markers (also in a non-UTF-8 locale)\n"
+	        "      --filter TEXT\n"
+	        "                  start with this filter (path, command, pid)\n"
+	        "      --max-iterations N\n"
+	        "                  stop after N turns of the main loop (for tests)\n"
 	        "\n"
 	        "Run as root: other users' processes, memory-only mappings and loop devices\n"
 	        "can only be inspected with root privileges.\n"
 	        "Exit status: 0 success, 1 failure, 2 usage error.\n",
-	        prog, prog, prog, prog, prog, prog, prog);
+	        prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 /* --sample: a number of seconds, 0 to 60. */
@@ -105,8 +115,20 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+/* The console's own options: long only, numbered past every character. */
+enum {
+	OPT_READONLY = 256,
+	OPT_NO_COLOR,
+	OPT_ASCII,
+	OPT_FILTER,
+	OPT_ONLY,
+	OPT_MAX_ITERATIONS,
+};
+
 /* What the command line asked for. */
 struct args {
+	struct console_opts co;
+	bool console_only; /* a console option was given */
 	struct recover_opts ro;
 	struct list_opts lo;
 	const char *reclaim; /* --reclaim SEL */
@@ -136,8 +158,45 @@ static const struct option opts[] = {
     {"deep", no_argument, NULL, 'D'},
     {"relink", required_argument, NULL, 'K'},
     {"name", required_argument, NULL, 'N'},
+    {"readonly", no_argument, NULL, OPT_READONLY},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"ascii", no_argument, NULL, OPT_ASCII},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"max-iterations", required_argument, NULL, OPT_MAX_ITERATIONS},
     {NULL, 0, NULL, 0},
 };
+
+/* A console option C with its argument ARG into CO. -1 to go on, or 2 after saying
+ * why not. */
+static int console_option(struct console_opts *co, int c, const char *arg)
+{
+	char *end, *s;
+
+	switch (c) {
+	case OPT_READONLY:
+		co->readonly = true;
+		break;
+	case OPT_NO_COLOR:
+		co->no_color = true;
+		break;
+	case OPT_ASCII:
+		co->ascii = true;
+		break;
+	case OPT_FILTER:
+		co->filter = arg;
+		break;
+	default:
+		errno = 0;
+		co->max_iterations = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-' || co->max_iterations == 0) {
+			s = cli_shown(arg, strlen(arg));
+			cli_usage("--max-iterations wants a positive number, not '%s'", s);
+			free(s);
+			return 2;
+		}
+	}
+	return -1;
+}
 
 /* One option C with its argument ARG into A. -1 to go on, or the exit status. */
 static int take_option(struct args *a, int c, const char *arg)
@@ -209,6 +268,14 @@ static int take_option(struct args *a, int c, const char *arg)
 	case 'j':
 		a->lo.json = true;
 		break;
+	case OPT_READONLY:
+	case OPT_NO_COLOR:
+	case OPT_ASCII:
+	case OPT_FILTER:
+	case OPT_ONLY:
+	case OPT_MAX_ITERATIONS:
+		a->console_only = true;
+		return console_option(&a->co, c, arg);
 	case 'h':
 		usage(stdout);
 		return 0;
@@ -244,6 +311,10 @@ static int dispatch(struct args *a)
 {
 	struct recover_opts *ro = &a->ro;
 
+	if (a->console_only &&
+	    (a->oo.dev || a->reclaim || ro->sel || a->list || a->lo.json || a->targets))
+		return cli_usage(
+		    "--readonly, --no-color, --ascii, --filter and --max-iterations are for the console, not the other commands");
 	if (a->oo.dev || a->oo.deep || a->oo.relink || a->oo.name)
 		return dispatch_offline(a);
 	if (a->reclaim) {
@@ -273,8 +344,11 @@ static int dispatch(struct args *a)
 		return cli_usage("--targets goes alone (with --json at most)");
 	if (a->targets)
 		return cli_targets(&(struct scan_opts){.proc = "/proc", .sys = "/sys"}, a->lo.json);
-	if (!a->list && !a->lo.all && !a->lo.json && !a->sampled && isatty(STDERR_FILENO))
-		cli_say("the full-screen console is not built yet; showing --list.");
+	if (!a->list && !a->lo.json) {
+		a->co.all = a->lo.all;
+		a->co.sample = a->lo.sample;
+		return console_main(&a->co, program_invocation_short_name);
+	}
 	return cli_list(&a->lo);
 }
 

@@ -1,0 +1,168 @@
+/* console: the main loop. See console.h.
+ *
+ * poll() waits for a key, the worker's wake fd, or a tick; keys are drained with
+ * getch() in nodelay mode; the screen is drawn at most every FRAME_MS and only when
+ * something changed. Only this thread calls curses.
+ */
+#include "console/console.h"
+
+#include "console/detail.h"
+#include "console/help.h"
+#include "console/keys.h"
+#include "console/list.h"
+#include "console/targets.h"
+#include "console/ui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_MS 250   /* longest wait without news */
+#define FRAME_MS 100  /* at most ten redraws a second */
+#define GETCH_ERRORS_MAX 100 /* getch failing this often in a row: the terminal is gone */
+
+int ui_list_rows(const struct ui *u)
+{
+	return (int)u->page_rows;
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void draw(struct ui *u)
+{
+	pthread_mutex_lock(&u->m.mu);
+	erase();
+	if (term_too_small())
+		term_draw_too_small(&u->term);
+	else if (u->screen == SCREEN_DETAIL)
+		detail_draw(u);
+	else if (u->screen == SCREEN_TARGETS)
+		targets_draw(u);
+	else if (u->screen == SCREEN_HELP)
+		help_draw(u);
+	else
+		list_draw(u);
+	pthread_mutex_unlock(&u->m.mu);
+	refresh();
+}
+
+/* A key: a file marked gone goes at the first key after it was marked (the
+ * admin has had the chance to see it), then the key table. Returns ui flags. */
+static int on_key(struct ui *u, int ch)
+{
+	int f;
+
+	pthread_mutex_lock(&u->m.mu);
+	if (ch != KEY_RESIZE && model_forget_gone(&u->m))
+		view_rebuild(&u->v, &u->m);
+	if (ch == KEY_RESIZE || !term_too_small())
+		f = keys_handle(u, ch);
+	else
+		f = ch == 'q' || ch == KEY_F(10) ? UI_QUIT : UI_REDRAW;
+	if (f & UI_REBUILD)
+		view_rebuild(&u->v, &u->m);
+	pthread_mutex_unlock(&u->m.mu);
+	return f;
+}
+
+/* Take the worker's news: rebuild the view when the model changed. */
+static bool take_news(struct ui *u, unsigned long *seen)
+{
+	bool changed;
+
+	pthread_mutex_lock(&u->m.mu);
+	changed = u->m.gen != *seen;
+	if (changed) {
+		*seen = u->m.gen;
+		view_rebuild(&u->v, &u->m);
+	}
+	pthread_mutex_unlock(&u->m.mu);
+	return changed;
+}
+
+static void loop(struct ui *u)
+{
+	unsigned long turns = 0, seen = 0;
+	long last = 0;
+	int errors = 0;
+	bool dirty = true;
+
+	while (!term_signal) {
+		int timeout = TICK_MS, got, ch;
+		bool keys = false;
+
+		if (dirty) {
+			long since = now_ms() - last;
+			if (since >= FRAME_MS) {
+				draw(u);
+				last = now_ms();
+				dirty = false;
+			} else {
+				timeout = (int)(FRAME_MS - since);
+			}
+		}
+		if (u->o->max_iterations && ++turns >= u->o->max_iterations)
+			return;
+		got = term_wait(u->m.wake_fd, timeout);
+		dirty |= take_news(u, &seen);
+		while ((ch = getch()) != ERR) {
+			int f = on_key(u, ch);
+			keys = true;
+			errors = 0;
+			if (f & UI_QUIT)
+				return;
+			dirty |= (f & (UI_REDRAW | UI_REBUILD)) != 0;
+		}
+		/* Input ready yet nothing read, again and again: the terminal is gone. */
+		if ((got & TERM_INPUT) && !keys && ++errors >= GETCH_ERRORS_MAX)
+			return;
+	}
+}
+
+int console_main(const struct console_opts *o, const char *prog)
+{
+	struct ui u = {.o = o, .prog = prog, .all = o->all};
+	const char *term = getenv("TERM");
+	int err, sig;
+
+	err = term_start(&u.term, o->no_color, o->ascii);
+	if (err < 0) {
+		fprintf(stderr,
+		        "%s: the console needs a terminal (TERM=%s, stdin %s, stdout %s); "
+		        "for a report use: %s --list\n",
+		        prog, term ? term : "unset", isatty(0) ? "a terminal" : "not a terminal",
+		        isatty(1) ? "a terminal" : "not a terminal", prog);
+		return 2;
+	}
+	if (o->filter)
+		snprintf(u.v.filter, sizeof(u.v.filter), "%s", o->filter);
+	err = model_start(&u.m, o->all, o->sample);
+	if (err < 0) {
+		term_stop(&u.term);
+		fprintf(stderr, "%s: cannot start the scan: %s\n", prog, strerror(-err));
+		return 1;
+	}
+	loop(&u);
+	/* The terminal first: stopping the worker can wait for a scan to finish. */
+	term_stop(&u.term);
+	model_stop(&u.m);
+	view_free(&u.v);
+	sig = term_signal;
+	if (sig) {
+		/* Die of the signal, as the shell expects, now that all is restored. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* console: the full-screen face (ncursesw). Started by main() when rescuetui runs
+ * without --list, --targets or --recover. */
+#ifndef RT_CONSOLE_H
+#define RT_CONSOLE_H
+
+#include <stdbool.h>
+
+struct console_opts {
+	bool all;            /* show memfd and shared-memory objects from the start */
+	bool readonly;       /* look, never act (no key that changes anything) */
+	bool no_color;       /* attributes only */
+	bool ascii;          /* ASCII lines and markers whatever the locale */
+	double sample;       /* seconds per change-sampling round; 0 turns sampling off */
+	unsigned long max_iterations; /* stop after this many turns of the main loop; 0 never */
+	const char *filter;  /* start with this filter text, or NULL */
+};
+
+/* Run the console until the user quits. Returns the exit status: 0 after q, 1 when
+ * the scan could not start, 2 when the terminal cannot be used (a one-line message
+ * naming --list is printed on stderr then). PROG prefixes messages. */
+int console_main(const struct console_opts *o, const char *prog);
+
+#endif

@@ -1,0 +1,54 @@
+/* help: keys and methods. See help.h. */
+#include "console/help.h"
+
+#include "console/keys.h"
+#include "console/page.h"
+
+#include <curses.h>
+
+static const char *const intro[] = {
+    "rescuetui lists deleted files that processes, memory mappings or loop devices still",
+    "hold. While it runs it pins each one (holds its own read-only reference), so the data",
+    "outlives its holders: stop the service cleanly, then rescue the file. A pin keeps the",
+    "filesystem busy: u or U lets go so that it can be unmounted.",
+    "",
+};
+
+static const char *const methods[] = {
+    "Methods (the recommendation is the first feasible one; the detail ranks them all)",
+    "  relink   give the very inode a name again: instant, live (O_TMPFILE files only)",
+    "  reflink  clone into a new file on the same filesystem: instant, no extra space",
+    "  follow   copy, then keep appending as it grows: logs, downloads, captures",
+    "  sync     copy, then re-copy changed blocks until a pass changes little: VM images,",
+    "           databases; the last pass can freeze the writers for a consistent copy",
+    "  copy     one sparse-aware pass: files nothing writes, or quiet ones",
+    "  debugfs  never offered online: it corrupts a mounted ext4",
+    "",
+    "The source is only ever read, through the pin. Never detach a loop device that holds",
+    "a deleted image, nor unmount an autoclear loop mount: the image is then lost.",
+    "Rescue itself: rescuetui --recover ID --to PATH (see rescuetui(8)).",
+    "",
+    "Marks in the list: [kept by pin] no holder is left and only this console keeps the",
+    "data; [not pinned] the data lives only as long as its holders; [gone] it went away",
+    "(shown until the next key). Rates: random = rewritten inside, append = growing.",
+};
+
+void help_draw(struct ui *u)
+{
+	struct page p = {.width = (size_t)COLS};
+	int rows = LINES - 3;
+
+	term_cell(&u->term, 0, 0, COLS, " rescuetui | help", false, ROLE_TITLE);
+	for (size_t i = 0; i < sizeof(intro) / sizeof(intro[0]); i++)
+		page_add(&p, ROLE_NORMAL, "%s", intro[i]);
+	page_add(&p, ROLE_HEAD, "Keys");
+	keys_help(&p);
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		page_add(&p, i == 0 ? ROLE_HEAD : ROLE_NORMAL, "%s", methods[i]);
+	if (u->o->readonly)
+		page_add(&p, ROLE_WARN, "Read-only console (--readonly): it looks, it never acts.");
+	u->page_rows = rows > 0 ? (size_t)rows : 0;
+	page_draw(&u->term, &p, 1, rows, &u->scroll);
+	page_free(&p);
+	keys_draw_bottom(u);
+}
