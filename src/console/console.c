@@ -138,11 +138,14 @@ int console_main(const struct console_opts *o, const char *prog)
 
 	err = term_start(&u.term, o->no_color, o->ascii);
 	if (err < 0) {
-		fprintf(stderr,
-		        "%s: the console needs a terminal (TERM=%s, stdin %s, stdout %s); "
-		        "for a report use: %s --list\n",
-		        prog, term ? term : "unset", isatty(0) ? "a terminal" : "not a terminal",
-		        isatty(1) ? "a terminal" : "not a terminal", prog);
+		char why[64];
+
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+			snprintf(why, sizeof(why), "not a tty");
+		else
+			snprintf(why, sizeof(why), "TERM=%.40s", term ? term : "");
+		fprintf(stderr, "%s: no terminal for the console (%s); use %s --list\n", prog, why,
+		        prog);
 		return 2;
 	}
 	if (o->filter)

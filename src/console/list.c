@@ -73,12 +73,16 @@ struct fs_group {
 	uint64_t allocated;
 };
 
-static size_t group_fs(const struct model *m, struct fs_group *g, size_t max, size_t *more)
+/* Add up the files shown (the filter applies: the admin sees what the figures
+ * count) by filesystem. */
+static size_t group_fs(const struct ui *u, struct fs_group *g, size_t max, size_t *more)
 {
+	const struct model *m = &u->m;
 	size_t n = 0;
 
 	*more = 0;
-	for (size_t i = 0; i < m->r.n; i++) {
+	for (size_t r = 0; r < u->v.n; r++) {
+		size_t i = u->v.idx[r];
 		const struct entry *e = &m->r.v[i];
 		size_t k;
 
@@ -104,16 +108,20 @@ static size_t group_fs(const struct model *m, struct fs_group *g, size_t max, si
 static void draw_title(struct ui *u)
 {
 	const struct model *m = &u->m;
-	size_t live = 0, pinned = 0;
-	char line[512];
+	size_t live = 0, shown = 0, pinned = 0;
+	char line[512], of[32] = "";
 
 	for (size_t i = 0; i < m->r.n; i++) {
 		live += !m->meta[i].gone;
 		pinned += m->r.v[i].pin.fd >= 0;
 	}
+	for (size_t r = 0; r < u->v.n; r++)
+		shown += !m->meta[u->v.idx[r]].gone;
+	if (u->v.filter[0])
+		snprintf(of, sizeof(of), "%zu of ", shown);
 	snprintf(line, sizeof(line),
-	         " rescuetui %s | %zu held deleted file%s | pins %zu | %s%s | sort %s%s", RT_VERSION,
-	         live, live == 1 ? "" : "s", pinned, m->r.root ? "root" : "NOT root",
+	         " rescuetui %s | %s%zu held deleted file%s | pins %zu | %s%s | sort %s%s",
+	         RT_VERSION, of, live, live == 1 ? "" : "s", pinned, m->r.root ? "root" : "NOT root",
 	         u->o->readonly ? ", read-only" : "", view_sort_name(u->v.sort),
 	         u->v.rev ? " (reversed)" : "");
 	term_cell(&u->term, 0, 0, COLS, line, false, ROLE_TITLE);
@@ -124,7 +132,7 @@ static void draw_title(struct ui *u)
 static int draw_fs(struct ui *u, int y)
 {
 	struct fs_group g[FS_GROUPS_MAX];
-	size_t more, n = group_fs(&u->m, g, FS_GROUPS_MAX, &more);
+	size_t more, n = group_fs(u, g, FS_GROUPS_MAX, &more);
 	int lines = 0;
 	char held[16], line[512], *mp;
 

@@ -337,7 +337,11 @@ static void do_sample(struct model *m, double seconds)
 
 	res = n ? calloc(n, sizeof(*res)) : NULL;
 	if (!res) {
+		/* Nothing to sample (or no memory): the round is a pause all the same, or
+		 * the worker would spin with the mutex. */
 		free(p);
+		until = after(seconds);
+		wait_until(m, &until);
 		return;
 	}
 	if (SAMPLE_BUDGET / RATE_BLOCK / n < k)
