@@ -14,6 +14,8 @@
 
 /* Column widths at 80 columns; the path takes what is left. */
 enum { W_MARK = 2, W_SIZE = 6, W_CHANGE = 14, W_HOLD = 20, W_METHOD = 7 };
+/* Columns past 80 go to the path, but a third of them (up to this) to the holders. */
+enum { W_HOLD_EXTRA_MAX = 12 };
 /* Header lines at most for filesystems and for loop warnings. */
 enum { FS_LINES_MAX = 3, LOOP_LINES_MAX = 3 };
 /* Distinct filesystems the header adds up. */
@@ -194,12 +196,19 @@ static int draw_loops(struct ui *u, int y)
 	return lines;
 }
 
+static int hold_width(void)
+{
+	int extra = COLS > TERM_MIN_COLS ? (COLS - TERM_MIN_COLS) / 3 : 0;
+
+	return W_HOLD + (extra > W_HOLD_EXTRA_MAX ? W_HOLD_EXTRA_MAX : extra);
+}
+
 static void draw_colhead(struct ui *u, int y)
 {
 	char line[256];
 
 	snprintf(line, sizeof(line), "%-*s%*s %*s %-*s %-*s %-*s %s", W_MARK, "", W_SIZE, "SIZE",
-	         W_SIZE, "ALLOC", W_CHANGE, "CHANGE", W_HOLD, "HOLDERS", W_METHOD, "METHOD",
+	         W_SIZE, "ALLOC", W_CHANGE, "CHANGE", hold_width(), "HOLDERS", W_METHOD, "METHOD",
 	         "PATH (deleted)");
 	term_cell(&u->term, y, 0, COLS, line, false, ROLE_COLHEAD);
 }
@@ -226,8 +235,8 @@ static void draw_row(struct ui *u, int y, size_t row)
 	term_cell(&u->term, y, 0, (int)(W_MARK + W_SIZE + 1 + W_SIZE + 1 + W_CHANGE + 1), line,
 	          false, role);
 	x = W_MARK + W_SIZE + 1 + W_SIZE + 1 + W_CHANGE + 1;
-	term_cell(&u->term, y, x, W_HOLD + 1, hold, false, role);
-	x += W_HOLD + 1;
+	term_cell(&u->term, y, x, hold_width() + 1, hold, false, role);
+	x += hold_width() + 1;
 	term_cell(&u->term, y, x, W_METHOD + 1,
 	          mm->gone                        ? "-"
 	          : a && a->rec.recommended       ? rec_method_name(a->rec.opt[0].method)

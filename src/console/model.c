@@ -451,33 +451,27 @@ void model_stop(struct model *m)
 
 void model_rescan(struct model *m, bool all)
 {
-	pthread_mutex_lock(&m->mu);
 	m->all = all;
 	m->want_rescan = true;
 	m->probe_reflink = geteuid() == 0;
 	pthread_cond_signal(&m->cv);
-	pthread_mutex_unlock(&m->mu);
 }
 
 int model_release(struct model *m, struct model_key k)
 {
-	struct model_key *v;
+	struct model_key *v = realloc(m->rel, (m->nrel + 1) * sizeof(*v));
 
-	pthread_mutex_lock(&m->mu);
-	v = realloc(m->rel, (m->nrel + 1) * sizeof(*v));
-	if (v) {
-		m->rel = v;
-		m->rel[m->nrel++] = k;
-		m->want_release = true;
-		pthread_cond_signal(&m->cv);
-	}
-	pthread_mutex_unlock(&m->mu);
-	return v ? 0 : -ENOMEM;
+	if (!v)
+		return -ENOMEM;
+	m->rel = v;
+	m->rel[m->nrel++] = k;
+	m->want_release = true;
+	pthread_cond_signal(&m->cv);
+	return 0;
 }
 
 void model_repin(struct model *m, struct model_key k)
 {
-	pthread_mutex_lock(&m->mu);
 	for (size_t i = 0; i < m->nrel;) {
 		if (m->rel[i].dev == k.dev && (m->rel[i].ino == 0 || m->rel[i].ino == k.ino))
 			m->rel[i] = m->rel[--m->nrel];
@@ -489,7 +483,6 @@ void model_repin(struct model *m, struct model_key k)
 			m->meta[i].released = false;
 	m->want_rescan = true;
 	pthread_cond_signal(&m->cv);
-	pthread_mutex_unlock(&m->mu);
 }
 
 bool model_forget_gone(struct model *m)

@@ -67,16 +67,17 @@ int model_start(struct model *m, bool all, double sample);
 /* Stop the worker and free everything, releasing every pin. */
 void model_stop(struct model *m);
 
-/* Ask for a rescan now (with memfd/shm when ALL); probes reflink again. Takes MU. */
+/* Ask for a rescan now (with memfd/shm when ALL); probes reflink again. MU held
+ * (the keys are handled under it). */
 void model_rescan(struct model *m, bool all);
 
 /* Let go of our pin of the file K names (K.ino 0: of every file on K.dev), now and
  * after later scans, so that its filesystem can be unmounted; the data then lives
- * only as long as its holders. Takes MU. Returns 0 or -ENOMEM. */
+ * only as long as its holders. MU held. Returns 0 or -ENOMEM. */
 int model_release(struct model *m, struct model_key k);
 
 /* Pin the file again at the next scan (undo model_release of that file or of its
- * filesystem). Takes MU. */
+ * filesystem). MU held. */
 void model_repin(struct model *m, struct model_key k);
 
 /* Is K's file (or filesystem) released? Call with MU held. */
