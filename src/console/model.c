@@ -17,6 +17,9 @@
 #define SAMPLE_K_MIN 64u
 /* Seconds between automatic rescans: new files show up, gone ones are marked. */
 #define RESCAN_SECONDS 5
+/* How long quitting waits for the worker to finish a scan or a read. A read on a
+ * dying disk can block for minutes; the admin asked to quit. */
+#define STOP_WAIT_SECONDS 3
 
 struct key_idx {
 	dev_t dev;
@@ -348,16 +351,18 @@ static void do_sample(struct model *m, double seconds)
 		k = SAMPLE_BUDGET / RATE_BLOCK / n < SAMPLE_K_MIN ? SAMPLE_K_MIN
 		                                                 : (unsigned)(SAMPLE_BUDGET / RATE_BLOCK / n);
 	pthread_mutex_unlock(&m->mu);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && !atomic_load(&m->hurry); i++)
 		if (rate_begin(&p[i].pin, k, (uint64_t)p[i].ino, &p[i].s) < 0)
 			p[i].s = NULL;
 	pthread_mutex_lock(&m->mu);
 	until = after(seconds);
 	cut = wait_until(m, &until);
 	pthread_mutex_unlock(&m->mu);
-	for (size_t i = 0; i < n && !cut; i++)
-		if (p[i].s && rate_end(p[i].s, true, &res[i]) < 0)
+	for (size_t i = 0; i < n && !cut; i++) {
+		cut = atomic_load(&m->hurry);
+		if (!cut && p[i].s && rate_end(p[i].s, true, &res[i]) < 0)
 			res[i].cls = CHANGE_UNKNOWN;
+	}
 	pthread_mutex_lock(&m->mu);
 	if (!cut)
 		publish(m, p, res, n);
@@ -378,6 +383,7 @@ static void *worker(void *arg)
 		bool all = m->all, probe = m->probe_reflink;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		atomic_store(&m->hurry, false);
 		if (m->want_rescan || !m->ready || now.tv_sec > next_scan.tv_sec ||
 		    (now.tv_sec == next_scan.tv_sec && now.tv_nsec >= next_scan.tv_nsec)) {
 			m->want_rescan = false;
@@ -431,11 +437,17 @@ int model_start(struct model *m, bool all, double sample)
 void model_stop(struct model *m)
 {
 	if (m->started) {
+		struct timespec until;
+
 		pthread_mutex_lock(&m->mu);
 		m->quit = true;
+		atomic_store(&m->hurry, true);
 		pthread_cond_signal(&m->cv);
 		pthread_mutex_unlock(&m->mu);
-		pthread_join(m->th, NULL);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STOP_WAIT_SECONDS;
+		if (pthread_timedjoin_np(m->th, NULL, &until) != 0)
+			return; /* stuck in a read: exit() takes the thread and the pins */
 		m->started = false;
 	}
 	scan_free(&m->r);
@@ -454,6 +466,7 @@ void model_rescan(struct model *m, bool all)
 	m->all = all;
 	m->want_rescan = true;
 	m->probe_reflink = geteuid() == 0;
+	atomic_store(&m->hurry, true);
 	pthread_cond_signal(&m->cv);
 }
 
@@ -466,6 +479,7 @@ int model_release(struct model *m, struct model_key k)
 	m->rel = v;
 	m->rel[m->nrel++] = k;
 	m->want_release = true;
+	atomic_store(&m->hurry, true);
 	pthread_cond_signal(&m->cv);
 	return 0;
 }

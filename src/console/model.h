@@ -16,6 +16,7 @@
 #include "find/target.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -41,6 +42,7 @@ struct model {
 	pthread_cond_t cv;
 	pthread_t th;
 	bool started;
+	atomic_bool hurry; /* a request waits: cut long loops of reads short */
 	int wake_fd; /* eventfd: the worker pokes it when the model changed */
 	/* Read under MU by the main thread; written under MU by the worker. */
 	struct scan_result r;

@@ -12,21 +12,33 @@ UNDO+=("tmux -L $CON_SOCK kill-server 2>/dev/null")
 
 ctmux() { tmux -L "$CON_SOCK" "$@"; }
 
-# con_run [--size WxH] CMD...: start CMD (quoted as given) in the pane. The pane stays
-# after CMD exits, so its status and last screen can be read.
+# con_run [--size WxH] CMD...: start CMD (quoted as given) in the pane, under a
+# shell that writes its exit status to a file when it ends ("exit N", or 128+N
+# after signal N) and leaves the terminal to `stty -a` (printed after a line
+# "--- stty"), so tests can see the state the console left it in. The status
+# does not come from tmux: its server sometimes left the exited console a zombie
+# after resize-window.
+CON_N=0
 con_run() {
 	local cmd="" a
+	CON_W=100
+	CON_H=30
 	if [ "$1" = --size ]; then
 		CON_W=${2%x*}
 		CON_H=${2#*x}
 		shift 2
 	fi
+	CON_N=$((CON_N + 1))
+	CON_STATUS="$T/console.$CON_N.status"
 	for a in "$@"; do cmd+="$(printf '%q ' "$a")"; done
 	# Sanitizer settings reach the program even if the server had other ones.
-	cmd="exec env ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} LSAN_OPTIONS=${LSAN_OPTIONS:-} $cmd"
+	cmd="env ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} LSAN_OPTIONS=${LSAN_OPTIONS:-} $cmd"
+	# A trap (not an ignored signal) keeps the shell alive through Ctrl-C while
+	# the console gets the default disposition.
+	cmd="trap : INT; $cmd; echo \"exit \$?\" >$(printf %q "$CON_STATUS"); echo '--- stty'; stty -a"
 	ctmux -f /dev/null start-server \; set -g remain-on-exit on \; \
 		set -g status off \; \
-		new-session -d -s ui -x "$CON_W" -y "$CON_H" "$cmd"
+		new-session -d -s ui -x "$CON_W" -y "$CON_H" "bash -c $(printf %q "$cmd")"
 }
 
 # con_console ARGS...: the console itself, showing only this test's files.
@@ -35,6 +47,7 @@ con_console() {
 }
 
 con_screen() { ctmux capture-pane -p -t ui; }
+con_history() { ctmux capture-pane -p -S - -t ui; } # with what scrolled away
 con_keys() { ctmux send-keys -t ui "$@"; }
 con_resize() { ctmux resize-window -t ui -x "$1" -y "$2"; }
 
@@ -77,21 +90,34 @@ con_wait_gone() {
 	echo "ok: ${2:-screen no longer shows} '$1'"
 }
 
-# con_exit_status: wait for the program in the pane to end; print its exit status.
+# con_exit_status: wait for the program in the pane to end; print its exit status
+# (128+N when signal N ended it).
 con_exit_status() {
 	local end=$((SECONDS + CON_DEADLINE))
-	until [ "$(ctmux display -p -t ui '#{pane_dead}')" = 1 ]; do
-		[ $SECONDS -lt $end ] || fail "the console did not exit within ${CON_DEADLINE}s"
+	until [ -s "$CON_STATUS" ]; do
+		if [ $SECONDS -ge $end ]; then
+			con_where >&2
+			fail "the console did not exit within ${CON_DEADLINE}s"
+		fi
 		sleep 0.05
 	done
-	local st
-	st=$(ctmux display -p -t ui '#{pane_dead_status}')
-	[ -n "$st" ] || st="signal $(ctmux display -p -t ui '#{pane_dead_signal}')"
-	echo "$st"
+	awk '{print $2}' "$CON_STATUS"
 }
 
-# con_pid: the pid of the program in the pane (it was exec'ed by the pane's shell).
-con_pid() { ctmux display -p -t ui '#{pane_pid}'; }
+# con_pid: the pid of the program in the pane (the child of the pane's shell).
+con_pid() { pgrep -P "$(ctmux display -p -t ui '#{pane_pid}')" | head -n 1; }
+
+# con_where: where the threads of the program in the pane wait (for failures).
+con_where() {
+	local t pid
+	pid=$(con_pid)
+	con_screen | sed 's/^/    screen| /'
+	for t in /proc/"$pid"/task/*; do
+		echo "    thread ${t##*/}: $(cat "$t/wchan" 2>/dev/null) $(cut -d' ' -f3 "$t/stat" 2>/dev/null)"
+		sed 's/^/        /' "$t/stack" 2>/dev/null | head -n 12
+	done
+	grep -E '^(State|PPid|Threads|SigQ|SigPnd|ShdPnd)' /proc/"$pid"/status 2>/dev/null | sed 's/^/    /'
+}
 
 # con_row TEXT: the screen line that shows TEXT (the first one), without the marker
 # of the selected row, so that awk's $1 is the size.
