@@ -15,7 +15,7 @@ ctmux() { tmux -L "$CON_SOCK" "$@"; }
 # con_run [--size WxH] CMD...: start CMD (quoted as given) in the pane, under a
 # shell that writes its exit status to a file when it ends ("exit N", or 128+N
 # after signal N) and leaves the terminal to `stty -a` (printed after a line
-# "--- stty"), so tests can see the state the console left it in. The status
+# "--- stty", followed by "--- end"), so tests can see the state the console left it in. The status
 # does not come from tmux: its server sometimes left the exited console a zombie
 # after resize-window.
 CON_N=0
@@ -33,9 +33,12 @@ con_run() {
 	for a in "$@"; do cmd+="$(printf '%q ' "$a")"; done
 	# Sanitizer settings reach the program even if the server had other ones.
 	cmd="env ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} LSAN_OPTIONS=${LSAN_OPTIONS:-} $cmd"
+	# CON_STDERR=FILE keeps what the program writes on stderr (sanitizer reports).
+	[ -z "${CON_STDERR:-}" ] || cmd+=" 2>$(printf %q "$CON_STDERR")"
 	# A trap (not an ignored signal) keeps the shell alive through Ctrl-C while
 	# the console gets the default disposition.
-	cmd="trap : INT; $cmd; echo \"exit \$?\" >$(printf %q "$CON_STATUS"); echo '--- stty'; stty -a"
+	cmd="trap : INT; $cmd; echo \"exit \$?\" >$(printf %q "$CON_STATUS"); echo '--- stty'; stty -a; echo '--- end'"
+	ctmux kill-server 2>/dev/null || true # the previous run's, if any
 	ctmux -f /dev/null start-server \; set -g remain-on-exit on \; \
 		set -g status off \; \
 		new-session -d -s ui -x "$CON_W" -y "$CON_H" "bash -c $(printf %q "$cmd")"
@@ -48,6 +51,16 @@ con_console() {
 
 con_screen() { ctmux capture-pane -p -t ui; }
 con_history() { ctmux capture-pane -p -S - -t ui; } # with what scrolled away
+
+# con_stty: wait for the shell's stty -a after the program; print it.
+con_stty() {
+	local end=$((SECONDS + CON_DEADLINE))
+	until con_history | grep -qx -- "--- end"; do
+		[ $SECONDS -lt $end ] || fail "no stty -a after the program: $(con_history)"
+		sleep 0.05
+	done
+	con_history | sed -n '/^--- stty$/,/^--- end$/p'
+}
 con_keys() { ctmux send-keys -t ui "$@"; }
 con_resize() { ctmux resize-window -t ui -x "$1" -y "$2"; }
 
