@@ -88,7 +88,7 @@ HELPERS  := $(filter-out $(O)/tests/badfs,$(HELPERS))
 endif
 
 .PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests \
-        static check-static clean-static-deps install-static FORCE
+        static check-static clean-static-deps install-static FORCE screenshots
 all: rescuetui
 
 rescuetui: $(O)/rescuetui
@@ -175,6 +175,10 @@ check-static: static
 
 clean-static-deps:
 	rm -rf $(STATIC_DEPS)
+
+# PNGs of the console's views from a real run (tmux, xterm under Xvfb; needs root).
+screenshots: tests
+	tests/screenshots.sh $(O)
 
 install: rescuetui
 	install -D -m 0755 rescuetui $(DESTDIR)$(BINDIR)/rescuetui
