@@ -47,6 +47,10 @@ void list_holder_text(char *buf, size_t len, const struct entry *e, const struct
 	const struct holder *h = e->nholders ? &e->holders[0] : NULL;
 	char more[32] = "", *comm;
 
+	if (mm && mm->gone) {
+		snprintf(buf, len, "-");
+		return;
+	}
 	if (!h || (mm && mm->orphan)) {
 		snprintf(buf, len, "(exited)");
 		return;

@@ -8,7 +8,7 @@ CON_SOCK="rt-con-$$-$RANDOM"
 CON_W=100
 CON_H=30
 CON_DEADLINE=${CON_DEADLINE:-15} # seconds a wait may take (ASan builds are slower)
-UNDO+=("tmux -L $CON_SOCK kill-server 2>/dev/null")
+UNDO+=("tmux -L $CON_SOCK kill-server 2>/dev/null; rm -f ${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$CON_SOCK")
 
 ctmux() { tmux -L "$CON_SOCK" "$@"; }
 
