@@ -161,7 +161,7 @@ static int merge_old(struct model *m, struct scan_result *nr, struct model_meta 
 		extra += index_find(ni, nr->n, m->r.v[i].dev, m->r.v[i].ino) < 0;
 	meta = calloc(n + extra + 1, sizeof(*meta));
 	nv = extra ? realloc(nr->v, (n + extra) * sizeof(*nv)) : nr->v;
-	if (!meta || !nv) {
+	if (!meta || (extra && !nv)) {
 		free(ni);
 		free(meta);
 		return -ENOMEM;
