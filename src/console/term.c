@@ -24,6 +24,8 @@ static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 static struct sigaction old_crash[sizeof(crash_signals) / sizeof(crash_signals[0])];
 static volatile sig_atomic_t curses_up;
+/* The real stderr and the file that stands in for it, for the crash handler. */
+static volatile sig_atomic_t crash_stderr = -1, crash_errfile = -1;
 
 static void on_quit_signal(int sig)
 {
@@ -39,10 +41,20 @@ static void on_crash(int sig)
 	static const char msg[] = "rescuetui: crashed; the terminal was restored. Please "
 	                          "report this with the core file.\n";
 
+	char buf[1024];
+	ssize_t n;
+
 	if (curses_up) {
 		endwin();
 		curs_set(1);
 	}
+	/* Back to the real stderr, with what was said meanwhile (read and write are
+	 * async-signal-safe). */
+	if (crash_stderr >= 0 && dup2(crash_stderr, STDERR_FILENO) >= 0 && crash_errfile >= 0 &&
+	    lseek(crash_errfile, 0, SEEK_SET) == 0)
+		while ((n = read(crash_errfile, buf, sizeof(buf))) > 0)
+			if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+				break;
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 		/* nothing left to tell it to */
 	}
@@ -171,6 +183,8 @@ int term_start(struct tty *t, bool no_color, bool ascii)
 	}
 	t->up = true;
 	curses_up = 1;
+	crash_stderr = t->saved_stderr;
+	crash_errfile = t->err_fd;
 	install_signals();
 	cbreak();
 	noecho();
@@ -193,6 +207,7 @@ void term_stop(struct tty *t)
 		curs_set(1);
 		endwin();
 		curses_up = 0;
+		crash_stderr = crash_errfile = -1;
 		restore_signals();
 		t->up = false;
 	}

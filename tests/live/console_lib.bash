@@ -37,7 +37,8 @@ con_run() {
 	[ -z "${CON_STDERR:-}" ] || cmd+=" 2>$(printf %q "$CON_STDERR")"
 	# A trap (not an ignored signal) keeps the shell alive through Ctrl-C while
 	# the console gets the default disposition.
-	cmd="trap : INT; $cmd; echo \"exit \$?\" >$(printf %q "$CON_STATUS"); echo '--- stty'; stty -a; echo '--- end'"
+	# No core files from the crash tests in the working directory.
+	cmd="ulimit -c 0; trap : INT; $cmd; echo \"exit \$?\" >$(printf %q "$CON_STATUS"); echo '--- stty'; stty -a; echo '--- end'"
 	ctmux kill-server 2>/dev/null || true # the previous run's, if any
 	ctmux -f /dev/null start-server \; set -g remain-on-exit on \; \
 		set -g status off \; \

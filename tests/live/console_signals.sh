@@ -36,3 +36,18 @@ con_wait "$T/held.dat" "the list"
 kill -HUP "$(con_pid)"
 assert_eq "$(con_exit_status)" $((128 + 1)) "exit status after SIGHUP"
 stty_ok SIGHUP
+ctmux kill-server
+
+# A crash: the handler restores the terminal, then the signal goes on to the
+# previous handler (the default one, or the sanitizer's in an ASan build, which
+# reports and exits 1).
+con_console
+con_wait "$T/held.dat" "the list"
+kill -SEGV "$(con_pid)"
+st=$(con_exit_status)
+[ "$st" = $((128 + 11)) ] || [ "$st" = 1 ] || fail "exit status after SIGSEGV: $st"
+echo "ok: died of the crash signal ($st)"
+stty_ok SIGSEGV
+con_history | grep -qF "rescuetui: crashed; the terminal was restored" ||
+	fail "no word of the crash: $(con_history)"
+echo "ok: the crash was reported"
