@@ -92,6 +92,7 @@ static void usage(FILE *f)
 	        "      --ascii     ASCII lines and markers (also in a non-UTF-8 locale)\n"
 	        "      --filter TEXT\n"
 	        "                  start with this filter (path, command, pid)\n"
+	        "      --only TEXT show and pin only the files TEXT matches (as --filter)\n"
 	        "      --max-iterations N\n"
 	        "                  stop after N turns of the main loop (for tests)\n"
 	        "\n"
@@ -162,6 +163,7 @@ static const struct option opts[] = {
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"filter", required_argument, NULL, OPT_FILTER},
+    {"only", required_argument, NULL, OPT_ONLY},
     {"max-iterations", required_argument, NULL, OPT_MAX_ITERATIONS},
     {NULL, 0, NULL, 0},
 };
@@ -184,6 +186,9 @@ static int console_option(struct console_opts *co, int c, const char *arg)
 		break;
 	case OPT_FILTER:
 		co->filter = arg;
+		break;
+	case OPT_ONLY:
+		co->only = arg;
 		break;
 	default:
 		errno = 0;
@@ -314,7 +319,7 @@ static int dispatch(struct args *a)
 	if (a->console_only &&
 	    (a->oo.dev || a->reclaim || ro->sel || a->list || a->lo.json || a->targets))
 		return cli_usage(
-		    "--readonly, --no-color, --ascii, --filter and --max-iterations are for the console, not the other commands");
+		    "--readonly, --no-color, --ascii, --filter, --only and --max-iterations are for the console, not the other commands");
 	if (a->oo.dev || a->oo.deep || a->oo.relink || a->oo.name)
 		return dispatch_offline(a);
 	if (a->reclaim) {

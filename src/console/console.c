@@ -150,7 +150,7 @@ int console_main(const struct console_opts *o, const char *prog)
 	}
 	if (o->filter)
 		snprintf(u.v.filter, sizeof(u.v.filter), "%s", o->filter);
-	err = model_start(&u.m, o->all, o->sample);
+	err = model_start(&u.m, o->all, o->sample, o->only);
 	if (err < 0) {
 		term_stop(&u.term);
 		fprintf(stderr, "%s: cannot start the scan: %s\n", prog, strerror(-err));

@@ -13,6 +13,7 @@ struct console_opts {
 	double sample;       /* seconds per change-sampling round; 0 turns sampling off */
 	unsigned long max_iterations; /* stop after this many turns of the main loop; 0 never */
 	const char *filter;  /* start with this filter text, or NULL */
+	const char *only;    /* show and pin only files this text matches, or NULL */
 };
 
 /* Run the console until the user quits. Returns the exit status: 0 after q, 1 when

@@ -115,7 +115,7 @@ static void draw_title(struct ui *u)
 {
 	const struct model *m = &u->m;
 	size_t live = 0, shown = 0, pinned = 0;
-	char line[512], of[32] = "";
+	char line[512], of[32] = "", *only;
 
 	for (size_t i = 0; i < m->r.n; i++) {
 		live += !m->meta[i].gone;
@@ -125,11 +125,13 @@ static void draw_title(struct ui *u)
 		shown += !m->meta[u->v.idx[r]].gone;
 	if (u->v.filter[0])
 		snprintf(of, sizeof(of), "%zu of ", shown);
+	only = u->o->only ? esc_display(u->o->only, strlen(u->o->only)) : NULL;
 	snprintf(line, sizeof(line),
-	         " rescuetui %s | %s%zu held deleted file%s | pins %zu | %s%s | sort %s%s",
+	         " rescuetui %s | %s%zu held deleted file%s | pins %zu | %s%s | sort %s%s%s%s",
 	         RT_VERSION, of, live, live == 1 ? "" : "s", pinned, m->r.root ? "root" : "NOT root",
 	         u->o->readonly ? ", read-only" : "", view_sort_name(u->v.sort),
-	         u->v.rev ? " (reversed)" : "");
+	         u->v.rev ? " (reversed)" : "", only ? " | only " : "", only ? only : "");
+	free(only);
 	term_cell(&u->term, 0, 0, COLS, line, false, ROLE_TITLE);
 }
 

@@ -198,6 +198,23 @@ static int merge_old(struct model *m, struct scan_result *nr, struct model_meta 
 	return 0;
 }
 
+static bool matches(const struct entry *e, const char *f);
+
+/* Drop (and unpin) every entry ONLY does not match: --only keeps the console's
+ * hands off the rest of the machine. */
+static void keep_only(struct scan_result *r, const char *only)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (matches(&r->v[i], only))
+			r->v[w++] = r->v[i];
+		else
+			free_entry(&r->v[i]);
+	}
+	r->n = w;
+}
+
 /* Reflink was probed on the last manual scan: keep what it found for the same
  * filesystems instead of writing scratch blocks every few seconds. */
 static void carry_reflink(struct target_list *nt, const struct target_list *ot)
@@ -218,6 +235,8 @@ static void do_scan(struct model *m, bool all, bool probe)
 	struct advice *adv;
 	int err = scan_run(&o, &nr);
 
+	if (err == 0 && m->only)
+		keep_only(&nr, m->only);
 	if (err == 0)
 		rate_sample_all(&nr, 0, 0); /* the free signals: static or unknown */
 	if (err == 0)
@@ -407,7 +426,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int model_start(struct model *m, bool all, double sample)
+int model_start(struct model *m, bool all, double sample, const char *only)
 {
 	pthread_condattr_t ca;
 	int err;
@@ -415,6 +434,7 @@ int model_start(struct model *m, bool all, double sample)
 	memset(m, 0, sizeof(*m));
 	m->all = all;
 	m->sample = sample;
+	m->only = only && *only ? only : NULL;
 	m->rescan_s = RESCAN_SECONDS;
 	m->probe_reflink = geteuid() == 0; /* writes a scratch block: as root only */
 	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -59,12 +59,15 @@ struct model {
 	double sample;      /* seconds per sampling round, 0 off */
 	unsigned rescan_s;  /* seconds between automatic rescans */
 	struct model_key *rel; /* pins the user released: files, or whole filesystems */
+	const char *only;      /* keep only what this matches (NULL: everything) */
 	size_t nrel;
 };
 
 /* Set up M (nothing scanned yet) and start the worker. ALL shows memfd/shm, SAMPLE is
- * the sampling round in seconds (0: off). Returns 0 or a negative errno. */
-int model_start(struct model *m, bool all, double sample);
+ * the sampling round in seconds (0: off), ONLY (NULL for all) keeps only the files
+ * it matches as a filter would: the others are dropped, and their pins released,
+ * right after each scan. ONLY must outlive M. Returns 0 or a negative errno. */
+int model_start(struct model *m, bool all, double sample, const char *only);
 
 /* Stop the worker and free everything, releasing every pin. */
 void model_stop(struct model *m);

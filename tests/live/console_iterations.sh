@@ -9,7 +9,7 @@ head -c $((1 << 20)) /dev/urandom >"$T/quiet.dat"
 head -c $((1 << 20)) /dev/urandom >"$T/busy.dat"
 hold r:"$T/quiet.dat" rr:"$T/busy.dat":200000
 
-CON_STDERR="$T/stderr" con_run "$RT_BIN" --filter "$T/" --sample 0.3 --max-iterations 40
+CON_STDERR="$T/stderr" con_run "$RT_BIN" --only "$T/" --sample 0.3 --max-iterations 40
 con_wait "$T/busy.dat" "the list"
 st=$(con_exit_status)
 if grep -qE "Sanitizer|runtime error|LeakSanitizer" "$T/stderr"; then
@@ -22,7 +22,7 @@ rest=$(grep -vE '^(-+|Suppressions used:| +count +bytes +template| +[0-9]+ +[0-9
 echo "ok: nothing on stderr"
 
 # With keys in between: detail, targets, help, filter, sort, resize.
-CON_STDERR="$T/stderr2" con_run "$RT_BIN" --filter "$T/" --sample 0.3 --max-iterations 400
+CON_STDERR="$T/stderr2" con_run "$RT_BIN" --only "$T/" --sample 0.3 --max-iterations 400
 con_wait "$T/busy.dat" "the list"
 con_keys Enter
 con_wait "Methods, best first" "the detail"

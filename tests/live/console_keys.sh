@@ -26,13 +26,12 @@ con_keys I
 con_wait "sort path (reversed)" "the title"
 assert_eq "$(rows)" "$T/z-big.dat $T/a-small.dat " "sorted by path, reversed"
 
-# Filter by text: only the matching file stays. The console started with the
-# filter "$T/"; / goes on editing it.
+# Filter by text: only the matching file stays.
 con_keys / a - s m a l l Enter
 con_wait_gone "$T/z-big.dat" "the filtered list"
 con_wait "$T/a-small.dat" "the filtered list"
 con_wait "1 of " "the count of files shown"
-# Backspace takes the text away again.
+# Backspace takes the text away again; / goes on editing the filter there is.
 con_keys / BSpace BSpace BSpace BSpace BSpace BSpace BSpace Enter
 con_wait "$T/z-big.dat" "the list with the first filter again"
 

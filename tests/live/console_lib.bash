@@ -45,9 +45,10 @@ con_run() {
 		new-session -d -s ui -x "$CON_W" -y "$CON_H" "bash -c $(printf %q "$cmd")"
 }
 
-# con_console ARGS...: the console itself, showing only this test's files.
+# con_console ARGS...: the console itself, showing (and pinning) only this test's
+# files: the machine is shared, and other tests' files are none of its business.
 con_console() {
-	con_run "$RT_BIN" --filter "$T/" "$@"
+	con_run "$RT_BIN" --only "$T/" "$@"
 }
 
 con_screen() { ctmux capture-pane -p -t ui; }

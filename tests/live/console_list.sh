@@ -25,7 +25,7 @@ list
 held=$(jq --arg t "$T/fs/" '[.files[] | select(.path | startswith($t)) | .allocated] | add' "$T/list.json")
 assert_eq "$held" $((3 << 20)) "allocated bytes held, from --list"
 con_wait "$T/fs (tmpfs): 2 files hold 3.0M allocated; pinned 2" "the header"
-con_wait "2 of " "the count of files shown"
+con_wait "| 2 held deleted files | pins 2 |" "the count of files shown and pinned"
 
 # The recommended method of the selected file matches --list's.
 method=$(jq -r --arg t "$T/fs/big.img" '.files[] | select(.path == $t) | .recommendation.method' "$T/list.json")
