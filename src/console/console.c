@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TICK_MS 250   /* longest wait without news */
-#define FRAME_MS 100  /* at most ten redraws a second */
+#define TICK_MS          250 /* longest wait without news */
+#define FRAME_MS         100 /* at most ten redraws a second */
 #define GETCH_ERRORS_MAX 100 /* getch failing this often in a row: the terminal is gone */
 
 int ui_list_rows(const struct ui *u)

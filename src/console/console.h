@@ -6,14 +6,14 @@
 #include <stdbool.h>
 
 struct console_opts {
-	bool all;            /* show memfd and shared-memory objects from the start */
-	bool readonly;       /* look, never act (no key that changes anything) */
-	bool no_color;       /* attributes only */
-	bool ascii;          /* ASCII lines and markers whatever the locale */
-	double sample;       /* seconds per change-sampling round; 0 turns sampling off */
+	bool all;                     /* show memfd and shared-memory objects from the start */
+	bool readonly;                /* look, never act (no key that changes anything) */
+	bool no_color;                /* attributes only */
+	bool ascii;                   /* ASCII lines and markers whatever the locale */
+	double sample;                /* seconds per change-sampling round; 0 turns sampling off */
 	unsigned long max_iterations; /* stop after this many turns of the main loop; 0 never */
-	const char *filter;  /* start with this filter text, or NULL */
-	const char *only;    /* show and pin only files this text matches, or NULL */
+	const char *filter;           /* start with this filter text, or NULL */
+	const char *only;             /* show and pin only files this text matches, or NULL */
 };
 
 /* Run the console until the user quits. Returns the exit status: 0 after q, 1 when

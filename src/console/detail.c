@@ -27,25 +27,27 @@ static void add_pin(struct page *p, const struct entry *e, const struct model_me
 	char a[16], b[16];
 
 	if (mm->released)
-		page_add(p, ROLE_WARN, "pin      released by you (u takes it again): the data "
-		                       "lives only as long as its holders");
+		page_add(
+		    p, ROLE_WARN,
+		    "pin      released by you (u takes it again): the data lives only as long as its holders");
 	else if (e->pin.fd < 0)
 		page_add(p, ROLE_WARN, "pin      none: the data goes when the last holder lets go");
 	else if (e->pin.kind == PIN_LOOPDEV && e->unreadable > 0)
-		page_add(p, ROLE_WARN,
-		         "pin      loop device only: it shows %s; %lld bytes (the offset before it "
-		         "and the tail past the last whole sector) cannot be read",
-		         fmt_size(a, sizeof(a), e->pin.dev_size), (long long)e->unreadable);
+		page_add(
+		    p, ROLE_WARN,
+		    "pin      loop device only: it shows %s; %lld bytes (the offset before it and the tail past the last whole sector) cannot be read",
+		    fmt_size(a, sizeof(a), e->pin.dev_size), (long long)e->unreadable);
 	else if (e->pin.kind == PIN_LOOPDEV)
 		page_add(p, ROLE_NORMAL, "pin      loop device only: it shows %s of %s",
 		         fmt_size(a, sizeof(a), e->pin.dev_size), fmt_size(b, sizeof(b), e->size));
 	else
-		page_add(p, ROLE_GOOD, "pin      %s: the whole file can be read, even after every "
-		                       "holder exits",
+		page_add(p, ROLE_GOOD,
+		         "pin      %s: the whole file can be read, even after every holder exits",
 		         pin_kind_name(e->pin.kind));
 	if (mm->orphan)
-		page_add(p, ROLE_WARN, "         no holder is left: only this console's pin keeps the "
-		                       "data (quitting lets it go)");
+		page_add(
+		    p, ROLE_WARN,
+		    "         no holder is left: only this console's pin keeps the data (quitting lets it go)");
 	if (mm->gone)
 		page_add(p, ROLE_BAD, "         GONE: no scan finds it any more");
 }
@@ -58,8 +60,9 @@ static void add_holder(struct page *p, const struct holder *h)
 
 	switch (h->type) {
 	case HOLDER_FD:
-		page_add(p, ROLE_NORMAL, "  fd    %s[%d] fd %d  access %s%s  position %llu  user %s%s",
-		         c ? c : "?", (int)h->pid, h->fd,
+		page_add(p, ROLE_NORMAL,
+		         "  fd    %s[%d] fd %d  access %s%s  position %llu  user %s%s", c ? c : "?",
+		         (int)h->pid, h->fd,
 		         h->access == PARSE_ACC_R   ? "r"
 		         : h->access == PARSE_ACC_W ? "w"
 		                                    : "rw",
@@ -73,10 +76,12 @@ static void add_holder(struct page *p, const struct holder *h)
 		         usr ? usr : "?", h->other_mntns ? "  (other mount namespace)" : "");
 		break;
 	case HOLDER_LOOP:
-		mp = h->loop_mountpoint ? esc_display(h->loop_mountpoint, strlen(h->loop_mountpoint))
-		                        : NULL;
-		page_add(p, ROLE_NORMAL, "  loop  %s  offset %llu  sizelimit %llu  autoclear %s  %s",
-		         h->loop_dev, (unsigned long long)h->offset, (unsigned long long)h->sizelimit,
+		mp = h->loop_mountpoint
+		         ? esc_display(h->loop_mountpoint, strlen(h->loop_mountpoint))
+		         : NULL;
+		page_add(p, ROLE_NORMAL,
+		         "  loop  %s  offset %llu  sizelimit %llu  autoclear %s  %s", h->loop_dev,
+		         (unsigned long long)h->offset, (unsigned long long)h->sizelimit,
 		         yes(h->autoclear), h->readonly ? "read-only" : "writable");
 		if (mp)
 			page_add(p, ROLE_WARN,
@@ -87,7 +92,8 @@ static void add_holder(struct page *p, const struct holder *h)
 		break;
 	}
 	if (h->type != HOLDER_LOOP)
-		page_add_raw(p, ROLE_NORMAL, "        command line: ", h->cmdline ? h->cmdline : "(gone)",
+		page_add_raw(p, ROLE_NORMAL,
+		             "        command line: ", h->cmdline ? h->cmdline : "(gone)",
 		             h->cmdline ? strlen(h->cmdline) : strlen("(gone)"));
 	free(c);
 	free(usr);
@@ -104,15 +110,16 @@ static void add_change(struct ui *u, struct page *p, const struct entry *e,
 	page_add(p, ROLE_HEAD, "Change");
 	if (c->seconds > 0)
 		page_add(p, ROLE_NORMAL,
-		         "  %s  (last sample: %.1f s, %u of %u blocks changed, %llu bytes read)", chg,
-		         c->seconds, c->changed, c->k, (unsigned long long)c->bytes_read);
+		         "  %s  (last sample: %.1f s, %u of %u blocks changed, %llu bytes read)",
+		         chg, c->seconds, c->changed, c->k, (unsigned long long)c->bytes_read);
 	else
 		page_add(p, ROLE_NORMAL, "  %s%s", chg,
 		         u->m.sample > 0 ? "" : "  (sampling is off: --sample)");
 	for (unsigned k = 0; k < mm->nhist; k++)
 		max = mm->hist[k] > max ? mm->hist[k] : max;
 	for (unsigned k = 0; k < mm->nhist; k++) {
-		size_t lv = max > 0 ? (size_t)(mm->hist[k] / max * (sizeof(spark_levels) - 2) + 0.5) : 0;
+		size_t lv =
+		    max > 0 ? (size_t)(mm->hist[k] / max * (sizeof(spark_levels) - 2) + 0.5) : 0;
 		size_t n = strlen(line);
 		spark[k] = spark_levels[lv];
 		snprintf(line + n, sizeof(line) - n, "%s%s", k ? " " : "",
@@ -136,9 +143,10 @@ static void add_methods(struct ui *u, struct page *p, const struct entry *e, con
 		char *mp = o->target >= 0 ? esc_display(tl->v[o->target].mountpoint,
 		                                        strlen(tl->v[o->target].mountpoint))
 		                          : NULL;
-		page_add(p, o->feasible ? ROLE_GOOD : ROLE_NORMAL, "  %zu. %-8s %-13s risk %-6s %s%s",
-		         k + 1, rec_method_name(o->method), o->feasible ? "feasible" : "not feasible",
-		         rec_risk_name(o->risk), mp ? "to " : "", mp ? mp : "");
+		page_add(p, o->feasible ? ROLE_GOOD : ROLE_NORMAL,
+		         "  %zu. %-8s %-13s risk %-6s %s%s", k + 1, rec_method_name(o->method),
+		         o->feasible ? "feasible" : "not feasible", rec_risk_name(o->risk),
+		         mp ? "to " : "", mp ? mp : "");
 		page_add_raw(p, ROLE_NORMAL, "     ", o->reason, strlen(o->reason));
 		free(mp);
 	}
@@ -150,15 +158,17 @@ static void add_methods(struct ui *u, struct page *p, const struct entry *e, con
 
 		adv_fit(e, a, t, REC_COPY_BPS_DEFAULT, &fit);
 		page_add(p, ROLE_HEAD, "Recommended target");
-		page_add(p, ROLE_NORMAL, "  %s (%s): free %s now, about %s after the copy (it needs %s)",
-		         mp ? mp : "?", t->fstype ? t->fstype : "?", fmt_size(fr, sizeof(fr), t->avail),
-		         fmt_size(af, sizeof(af), t->avail > e->allocated ? t->avail - e->allocated : 0),
-		         fmt_size(nd, sizeof(nd), fit.need));
+		page_add(
+		    p, ROLE_NORMAL, "  %s (%s): free %s now, about %s after the copy (it needs %s)",
+		    mp ? mp : "?", t->fstype ? t->fstype : "?", fmt_size(fr, sizeof(fr), t->avail),
+		    fmt_size(af, sizeof(af), t->avail > e->allocated ? t->avail - e->allocated : 0),
+		    fmt_size(nd, sizeof(nd), fit.need));
 		page_add_raw(p, ROLE_NORMAL, "  ", fit.why, strlen(fit.why));
 		free(mp);
 	}
 	if (rec->freeze_suggested)
-		page_add(p, ROLE_NORMAL, "  a consistent copy wants the writers frozen for the last pass");
+		page_add(p, ROLE_NORMAL,
+		         "  a consistent copy wants the writers frozen for the last pass");
 	if (rec->warning[0])
 		page_add_raw(p, ROLE_WARN, "  WARNING: ", rec->warning, strlen(rec->warning));
 }
@@ -172,7 +182,8 @@ static void build(struct ui *u, struct page *p, long i)
 	page_add_raw(p, ROLE_HEAD, "", e->path ? e->path : "(no name)",
 	             e->path ? e->path_len : strlen("(no name)"));
 	if (e->path_other_ns)
-		page_add(p, ROLE_NORMAL, "  (the name as a holder in another mount namespace sees it)");
+		page_add(p, ROLE_NORMAL,
+		         "  (the name as a holder in another mount namespace sees it)");
 	page_add(p, ROLE_NORMAL, "id       %s   kind %s", scan_entry_id(e, id, sizeof(id)),
 	         scan_kind_name(e->kind));
 	page_add(p, ROLE_NORMAL, "size     %s (%llu bytes%s)   allocated %s (%llu bytes)",

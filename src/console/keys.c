@@ -14,9 +14,14 @@
 #define KEY_ESC 27
 #define KEY_DEL 127
 
-enum { ON_LIST = 1u << SCREEN_LIST, ON_DETAIL = 1u << SCREEN_DETAIL,
-       ON_TARGETS = 1u << SCREEN_TARGETS, ON_HELP = 1u << SCREEN_HELP,
-       ON_PAGES = ON_DETAIL | ON_TARGETS | ON_HELP, ON_ALL = ON_LIST | ON_PAGES };
+enum {
+	ON_LIST = 1u << SCREEN_LIST,
+	ON_DETAIL = 1u << SCREEN_DETAIL,
+	ON_TARGETS = 1u << SCREEN_TARGETS,
+	ON_HELP = 1u << SCREEN_HELP,
+	ON_PAGES = ON_DETAIL | ON_TARGETS | ON_HELP,
+	ON_ALL = ON_LIST | ON_PAGES
+};
 
 typedef int (*action_fn)(struct ui *u);
 
@@ -45,12 +50,30 @@ static long page_step(const struct ui *u)
 	return u->page_rows > 1 ? (long)u->page_rows - 1 : 1;
 }
 
-static int act_up(struct ui *u) { return move_by(u, -1); }
-static int act_down(struct ui *u) { return move_by(u, 1); }
-static int act_pgup(struct ui *u) { return move_by(u, -page_step(u)); }
-static int act_pgdn(struct ui *u) { return move_by(u, page_step(u)); }
-static int act_home(struct ui *u) { return move_by(u, -(long)(u->v.n + u->scroll + 1)); }
-static int act_end(struct ui *u) { return move_by(u, (long)u->v.n + 100000); }
+static int act_up(struct ui *u)
+{
+	return move_by(u, -1);
+}
+static int act_down(struct ui *u)
+{
+	return move_by(u, 1);
+}
+static int act_pgup(struct ui *u)
+{
+	return move_by(u, -page_step(u));
+}
+static int act_pgdn(struct ui *u)
+{
+	return move_by(u, page_step(u));
+}
+static int act_home(struct ui *u)
+{
+	return move_by(u, -(long)(u->v.n + u->scroll + 1));
+}
+static int act_end(struct ui *u)
+{
+	return move_by(u, (long)u->v.n + 100000);
+}
 
 static int act_quit(struct ui *u)
 {
@@ -154,10 +177,10 @@ static int ask_release(struct ui *u, bool whole_fs)
 	mp = esc_display(e->mountpoint ? e->mountpoint : "?",
 	                 strlen(e->mountpoint ? e->mountpoint : "?"));
 	if (whole_fs)
-		snprintf(u->msg, sizeof(u->msg),
-		         "Release the pins of every file on %s so it can be unmounted? "
-		         "Files no process holds are then lost. y/N",
-		         mp ? mp : "?");
+		snprintf(
+		    u->msg, sizeof(u->msg),
+		    "Release the pins of every file on %s so it can be unmounted? Files no process holds are then lost. y/N",
+		    mp ? mp : "?");
 	else
 		snprintf(u->msg, sizeof(u->msg), "Release the pin of this file?%s y/N",
 		         u->m.meta[i].orphan ? " Nothing else holds it: it is then LOST." : "");
@@ -166,8 +189,14 @@ static int ask_release(struct ui *u, bool whole_fs)
 	return UI_REDRAW;
 }
 
-static int act_release(struct ui *u) { return ask_release(u, false); }
-static int act_release_fs(struct ui *u) { return ask_release(u, true); }
+static int act_release(struct ui *u)
+{
+	return ask_release(u, false);
+}
+static int act_release_fs(struct ui *u)
+{
+	return ask_release(u, true);
+}
 
 static int act_redraw(struct ui *u)
 {
@@ -312,7 +341,8 @@ static void draw_message(struct ui *u, int y)
 		term_raw(&u->term, y, 0, COLS, line, strlen(line), false, ROLE_NORMAL);
 	} else if (u->screen == SCREEN_LIST && u->v.filter[0]) {
 		char *f = esc_display(u->v.filter, strlen(u->v.filter));
-		snprintf(line, sizeof(line), "Filter: %s   (/ changes it, Esc clears it)", f ? f : "");
+		snprintf(line, sizeof(line), "Filter: %s   (/ changes it, Esc clears it)",
+		         f ? f : "");
 		free(f);
 		term_cell(&u->term, y, 0, COLS, line, false, ROLE_NORMAL);
 	}
@@ -320,10 +350,10 @@ static void draw_message(struct ui *u, int y)
 
 /* Key, word: the key bar of each screen. */
 static const char *const bar[SCREEN_N][16] = {
-    [SCREEN_LIST] = {"F1", "Help", "Enter", "Detail", "t", "Targets", "/", "Filter", "s",
-                     "Sort", "r", "Rescan", "u", "Unpin", "q", "Quit"},
-    [SCREEN_DETAIL] = {"F1", "Help", "Up/Dn", "Scroll", "t", "Targets", "u", "Unpin", "r",
-                       "Rescan", "q/Esc", "Back"},
+    [SCREEN_LIST] = {"F1", "Help", "Enter", "Detail", "t", "Targets", "/", "Filter", "s", "Sort",
+                     "r", "Rescan", "u", "Unpin", "q", "Quit"},
+    [SCREEN_DETAIL] = {"F1", "Help", "Up/Dn", "Scroll", "t", "Targets", "u", "Unpin", "r", "Rescan",
+                       "q/Esc", "Back"},
     [SCREEN_TARGETS] = {"F1", "Help", "Up/Dn", "Scroll", "r", "Rescan", "q/Esc", "Back"},
     [SCREEN_HELP] = {"Up/Dn", "Scroll", "q/Esc", "Close", "F10", "Quit"},
 };
@@ -347,8 +377,8 @@ void keys_draw_bottom(struct ui *u)
 		term_cell(&u->term, LINES - 1, x, kw, b[i], false, ROLE_KEY);
 		x += kw;
 		if (x < COLS)
-			term_cell(&u->term, LINES - 1, x, ww > COLS - x ? COLS - x : ww, word, false,
-			          ROLE_NORMAL);
+			term_cell(&u->term, LINES - 1, x, ww > COLS - x ? COLS - x : ww, word,
+			          false, ROLE_NORMAL);
 		x += ww;
 	}
 }
@@ -361,7 +391,8 @@ void keys_help(struct page *p)
 		page_add(p, ROLE_HEAD, "%s", screens[s]);
 		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 			if (table[i].name && (table[i].on & (1u << s)))
-				page_add(p, ROLE_NORMAL, "  %-14s %s", table[i].name, table[i].what);
+				page_add(p, ROLE_NORMAL, "  %-14s %s", table[i].name,
+				         table[i].what);
 		page_add(p, ROLE_NORMAL, "%s", "");
 	}
 }

@@ -128,9 +128,10 @@ static void draw_title(struct ui *u)
 	only = u->o->only ? esc_display(u->o->only, strlen(u->o->only)) : NULL;
 	snprintf(line, sizeof(line),
 	         " rescuetui %s | %s%zu held deleted file%s | pins %zu | %s%s | sort %s%s%s%s",
-	         RT_VERSION, of, live, live == 1 ? "" : "s", pinned, m->r.root ? "root" : "NOT root",
-	         u->o->readonly ? ", read-only" : "", view_sort_name(u->v.sort),
-	         u->v.rev ? " (reversed)" : "", only ? " | only " : "", only ? only : "");
+	         RT_VERSION, of, live, live == 1 ? "" : "s", pinned,
+	         m->r.root ? "root" : "NOT root", u->o->readonly ? ", read-only" : "",
+	         view_sort_name(u->v.sort), u->v.rev ? " (reversed)" : "", only ? " | only " : "",
+	         only ? only : "");
 	free(only);
 	term_cell(&u->term, 0, 0, COLS, line, false, ROLE_TITLE);
 }
@@ -182,10 +183,10 @@ static int draw_loops(struct ui *u, int y)
 			if (h->type != HOLDER_LOOP)
 				continue;
 			if (lines == LOOP_LINES_MAX) {
-				term_cell(&u->term, y + lines - 1, 0, COLS,
-				          "! more loop devices are backed by deleted images: never "
-				          "detach them (see the detail of each)",
-				          false, ROLE_WARN);
+				term_cell(
+				    &u->term, y + lines - 1, 0, COLS,
+				    "! more loop devices are backed by deleted images: never detach them (see the detail of each)",
+				    false, ROLE_WARN);
 				return lines;
 			}
 			mp = h->loop_mountpoint
@@ -244,9 +245,9 @@ static void draw_row(struct ui *u, int y, size_t row)
 	term_cell(&u->term, y, x, hold_width() + 1, hold, false, role);
 	x += hold_width() + 1;
 	term_cell(&u->term, y, x, W_METHOD + 1,
-	          mm->gone                        ? "-"
-	          : a && a->rec.recommended       ? rec_method_name(a->rec.opt[0].method)
-	                                          : "none",
+	          mm->gone                  ? "-"
+	          : a && a->rec.recommended ? rec_method_name(a->rec.opt[0].method)
+	                                    : "none",
 	          false, role);
 	x += W_METHOD + 1;
 	if (mm->gone)
@@ -264,9 +265,10 @@ static void draw_row(struct ui *u, int y, size_t row)
 
 static void draw_empty(struct ui *u, int y)
 {
-	const char *s = !u->m.ready      ? "Scanning /proc and /sys for held deleted files..."
-	                : u->m.r.n == 0  ? "No deleted files are held open."
-	                : "No file matches the filter (/ changes it, Esc in it clears it).";
+	const char *s = !u->m.ready ? "Scanning /proc and /sys for held deleted files..."
+	                : u->m.r.n == 0
+	                    ? "No deleted files are held open."
+	                    : "No file matches the filter (/ changes it, Esc in it clears it).";
 
 	term_cell(&u->term, y + 1, 2, COLS - 2, s, false, ROLE_NORMAL);
 	if (u->m.err < 0) {
@@ -285,11 +287,12 @@ void list_draw(struct ui *u)
 	y += draw_fs(u, y);
 	y += draw_loops(u, y);
 	if (u->term.note[0] || (!u->m.r.root && u->m.ready))
-		term_cell(&u->term, y++, 0, COLS,
-		          u->term.note[0] ? u->term.note
-		                          : "not root: only your own processes are seen, and no "
-		                            "memory-only mappings or loop devices",
-		          false, ROLE_WARN);
+		term_cell(
+		    &u->term, y++, 0, COLS,
+		    u->term.note[0]
+		        ? u->term.note
+		        : "not root: only your own processes are seen, and no memory-only mappings or loop devices",
+		    false, ROLE_WARN);
 	draw_colhead(u, y++);
 	rows = LINES - y - 2;
 	u->page_rows = rows > 0 ? (size_t)rows : 0;

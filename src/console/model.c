@@ -367,8 +367,9 @@ static void do_sample(struct model *m, double seconds)
 		return;
 	}
 	if (SAMPLE_BUDGET / RATE_BLOCK / n < k)
-		k = SAMPLE_BUDGET / RATE_BLOCK / n < SAMPLE_K_MIN ? SAMPLE_K_MIN
-		                                                 : (unsigned)(SAMPLE_BUDGET / RATE_BLOCK / n);
+		k = SAMPLE_BUDGET / RATE_BLOCK / n < SAMPLE_K_MIN
+		        ? SAMPLE_K_MIN
+		        : (unsigned)(SAMPLE_BUDGET / RATE_BLOCK / n);
 	pthread_mutex_unlock(&m->mu);
 	for (size_t i = 0; i < n && !atomic_load(&m->hurry); i++)
 		if (rate_begin(&p[i].pin, k, (uint64_t)p[i].ino, &p[i].s) < 0)

@@ -43,7 +43,7 @@ struct model {
 	pthread_t th;
 	bool started;
 	atomic_bool hurry; /* a request waits: cut long loops of reads short */
-	int wake_fd; /* eventfd: the worker pokes it when the model changed */
+	int wake_fd;       /* eventfd: the worker pokes it when the model changed */
 	/* Read under MU by the main thread; written under MU by the worker. */
 	struct scan_result r;
 	struct model_meta *meta; /* r.n of them */
@@ -56,8 +56,8 @@ struct model {
 	unsigned rounds;   /* change-sampling rounds done */
 	/* Settings and requests of the main thread, under MU. */
 	bool all, quit, want_rescan, want_release, probe_reflink;
-	double sample;      /* seconds per sampling round, 0 off */
-	unsigned rescan_s;  /* seconds between automatic rescans */
+	double sample;         /* seconds per sampling round, 0 off */
+	unsigned rescan_s;     /* seconds between automatic rescans */
 	struct model_key *rel; /* pins the user released: files, or whole filesystems */
 	const char *only;      /* keep only what this matches (NULL: everything) */
 	size_t nrel;

@@ -29,7 +29,9 @@ static void add_fit(struct ui *u, struct page *p, const struct target *t, const 
 	(void)u;
 	adv_fit(e, a, t, REC_COPY_BPS_DEFAULT, &fit);
 	page_add(p, fit.fits && !t->readonly ? ROLE_GOOD : ROLE_BAD, "    %s%s%s%s",
-	         t->readonly ? "cannot be written (read-only)" : fit.fits ? "fits" : "does not fit",
+	         t->readonly ? "cannot be written (read-only)"
+	         : fit.fits  ? "fits"
+	                     : "does not fit",
 	         same ? "; the file's own filesystem" : "",
 	         reflink ? "; reflink possible (instant, no space)" : "",
 	         t->ram ? "; RAM: gone at power-off" : "");
@@ -47,8 +49,8 @@ static void build(struct ui *u, struct page *p)
 		             e->path ? e->path_len : strlen("(no name)"));
 	else
 		page_add(p, ROLE_HEAD, "No file selected: the filesystems alone");
-	page_add(p, ROLE_COLHEAD, "%-10s %7s %7s %-8s %-18s %s", "FSTYPE", "SIZE", "FREE", "REFLINK",
-	         "NOTES", "MOUNTPOINT");
+	page_add(p, ROLE_COLHEAD, "%-10s %7s %7s %-8s %-18s %s", "FSTYPE", "SIZE", "FREE",
+	         "REFLINK", "NOTES", "MOUNTPOINT");
 	if (tl->n == 0)
 		page_add(p, ROLE_NORMAL, "No filesystem is mounted that a copy could go to.");
 	for (size_t k = 0; k < tl->n; k++) {
@@ -57,8 +59,9 @@ static void build(struct ui *u, struct page *p)
 		char *mp = esc_display(t->mountpoint, strlen(t->mountpoint));
 
 		notes(nt, sizeof(nt), t);
-		page_add(p, ROLE_NORMAL, "%-10.10s %7s %7s %-8s %-18s %s", t->fstype ? t->fstype : "?",
-		         fmt_size(sz, sizeof(sz), t->size), fmt_size(fr, sizeof(fr), t->avail),
+		page_add(p, ROLE_NORMAL, "%-10.10s %7s %7s %-8s %-18s %s",
+		         t->fstype ? t->fstype : "?", fmt_size(sz, sizeof(sz), t->size),
+		         fmt_size(fr, sizeof(fr), t->avail),
 		         t->reflink == 1   ? "yes"
 		         : t->reflink == 0 ? "no"
 		                           : "untested",

@@ -38,8 +38,8 @@ static void on_quit_signal(int sig)
  * previous handler (the default, or a sanitizer's) then gets the signal again. */
 static void on_crash(int sig)
 {
-	static const char msg[] = "rescuetui: crashed; the terminal was restored. Please "
-	                          "report this with the core file.\n";
+	static const char msg[] =
+	    "rescuetui: crashed; the terminal was restored. Please report this with the core file.\n";
 
 	char buf[1024];
 	ssize_t n;
@@ -120,11 +120,11 @@ static void define_alternatives(void)
 		const char *seq;
 		int key;
 	} alt[] = {
-	    {"\033OP", KEY_F(1)},   {"\033[11~", KEY_F(1)}, {"\033[[A", KEY_F(1)},
-	    {"\033[H", KEY_HOME},   {"\033OH", KEY_HOME},   {"\033[1~", KEY_HOME},
-	    {"\033[7~", KEY_HOME},  {"\033[F", KEY_END},    {"\033OF", KEY_END},
-	    {"\033[4~", KEY_END},   {"\033[8~", KEY_END},   {"\033[15~", KEY_F(5)},
-	    {"\033[[E", KEY_F(5)},  {"\033[21~", KEY_F(10)},
+	    {"\033OP", KEY_F(1)},  {"\033[11~", KEY_F(1)},  {"\033[[A", KEY_F(1)},
+	    {"\033[H", KEY_HOME},  {"\033OH", KEY_HOME},    {"\033[1~", KEY_HOME},
+	    {"\033[7~", KEY_HOME}, {"\033[F", KEY_END},     {"\033OF", KEY_END},
+	    {"\033[4~", KEY_END},  {"\033[8~", KEY_END},    {"\033[15~", KEY_F(5)},
+	    {"\033[[E", KEY_F(5)}, {"\033[21~", KEY_F(10)},
 	};
 
 	for (size_t i = 0; i < sizeof(alt) / sizeof(alt[0]); i++)
@@ -317,8 +317,7 @@ void term_draw_too_small(const struct tty *t)
 {
 	char l1[64], l2[64];
 
-	snprintf(l1, sizeof(l1), "terminal too small (needs %dx%d)", TERM_MIN_COLS,
-	         TERM_MIN_LINES);
+	snprintf(l1, sizeof(l1), "terminal too small (needs %dx%d)", TERM_MIN_COLS, TERM_MIN_LINES);
 	snprintf(l2, sizeof(l2), "now %dx%d: enlarge it, or press q to quit", COLS, LINES);
 	erase();
 	term_cell(t, LINES / 2 - 1, 0, COLS, l1, false, ROLE_WARN);

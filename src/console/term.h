@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 /* Below this the screen says "terminal too small" instead of drawing. */
-#define TERM_MIN_COLS 80
+#define TERM_MIN_COLS  80
 #define TERM_MIN_LINES 24
 
 /* What a piece of text is, so that it looks right in colour and in monochrome. */
@@ -29,10 +29,10 @@ enum term_role {
 };
 
 struct tty {
-	bool color;        /* colours in use (else attributes only) */
-	bool ascii;        /* ASCII lines and markers */
-	char note[160];    /* what the start had to work around (an unknown TERM) */
-	int saved_stderr;  /* stderr while curses owns the screen goes to a temp file */
+	bool color;       /* colours in use (else attributes only) */
+	bool ascii;       /* ASCII lines and markers */
+	char note[160];   /* what the start had to work around (an unknown TERM) */
+	int saved_stderr; /* stderr while curses owns the screen goes to a temp file */
 	int err_fd;
 	bool up;
 };
