@@ -26,11 +26,6 @@
 #define FRAME_MS         100 /* at most ten redraws a second */
 #define GETCH_ERRORS_MAX 100 /* getch failing this often in a row: the terminal is gone */
 
-int ui_list_rows(const struct ui *u)
-{
-	return (int)u->page_rows;
-}
-
 static long now_ms(void)
 {
 	struct timespec t;

@@ -169,7 +169,8 @@ int term_start(struct tty *t, bool no_color, bool ascii)
 		return -ENOTTY;
 	t->ascii = ascii || !cs || strcmp(cs, "UTF-8") != 0;
 	/* A library's message must not smear the screen: stderr goes to a file. */
-	fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = open(getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
+	          0600);
 	if (fd >= 0) {
 		t->saved_stderr = dup(STDERR_FILENO);
 		if (t->saved_stderr >= 0 && dup2(fd, STDERR_FILENO) >= 0)

@@ -42,7 +42,4 @@ struct ui {
 	char msg[256]; /* the bottom message, until the next key */
 };
 
-/* The rows the list has room for at the current size. */
-int ui_list_rows(const struct ui *u);
-
 #endif
