@@ -177,6 +177,13 @@ static int merge_old(struct model *m, struct scan_result *nr, struct model_meta 
 			/* A fresh scan knows only the free signals: keep the last reading. */
 			if (nr->v[k].change.cls == CHANGE_UNKNOWN)
 				nr->v[k].change = o->change;
+			/* The scan could not pin it again (its holder was closing the fd just
+			 * then): our old pin is what keeps the data, hand it over. */
+			if (nr->v[k].pin.fd < 0 && o->pin.fd >= 0) {
+				nr->v[k].pin = o->pin;
+				nr->v[k].unreadable = o->unreadable;
+				o->pin = (struct pin)PIN_INIT;
+			}
 			continue;
 		}
 		nr->v[nr->n] = *o;
