@@ -147,8 +147,9 @@ check: check-layers
 check-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) SAN=1 check
 
-# The tests whose code runs threads: scan workers and reaper, the target probe, jobs.
-TSAN_TESTS ?= test_scan_crowd test_target test_job test_rate_live discovery_shared recover
+# The tests whose code runs threads: scan workers and reaper, the target probe, jobs,
+# the console's worker.
+TSAN_TESTS ?= test_scan_crowd test_target test_job test_rate_live discovery_shared recover console_iterations
 check-tsan:
 	$(MAKE) SAN=thread WERROR=1 tests
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/run.sh build-tsan $(TSAN_TESTS)
