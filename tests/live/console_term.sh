@@ -9,6 +9,18 @@ head -c 5000 /dev/urandom >"$T/plain.dat"
 head -c 5000 /dev/urandom >"$evil"
 hold r:"$T/plain.dat" r:"$evil"
 
+# Wide characters and a combining mark, in a UTF-8 locale: shown as they are, the
+# columns before them in place.
+wide="$T/宽字符名.dat" comb="$T/cafe"$'\u0301'".dat"
+head -c 5000 /dev/urandom >"$wide"
+head -c 5000 /dev/urandom >"$comb"
+hold r:"$wide" r:"$comb"
+con_run env LANG=C.UTF-8 LC_ALL=C.UTF-8 "$RT_BIN" --only "$T/"
+con_wait_re "static +holder\[[0-9]+\] fd3 r +copy +$T/宽字符名\.dat\$" "the wide name in its column"
+con_wait_re "static +holder\[[0-9]+\] fd4 r +copy +$T/cafe"$'\u0301'"\.dat\$" "the combining mark"
+con_keys q
+assert_eq "$(con_exit_status)" 0 "exit status after q"
+
 # Resize to 60x15: the too-small screen, then back.
 con_console
 con_wait "$T/plain.dat" "the list"
