@@ -37,6 +37,11 @@ static void add_pin(struct page *p, const struct entry *e, const struct model_me
 		    p, ROLE_WARN,
 		    "pin      loop device only: it shows %s; %lld bytes (the offset before it and the tail past the last whole sector) cannot be read",
 		    fmt_size(a, sizeof(a), e->pin.dev_size), (long long)e->unreadable);
+	else if (e->pin.kind == PIN_LOOPDEV && (e->unreadable < 0 || !e->size_known))
+		page_add(
+		    p, ROLE_WARN,
+		    "pin      loop device only: it shows %s; the file could not be opened, so its real size is not known: a tail past the last whole sector (up to 511 bytes) cannot be read",
+		    fmt_size(a, sizeof(a), e->pin.dev_size));
 	else if (e->pin.kind == PIN_LOOPDEV)
 		page_add(p, ROLE_NORMAL, "pin      loop device only: it shows %s of %s",
 		         fmt_size(a, sizeof(a), e->pin.dev_size), fmt_size(b, sizeof(b), e->size));

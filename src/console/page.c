@@ -11,8 +11,9 @@
 #include <string.h>
 #include <wchar.h>
 
-/* Columns the continuation of a wrapped line is indented by. */
-#define WRAP_INDENT 4
+/* Columns a wrapped line's continuation is indented by, past the first line's own
+ * indentation. */
+#define WRAP_INDENT 2
 
 static void push(struct page *p, enum term_role role, char *text)
 {
@@ -58,30 +59,46 @@ static size_t fit_bytes(const char *s, size_t width)
 	return off;
 }
 
+/* Where to break S within its first N bytes: after the last space in the second
+ * half, so that words stay whole; N when there is none (or the rest fits). */
+static size_t break_at(const char *s, size_t n)
+{
+	if (!s[n])
+		return n;
+	for (size_t i = n; i > n / 2; i--)
+		if (s[i - 1] == ' ')
+			return i;
+	return n;
+}
+
 /* Split escaped TEXT (taken over) into lines of P->width columns. */
 static void add_wrapped(struct page *p, enum term_role role, char *text)
 {
 	const char *s = text;
-	bool first = true;
+	size_t lead = strspn(text, " "), ind = 0;
 
 	if (!p->width || esc_width(text) <= p->width) {
 		push(p, role, text);
 		return;
 	}
+	/* Continuation lines go under the text of the first, a little further in. */
+	if (lead + WRAP_INDENT < p->width / 2)
+		lead += WRAP_INDENT;
+	else
+		lead = WRAP_INDENT;
 	while (*s) {
-		size_t room = first ? p->width : p->width - WRAP_INDENT;
-		size_t n = fit_bytes(s, room);
-		char *line = malloc(n + WRAP_INDENT + 1);
+		size_t n = break_at(s, fit_bytes(s, p->width - ind));
+		char *line = malloc(n + ind + 1);
 
 		if (line) {
-			size_t ind = first ? 0 : WRAP_INDENT;
 			memset(line, ' ', ind);
 			memcpy(line + ind, s, n);
 			line[ind + n] = 0;
 			push(p, role, line);
 		}
 		s += n;
-		first = false;
+		s += strspn(s, " "); /* no blank at the start of a line */
+		ind = lead;
 	}
 	free(text);
 }
