@@ -4,11 +4,16 @@
 # the screen with a deadline and fail loudly with what the screen showed.
 need_cmd tmux
 
-CON_SOCK="rt-con-$$-$RANDOM"
+CON_BASE="rt-con-$$-$RANDOM"
+CON_SOCK="$CON_BASE-0"
 CON_W=100
 CON_H=30
 CON_DEADLINE=${CON_DEADLINE:-15} # seconds a wait may take (ASan builds are slower)
-UNDO+=("tmux -L $CON_SOCK kill-server 2>/dev/null; rm -f ${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$CON_SOCK")
+# con_forget SOCK: end that server and remove its socket.
+con_forget() {
+	tmux -L "$1" kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$1"
+}
 
 ctmux() { tmux -L "$CON_SOCK" "$@"; }
 
@@ -28,7 +33,12 @@ con_run() {
 		CON_H=${2#*x}
 		shift 2
 	fi
+	# A new server each run: a new command on the socket of one being killed can
+	# reach it as it dies ("server exited unexpectedly").
+	con_forget "$CON_SOCK"
 	CON_N=$((CON_N + 1))
+	CON_SOCK="$CON_BASE-$CON_N"
+	UNDO+=("con_forget $CON_SOCK")
 	CON_STATUS="$T/console.$CON_N.status"
 	for a in "$@"; do cmd+="$(printf '%q ' "$a")"; done
 	# Sanitizer settings reach the program even if the server had other ones.
@@ -39,7 +49,6 @@ con_run() {
 	# the console gets the default disposition.
 	# No core files from the crash tests in the working directory.
 	cmd="ulimit -c 0; trap : INT; $cmd; echo \"exit \$?\" >$(printf %q "$CON_STATUS"); echo '--- stty'; stty -a; echo '--- end'"
-	ctmux kill-server 2>/dev/null || true # the previous run's, if any
 	ctmux -f /dev/null start-server \; set -g remain-on-exit on \; \
 		set -g status off \; \
 		new-session -d -s ui -x "$CON_W" -y "$CON_H" "bash -c $(printf %q "$cmd")"

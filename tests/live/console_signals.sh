@@ -22,21 +22,18 @@ pid=$(con_pid)
 kill -TERM "$pid"
 assert_eq "$(con_exit_status)" $((128 + 15)) "exit status after SIGTERM (died of it)"
 stty_ok SIGTERM
-ctmux kill-server
 
 con_console
 con_wait "$T/held.dat" "the list"
 con_keys C-c
 assert_eq "$(con_exit_status)" $((128 + 2)) "exit status after Ctrl-C (died of SIGINT)"
 stty_ok Ctrl-C
-ctmux kill-server
 
 con_console
 con_wait "$T/held.dat" "the list"
 kill -HUP "$(con_pid)"
 assert_eq "$(con_exit_status)" $((128 + 1)) "exit status after SIGHUP"
 stty_ok SIGHUP
-ctmux kill-server
 
 # A crash: the handler restores the terminal, then the signal goes on to the
 # previous handler (the default one, or the sanitizer's in an ASan build, which

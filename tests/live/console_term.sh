@@ -34,7 +34,6 @@ con_wait "$T/plain.dat" "the list after enlarging"
 con_wait_gone "terminal too small" "the list after enlarging"
 con_keys q
 assert_eq "$(con_exit_status)" 0 "exit status after q"
-ctmux kill-server
 
 # The Linux console, no colour, C locale, 80x24: attributes only, ASCII only.
 con_run --size 80x24 env TERM=linux NO_COLOR=1 LANG=C LC_ALL=C "$RT_BIN" --only "$T/"
@@ -60,7 +59,6 @@ con_keys Escape
 con_wait "PATH (deleted)" "back on the list"
 con_keys F10
 assert_eq "$(con_exit_status)" 0 "exit status after F10 under TERM=linux"
-ctmux kill-server
 
 # An unknown terminal type falls back to a built-in entry, with a note.
 # (--filter rather than --only here: it starts filtered, all the same.)
@@ -69,7 +67,6 @@ con_wait "/plain.dat" "the list with an unknown TERM"
 con_wait 'drawing as "linux"' "the note about the fallback"
 con_keys q
 assert_eq "$(con_exit_status)" 0 "exit status with an unknown TERM"
-ctmux kill-server
 
 # TERM=dumb: no console, a hint to use --list, exit status 2.
 con_run env TERM=dumb "$RT_BIN"
