@@ -113,7 +113,7 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 		}
 	}
 	if (j->stream_valid)
-		XXH3_128bits_update(j->stream_h, buf, (size_t)got);
+		chash_update(j->stream_h, buf, (size_t)got);
 	if (j->table) {
 		for (uint64_t o = 0; o < n; o += j->block) {
 			uint64_t i = (off - j->lo + o) / j->block;
@@ -124,6 +124,43 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 	}
 	j->work += n;
 	return (int64_t)got;
+}
+
+/* Where a hole of the source that starts at POS lets the copy jump to: the last
+ * chunk boundary inside it, or the end when it reaches the end; POS when it covers
+ * no whole chunk (that chunk is copied the usual way). Only a file gets holes
+ * skipped: a stream is sent its zeros, a loop device has no extent map. */
+static uint64_t hole_skip_to(struct job *j, uint64_t pos)
+{
+	uint64_t hend, to;
+
+	if (j->stream || j->loopdev || (pos - j->lo) % j->chunk != 0 ||
+	    job_ext_region(&j->ext, pos, j->end, &hend))
+		return pos;
+	if (hend >= j->end)
+		return j->end;
+	to = j->lo + (hend - j->lo) / j->chunk * j->chunk;
+	return to > pos ? to : pos;
+}
+
+/* The source is a hole over [POS, TO), whole chunks: nothing is read or written
+ * (the result has its length already), zeros go to the hash and sync's table. */
+static void copy_hole(struct job *j, uint64_t pos, uint64_t to)
+{
+	uint64_t upto = to;
+	struct stat st;
+
+	/* SEEK_DATA cannot tell a hole at the end from the end itself */
+	if (to >= j->end && fstat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size < to)
+		upto = (uint64_t)st.st_size > pos ? (uint64_t)st.st_size : pos;
+	if (j->stream_valid)
+		chash_zeros(j->stream_h, upto - pos);
+	if (j->table) {
+		for (uint64_t i = (pos - j->lo) / j->block;
+		     i < j->nblocks && j->lo + i * j->block < to; i++)
+			j->table[i] = j->zero_hash;
+	}
+	j->work += to - pos;
 }
 
 static bool want_freeze(const struct job *j)
@@ -160,13 +197,13 @@ void job_pass_begin(struct job *j, bool frozen)
 	job_full_reset(j);
 	if (frozen) {
 		if (!j->frozen_h)
-			j->frozen_h = XXH3_createState();
+			j->frozen_h = chash_new();
 		if (!j->frozen_h) {
 			job_fail(j, -ENOMEM, "out of memory");
 			return;
 		}
-		XXH3_128bits_reset(j->frozen_h);
-		job_hash_zeros(j->frozen_h, j->lo);
+		chash_reset(j->frozen_h);
+		chash_zeros(j->frozen_h, j->lo);
 	}
 	{
 		char ph[32];
@@ -225,7 +262,7 @@ int job_copy_step(struct job *j, int64_t deadline)
 	if (!j->head_done && j->stream_from == 0 && j->lo) {
 		/* bytes before a loop device's offset: unreadable, zeros in the result */
 		j->head_done = true;
-		job_hash_zeros(j->stream_h, j->lo);
+		chash_zeros(j->stream_h, j->lo);
 		if (j->stream) {
 			uint64_t left = j->lo;
 			memset(j->buf, 0, j->chunk);
@@ -238,17 +275,23 @@ int job_copy_step(struct job *j, int64_t deadline)
 		}
 	}
 	while (j->pos < j->end) {
-		uint64_t ce = chunk_end(j, j->pos, j->end), rend;
+		uint64_t ce = hole_skip_to(j, j->pos), rend;
 		int64_t got;
 
-		/* only reads cost: a hole passes without waiting */
-		if (job_ext_region(&j->ext, j->pos, ce, &rend) || rend < ce) {
-			if (!job_throttle(j, ce - j->pos, deadline))
-				return 1;
+		if (ce > j->pos) {
+			/* a hole of whole chunks: costs nothing, in one go */
+			copy_hole(j, j->pos, ce);
+		} else {
+			ce = chunk_end(j, j->pos, j->end);
+			/* only reads cost: a hole passes without waiting */
+			if (job_ext_region(&j->ext, j->pos, ce, &rend) || rend < ce) {
+				if (!job_throttle(j, ce - j->pos, deadline))
+					return 1;
+			}
+			got = copy_chunk(j, j->pos, ce - j->pos, 0);
+			if (got < 0)
+				return (int)got;
 		}
-		got = copy_chunk(j, j->pos, ce - j->pos, 0);
-		if (got < 0)
-			return (int)got;
 		j->pos = j->jpos = ce;
 		job_publish(j, j->pos - j->lo, j->end - j->lo);
 		if ((r = job_journal_maybe(j, job_now())) < 0)
@@ -271,7 +314,7 @@ int job_copy_step(struct job *j, int64_t deadline)
 	if (j->fz.prepared) {
 		/* the whole copy ran frozen: what it read is the source of that moment */
 		j->freeze_broken = job_first_running(j);
-		job_digest(j->stream_h, j->res.src_hash);
+		chash_digest(j->stream_h, j->res.src_hash);
 		j->frozen_hash_done = true;
 		job_set_phase(j, PH_FROZEN_DONE, "frozen pass done");
 		job_say(j, "copied while frozen; resuming the writers");
@@ -295,20 +338,24 @@ int job_rehash_step(struct job *j, int64_t deadline)
 	j->stream_valid = false;
 	while (j->pos < j->rehash_end) {
 		uint64_t ce = chunk_end(j, j->pos, j->rehash_end), n = ce - j->pos;
-		ssize_t k = job_read_full(j, 1, j->buf, (size_t)n, j->pos);
+		bool hole;
+		ssize_t k = job_read_full(j, 1, j->buf, (size_t)n, j->pos, &hole);
 		size_t got;
 
 		if (k < 0)
 			return job_fail(j, (int)k, "cannot read back %s: %s", j->res.final_path,
 			                strerror((int)-k));
 		got = (size_t)k;
-		(void)posix_fadvise(j->dst_fd, (off_t)j->pos, (off_t)n, POSIX_FADV_DONTNEED);
+		if (!hole)
+			(void)posix_fadvise(j->dst_fd, (off_t)j->pos, (off_t)n,
+			                    POSIX_FADV_DONTNEED);
 		for (uint64_t o = 0; o < n; o += j->block) {
 			uint64_t i = (j->pos - j->lo + o) / j->block;
 			size_t len =
 			    (size_t)(got > o ? (got - o < j->block ? got - o : j->block) : 0);
 			if (i < j->nblocks)
-				j->table[i] = job_block_hash(j->buf + o, len, j->block);
+				j->table[i] = hole ? j->zero_hash
+				                   : job_block_hash(j->buf + o, len, j->block);
 		}
 		j->pos = ce;
 		j->work += n;
@@ -345,18 +392,22 @@ int job_pass_step(struct job *j, int64_t deadline)
 
 	while (j->pos < j->end) {
 		uint64_t ce = chunk_end(j, j->pos, j->end), n = ce - j->pos;
+		bool hole, zeroed = false;
 		ssize_t k;
 
 		if (!job_throttle(j, n, deadline))
 			return 1;
-		k = job_read_full(j, 0, j->buf, (size_t)n, j->pos);
+		k = job_read_full(j, 0, j->buf, (size_t)n, j->pos, &hole);
 		if (k < 0)
 			return job_fail_read(j, (int)k, j->pos);
-		j->res.bytes_read += (uint64_t)k;
-		if ((uint64_t)k < n)
+		if (!hole)
+			j->res.bytes_read += (uint64_t)k;
+		if (!hole && (uint64_t)k < n)
 			memset(j->buf + k, 0, (size_t)(n - (uint64_t)k));
-		if (frozen)
-			XXH3_128bits_update(j->frozen_h, j->buf, (size_t)k);
+		if (frozen && hole)
+			chash_zeros(j->frozen_h, (uint64_t)k);
+		else if (frozen)
+			chash_update(j->frozen_h, j->buf, (size_t)k);
 		for (uint64_t o = 0; o < n; o += j->block) {
 			uint64_t i = (j->pos - j->lo + o) / j->block;
 			size_t len = (size_t)(n - o < j->block ? n - o : j->block);
@@ -366,9 +417,14 @@ int job_pass_step(struct job *j, int64_t deadline)
 			uint64_t h;
 			if (i >= j->nblocks)
 				break;
-			h = job_block_hash(j->buf + o, len, j->block);
+			h = hole ? j->zero_hash : job_block_hash(j->buf + o, len, j->block);
 			if (h == j->table[i])
 				continue;
+			if (hole && !zeroed) {
+				/* data that became a hole: the result gets the zeros */
+				memset(j->buf, 0, (size_t)n);
+				zeroed = true;
+			}
 			/* a block that now lies past a shrunken end is put right by the next
 			 * pass's ftruncate; write what is there */
 			if (have && (r = job_dst_write(j, j->buf + o, have, j->pos + o)) < 0)
@@ -394,7 +450,7 @@ int job_pass_step(struct job *j, int64_t deadline)
 	}
 	if (frozen) {
 		j->freeze_broken = job_first_running(j);
-		job_digest(j->frozen_h, j->res.src_hash);
+		chash_digest(j->frozen_h, j->res.src_hash);
 		j->frozen_hash_done = true;
 		j->res.passes = j->pass;
 		j->res.last_pass_changed = j->changed;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- reading ---- */
@@ -94,60 +95,79 @@ static int dio_fd(struct job *j, int side)
 void job_full_reset(struct job *j)
 {
 	for (int i = 0; i < 2; i++) {
+		struct stat st;
 		j->fext[i].fd = side_fd(j, i);
 		j->fext[i].ok = !(i == 0 && j->loopdev);
+		/* SEEK_DATA calls everything past the end a hole: the size tells */
+		j->fext[i].size = j->fext[i].fd >= 0 && fstat(j->fext[i].fd, &st) == 0
+		                      ? (uint64_t)st.st_size
+		                      : UINT64_MAX;
 		job_ext_reset(&j->fext[i]);
 	}
 }
 
-/* Read N bytes of SIDE at OFF in full, holes included (fewer only at the end). The
- * check must not trust SEEK_HOLE, yet buffered reads of holes make the kernel zero
- * page after page of cache (20 s and 8 GiB of cache for a 4 GiB sparse file). So
- * the source's data is read through the page cache, and what SEEK_HOLE calls a hole
- * (and all of the result) through O_DIRECT: the kernel zero-fills our buffer for a
- * real hole and reads the data for anything else. BUF has 4 KiB of room past N for
- * the alignment. */
-ssize_t job_read_full(struct job *j, int side, unsigned char *buf, size_t n, uint64_t off)
+/* Read the data region [O, O+LEN) of SIDE into P. The result is read back with
+ * O_DIRECT, which reads what the storage holds, not the page cache, and twice as
+ * fast as buffered reads of pages just dropped; the source stays buffered: its
+ * holder writes through the page cache. Returns the bytes read (short at the end)
+ * or a negative errno. P has 4 KiB of room past LEN for the alignment. */
+static ssize_t read_data(struct job *j, int side, unsigned char *p, uint64_t len, uint64_t o)
+{
+	int dfd = side == 0 ? -1 : dio_fd(j, side);
+	ssize_t r;
+
+	if (dfd >= 0 && (o % 512) == 0) {
+		size_t want = (size_t)((len + 4095) / 4096 * 4096);
+		do
+			r = pread(dfd, p, want, (off_t)o);
+		while (r < 0 && errno == EINTR);
+		if (r < 0 && errno == EINVAL) {
+			/* this filesystem or alignment will not do: buffered from now */
+			close(j->dio[side]);
+			j->dio[side] = -1;
+			return read_data(j, side, p, len, o);
+		}
+		if (r < 0)
+			return -errno;
+		return (uint64_t)r > len ? (ssize_t)len : r;
+	}
+	return side == 0 ? job_src_read(j, p, (size_t)len, o) : pread_all(j->dst_fd, p, (size_t)len, o);
+}
+
+/* Read N bytes of SIDE at OFF, holes as zeros (fewer only at the end). SEEK_HOLE is
+ * trusted on both sides: a hole is never read, so a sparse file costs what its data
+ * costs (reading 8 GiB of holes, even through O_DIRECT, took seconds). */
+ssize_t job_read_full(struct job *j, int side, unsigned char *buf, size_t n, uint64_t off,
+                      bool *hole)
 {
 	struct job_ext *e = &j->fext[side];
-	uint64_t end = off + n, o = off;
+	uint64_t end = off + n, o = off, rend;
 
+	if (hole)
+		*hole = false;
 	if (side == 0 && j->src_direct)
 		return job_src_read(j, buf, n, off);
 	e->fd = side_fd(j, side);
+	if (e->ok && e->size != UINT64_MAX && end > e->size)
+		end = e->size > off ? e->size : off;
+	if (hole && end == off + n && end > off && !job_ext_region(e, off, end, &rend) &&
+	    rend == end) {
+		*hole = true;
+		return (ssize_t)n;
+	}
 	while (o < end) {
-		uint64_t rend, len;
 		bool data = job_ext_region(e, o, end, &rend);
-		/* The result is read back with O_DIRECT, data too: that reads what the
-		 * storage holds, not the page cache, and twice as fast as buffered reads
-		 * of pages just dropped. The source's data stays buffered: its holder
-		 * writes through the page cache. */
-		int dfd = data && side == 0 ? -1 : dio_fd(j, side);
+		uint64_t len = rend - o;
 		ssize_t r;
 
-		len = rend - o;
-
-		if (dfd >= 0 && (o % 512) == 0) {
-			size_t want = (size_t)((len + 4095) / 4096 * 4096);
-			do
-				r = pread(dfd, buf + (o - off), want, (off_t)o);
-			while (r < 0 && errno == EINTR);
-			if (r < 0 && errno == EINVAL) {
-				/* this filesystem or alignment will not do: buffered from now */
-				close(j->dio[side]);
-				j->dio[side] = -1;
-				continue;
-			}
-			if (r < 0)
-				return -errno;
-			if ((uint64_t)r > len)
-				r = (ssize_t)len;
-		} else {
-			r = side == 0 ? job_src_read(j, buf + (o - off), (size_t)len, o)
-			              : pread_all(j->dst_fd, buf + (o - off), (size_t)len, o);
-			if (r < 0)
-				return r;
+		if (!data) {
+			memset(buf + (o - off), 0, (size_t)len);
+			o = rend;
+			continue;
 		}
+		r = read_data(j, side, buf + (o - off), len, o);
+		if (r < 0)
+			return r;
 		o += (uint64_t)r;
 		if ((uint64_t)r < len)
 			break; /* the end of the file */
@@ -362,25 +382,6 @@ bool job_is_zero(const void *p, size_t n)
 		if (c[i])
 			return false;
 	return memcmp(c, c + 16, n - 16) == 0;
-}
-
-void job_hash_zeros(XXH3_state_t *h, uint64_t n)
-{
-	static const unsigned char zeros[65536];
-
-	while (n) {
-		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
-		XXH3_128bits_update(h, zeros, k);
-		n -= k;
-	}
-}
-
-void job_digest(XXH3_state_t *h, unsigned char out[16])
-{
-	XXH128_canonical_t c;
-
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
-	memcpy(out, c.digest, 16);
 }
 
 /* A block's hash over the block padded with zeros to BLOCK bytes: a block that grows

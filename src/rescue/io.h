@@ -7,8 +7,12 @@
 /* Read N bytes of the source at file offset OFF through the pin (or our O_DIRECT
  * reopen of a loop device); short only at its end. Negative errno. */
 ssize_t job_src_read(struct job *j, void *buf, size_t n, uint64_t off);
-/* Read SIDE (0 source, 1 result) in full, holes through O_DIRECT (see job_io.c). */
-ssize_t job_read_full(struct job *j, int side, unsigned char *buf, size_t n, uint64_t off);
+/* Read N bytes of SIDE (0 source, 1 result) at OFF, holes as zeros (fewer only at
+ * the end of the file). When HOLE is not NULL and the whole range is a hole, *HOLE
+ * is set and BUF is left alone: the caller feeds zeros without touching memory.
+ * Negative errno. See io.c for which reads go through O_DIRECT. */
+ssize_t job_read_full(struct job *j, int side, unsigned char *buf, size_t n, uint64_t off,
+                      bool *hole);
 /* Forget the full reads' extent maps (the files may have changed). */
 void job_full_reset(struct job *j);
 /* Data (true) or hole at OFF, and where that ends (at most LIMIT). */
@@ -29,10 +33,6 @@ bool job_is_zero(const void *p, size_t n);
 uint64_t job_block_hash(const unsigned char *p, size_t n, size_t block);
 /* Grow sync's block table to cover SIZE; new blocks hash as zeros. */
 int job_table_resize(struct job *j, uint64_t size);
-/* Feed N zero bytes to H. */
-void job_hash_zeros(XXH3_state_t *h, uint64_t n);
-/* H's XXH3-128 in canonical (big-endian) bytes. */
-void job_digest(XXH3_state_t *h, unsigned char out[16]);
 /* The size of inode INO on DEV, asked of the filesystem (xfs bulkstat). */
 int job_true_size(dev_t dev, uint64_t ino, uint64_t *size);
 

@@ -194,10 +194,9 @@ static int set_buffers(struct job *j)
 		j->buf = NULL;
 		return -ENOMEM;
 	}
-	j->stream_h = XXH3_createState();
+	j->stream_h = chash_new();
 	if (!j->stream_h)
 		return -ENOMEM;
-	XXH3_128bits_reset(j->stream_h);
 	/* copy and follow check that the result reads back as written with a hash of
 	 * what passed; sync checks its block table instead, a clone has nothing */
 	j->stream_valid = j->spec.method == REC_COPY || j->spec.method == REC_FOLLOW;
@@ -552,10 +551,10 @@ void job_free(struct job *j)
 		close(j->dir_fd);
 	free(j->fz.pid);
 	free(j->fz.pidfd);
-	XXH3_freeState(j->stream_h);
-	XXH3_freeState(j->frozen_h);
-	XXH3_freeState(j->v.a);
-	XXH3_freeState(j->v.b);
+	chash_free(j->stream_h);
+	chash_free(j->frozen_h);
+	chash_free(j->v.a);
+	chash_free(j->v.b);
 	free(j->table);
 	free(j->buf);
 	free(j->dest);

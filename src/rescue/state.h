@@ -12,6 +12,7 @@
 #ifndef RT_RESCUE_STATE_H
 #define RT_RESCUE_STATE_H
 
+#include "rescue/chash.h"
 #include "rescue/job.h"
 
 #include <pthread.h>
@@ -60,6 +61,7 @@ struct job_ext {
 	bool ok; /* the filesystem answers SEEK_DATA */
 	bool data;
 	uint64_t start, end;
+	uint64_t size; /* full reads: the file's size at the reset, UINT64_MAX unknown */
 };
 
 /* Processes stopped for the frozen pass and the guardian that resumes them. */
@@ -81,7 +83,7 @@ struct job_verify {
 	int side; /* 0 source, 1 target, 2 done */
 	uint64_t pos, end;
 	bool started;
-	XXH3_state_t *a, *b; /* a: compared hash; b: the landing check (target) */
+	struct chash *a, *b; /* a: compared hash; b: the landing check (target) */
 	uint64_t a_from, b_from;
 	bool b_is_a;     /* both hash the same bytes: only a is computed */
 	struct stat st0; /* the source before its hashing */
@@ -122,7 +124,7 @@ struct job {
 	uint64_t jpos; /* for the journal: source [lo, jpos) is in the result (copy, pass 1) */
 
 	/* hashing */
-	XXH3_state_t *stream_h; /* what was read, in order: [stream_from, ...) of the result */
+	struct chash *stream_h; /* what was read, in order: [stream_from, ...) of the result */
 	uint64_t stream_from;   /* result offset the stream hash starts at */
 	bool stream_valid;
 	bool head_done;  /* the zeros before a loop device's offset are hashed (and sent) */
@@ -136,7 +138,7 @@ struct job {
 	unsigned pass, max_passes;
 	uint64_t converge, changed;
 	uint64_t pass_size0;
-	XXH3_state_t *frozen_h; /* the source's hash read during the frozen pass */
+	struct chash *frozen_h; /* the source's hash read during the frozen pass */
 	bool frozen_hash_done;
 	bool src_hash_done;  /* the source's hash is known before verifying: no second read */
 	pid_t freeze_broken; /* a writer ran during the frozen pass (someone resumed it) */

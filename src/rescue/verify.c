@@ -1,6 +1,7 @@
-/* verify: after the copy, the source and the result are read again in full (holes
- * included, through O_DIRECT where it helps) and their hashes compared; the result
- * says what was verified and, when the source moved, why it could not be. */
+/* verify: after the copy, the source and the result are read again (their data; the
+ * holes of either side are fed to the content hash as zeros without being read) and
+ * their hashes compared; the result says what was verified and, when the source
+ * moved, why it could not be. */
 #include "rescue/verify.h"
 #include "rescue/io.h"
 
@@ -18,11 +19,45 @@ static bool same_stat(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* Hash one chunk of side S at V->pos. Both sides are read in full: holes read as
- * zeros, so the check does not trust SEEK_HOLE the way the copy does. */
+/* Feed N bytes of the chunk at V->pos to H from offset FROM on: BUF, or zeros when
+ * the chunk is a hole. */
+static void feed_from(struct chash *h, const struct job_verify *v, uint64_t from,
+                      const unsigned char *buf, bool hole, uint64_t n)
+{
+	uint64_t s;
+
+	if (v->pos + n <= from)
+		return;
+	s = v->pos < from ? from - v->pos : 0;
+	if (hole)
+		chash_zeros(h, n - s);
+	else
+		chash_update(h, buf + s, (size_t)(n - s));
+}
+
+/* sync: every block of the result must be what we wrote (a hole: zeros). */
+static void check_table(struct job *j, struct job_verify *v, bool hole, uint64_t n)
+{
+	for (uint64_t o = 0; o < n; o += j->block) {
+		uint64_t i = (v->pos - j->lo + o) / j->block;
+		size_t len = (size_t)(n - o < j->block ? n - o : j->block);
+		if (i >= j->nblocks)
+			break;
+		if (hole ? j->table[i] != j->zero_hash
+		         : job_block_hash(j->buf + o, len, j->block) != j->table[i]) {
+			v->table_bad = true;
+			v->table_bad_at = v->pos + o;
+			break;
+		}
+	}
+}
+
+/* Hash one chunk of side S at V->pos. Holes are not read on either side (chash
+ * feeds them as zeros for nothing); data is compared byte for byte in meaning. */
 static int verify_chunk(struct job *j, struct job_verify *v)
 {
 	uint64_t n = v->end - v->pos;
+	bool hole;
 	ssize_t r;
 
 	if (n > j->chunk)
@@ -39,24 +74,30 @@ static int verify_chunk(struct job *j, struct job_verify *v)
 		if (v->pos < j->lo) {
 			/* before a loop device's offset: unreadable, counted as zeros */
 			n = j->lo - v->pos < n ? j->lo - v->pos : n;
-			job_hash_zeros(v->a, n);
+			chash_zeros(v->a, n);
 			v->pos += n;
 			return 0;
 		}
-		r = job_read_full(j, 0, j->buf, (size_t)n, v->pos);
+		r = job_read_full(j, 0, j->buf, (size_t)n, v->pos, &hole);
 		if (r < 0)
 			return job_fail_read(j, (int)r, v->pos);
+		if (hole) {
+			chash_zeros(v->a, n);
+			v->pos += n;
+			j->work += n;
+			return 0;
+		}
 		if ((uint64_t)r < n) {
 			/* the source shrank: hash what is there; the sizes will differ */
-			XXH3_128bits_update(v->a, j->buf, (size_t)r);
+			chash_update(v->a, j->buf, (size_t)r);
 			v->pos = v->end;
 			j->work += (uint64_t)r;
 			return 0;
 		}
-		XXH3_128bits_update(v->a, j->buf, (size_t)n);
+		chash_update(v->a, j->buf, (size_t)n);
 	} else {
 		size_t got;
-		r = job_read_full(j, 1, j->buf, (size_t)n, v->pos);
+		r = job_read_full(j, 1, j->buf, (size_t)n, v->pos, &hole);
 		if (r < 0)
 			return job_fail(j, (int)r, "cannot read back %s: %s%s", j->res.final_path,
 			                strerror((int)-r),
@@ -68,29 +109,15 @@ static int verify_chunk(struct job *j, struct job_verify *v)
 			v->table_bad = true; /* shorter than it should be */
 			v->table_bad_at = v->pos + got;
 		}
-		(void)posix_fadvise(j->dst_fd, (off_t)v->pos, (off_t)n, POSIX_FADV_DONTNEED);
+		if (!hole)
+			(void)posix_fadvise(j->dst_fd, (off_t)v->pos, (off_t)n,
+			                    POSIX_FADV_DONTNEED);
 		/* a: compared with the source; b: the landing check */
-		if (v->pos + n > v->a_from) {
-			uint64_t s = v->pos < v->a_from ? v->a_from - v->pos : 0;
-			XXH3_128bits_update(v->a, j->buf + s, (size_t)(n - s));
-		}
-		if (v->b && !v->b_is_a && v->pos + n > v->b_from) {
-			uint64_t s = v->pos < v->b_from ? v->b_from - v->pos : 0;
-			XXH3_128bits_update(v->b, j->buf + s, (size_t)(n - s));
-		}
-		if (j->table && v->pos >= j->lo && !v->table_bad) {
-			/* sync: every block must be what we wrote */
-			for (uint64_t o = 0; o < n; o += j->block) {
-				uint64_t i = (v->pos - j->lo + o) / j->block;
-				size_t len = (size_t)(n - o < j->block ? n - o : j->block);
-				if (i < j->nblocks &&
-				    job_block_hash(j->buf + o, len, j->block) != j->table[i]) {
-					v->table_bad = true;
-					v->table_bad_at = v->pos + o;
-					break;
-				}
-			}
-		}
+		feed_from(v->a, v, v->a_from, j->buf, hole, n);
+		if (v->b && !v->b_is_a)
+			feed_from(v->b, v, v->b_from, j->buf, hole, n);
+		if (j->table && v->pos >= j->lo && !v->table_bad)
+			check_table(j, v, hole, n);
 	}
 	v->pos += n;
 	j->work += n;
@@ -101,7 +128,7 @@ static int verify_side_begin(struct job *j, struct job_verify *v)
 {
 	job_full_reset(j);
 	if (v->side == 0) {
-		XXH3_128bits_reset(v->a);
+		chash_reset(v->a);
 		if (fstat(j->spec.src->fd, &v->st0) < 0)
 			return job_fail(j, -errno, "cannot look at the source: %s",
 			                strerror(errno));
@@ -118,8 +145,8 @@ static int verify_side_begin(struct job *j, struct job_verify *v)
 		int r = job_dst_flush(j);
 		if (r < 0)
 			return job_fail_write(j, r);
-		XXH3_128bits_reset(v->a);
-		XXH3_128bits_reset(v->b);
+		chash_reset(v->a);
+		chash_reset(v->b);
 		v->pos = 0;
 		if (j->spec.method == REC_FOLLOW) {
 			v->end = j->tgt_pos;
@@ -141,13 +168,13 @@ static int verify_conclude(struct job *j)
 	unsigned char landed[16], streamed[16];
 	bool equal, landed_ok = true;
 
-	job_digest(v->a, j->res.dst_hash);
+	chash_digest(v->a, j->res.dst_hash);
 	if (v->b) {
 		if (v->b_is_a)
 			memcpy(landed, j->res.dst_hash, sizeof(landed));
 		else
-			job_digest(v->b, landed);
-		job_digest(j->stream_h, streamed);
+			chash_digest(v->b, landed);
+		chash_digest(j->stream_h, streamed);
 		if (j->stream_valid && !j->table)
 			landed_ok = memcmp(landed, streamed, 16) == 0;
 	}
@@ -261,15 +288,15 @@ int job_verify_step(struct job *j, int64_t deadline)
 	int r;
 
 	if (!v->a) {
-		v->a = XXH3_createState();
-		v->b = XXH3_createState();
+		v->a = chash_new();
+		v->b = chash_new();
 		if (!v->a || !v->b)
 			return job_fail(j, -ENOMEM, "out of memory");
 		/* the frozen pass already hashed the source while nothing could change it;
 		 * so did a copy of a source that nobody could write; a stream has no
 		 * target to read back */
 		if (!j->frozen_hash_done && source_stood_still(j)) {
-			job_digest(j->stream_h, j->res.src_hash);
+			chash_digest(j->stream_h, j->res.src_hash);
 			job_say(
 			    j,
 			    "nobody could write the source and it did not change: the hash taken while copying stands for it");
@@ -294,13 +321,13 @@ int job_verify_step(struct job *j, int64_t deadline)
 		}
 		if (v->side == 0) {
 			struct stat st1;
-			job_digest(v->a, j->res.src_hash);
+			chash_digest(v->a, j->res.src_hash);
 			if (fstat(j->spec.src->fd, &st1) < 0 || !same_stat(&st1, &v->st0) ||
 			    !same_stat(&v->st0, &j->st_start))
 				v->src_moved = true;
 			if (j->stream) {
 				unsigned char sent[16];
-				job_digest(j->stream_h, sent);
+				chash_digest(j->stream_h, sent);
 				memcpy(j->res.dst_hash, sent, 16);
 				j->res.verified = memcmp(sent, j->res.src_hash, 16) == 0;
 				j->res.source_changed = !j->res.verified;

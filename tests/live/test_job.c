@@ -1,6 +1,6 @@
 /* The recovery engines against real held deleted files: tests/helpers/holder makes
  * them, scan_run() finds and pins them, a job rescues them, and every test compares
- * the result with what was written (bytes or XXH3-128 hashes), on /tmp (ext4 here)
+ * the result with what was written (bytes or content hashes, see rescue/chash.h), on /tmp (ext4 here)
  * and on btrfs, xfs, ext4 and tmpfs filesystems of our own.
  *
  * copy: 64 MiB static, 4 GiB sparse (reads and allocates only the data), a stream,
@@ -79,30 +79,94 @@ struct h128 {
 	unsigned char b[16];
 };
 
-/* XXH3-128 of FD's first N bytes (reading stops early at its end), canonical. */
+/* The job's content hash (rescue/chash.h), computed here the plain way from every
+ * byte read: 64 KiB blocks counted from the start, each one that is not all zeros
+ * hashed (XXH3-128) behind its index (8 bytes, little-endian), then the length. */
+struct ref_hash {
+	XXH3_state_t *s;
+	unsigned char *blk;
+	size_t fill;
+	uint64_t len;
+};
+
+static void ref_block(struct ref_hash *r)
+{
+	unsigned char le[8];
+	uint64_t idx = (r->len - r->fill) / 65536;
+	bool zero = true;
+
+	for (size_t i = 0; i < r->fill && zero; i++)
+		zero = r->blk[i] == 0;
+	if (!zero) {
+		for (int i = 0; i < 8; i++)
+			le[i] = (unsigned char)(idx >> (8 * i));
+		XXH3_128bits_update(r->s, le, 8);
+		XXH3_128bits_update(r->s, r->blk, r->fill);
+	}
+	r->fill = 0;
+}
+
+static void ref_begin(struct ref_hash *r)
+{
+	r->s = XXH3_createState();
+	r->blk = malloc(65536);
+	ck_assert(r->s && r->blk);
+	XXH3_128bits_reset(r->s);
+	r->fill = 0;
+	r->len = 0;
+}
+
+static void ref_feed(struct ref_hash *r, const unsigned char *p, size_t n)
+{
+	while (n) {
+		size_t k = 65536 - r->fill < n ? 65536 - r->fill : n;
+		memcpy(r->blk + r->fill, p, k);
+		r->fill += k;
+		r->len += k;
+		p += k;
+		n -= k;
+		if (r->fill == 65536)
+			ref_block(r);
+	}
+}
+
+static struct h128 ref_end(struct ref_hash *r)
+{
+	XXH128_canonical_t c;
+	unsigned char le[8];
+	struct h128 out;
+
+	if (r->fill)
+		ref_block(r);
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char)(r->len >> (8 * i));
+	XXH3_128bits_update(r->s, le, 8);
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(r->s));
+	memcpy(out.b, c.digest, 16);
+	XXH3_freeState(r->s);
+	free(r->blk);
+	return out;
+}
+
+/* The content hash of FD's first N bytes (reading stops early at its end). */
 static struct h128 hash_fd(int fd, uint64_t n)
 {
-	XXH3_state_t *s = XXH3_createState();
 	unsigned char *b = malloc(MiB);
-	XXH128_canonical_t c;
-	struct h128 out;
+	struct ref_hash rh;
 	uint64_t off = 0;
 
-	ck_assert(s && b);
-	XXH3_128bits_reset(s);
+	ck_assert(b);
+	ref_begin(&rh);
 	while (off < n) {
 		ssize_t r = pread(fd, b, n - off < MiB ? (size_t)(n - off) : MiB, (off_t)off);
 		ck_assert_int_ge(r, 0);
 		if (r == 0)
 			break;
-		XXH3_128bits_update(s, b, (size_t)r);
+		ref_feed(&rh, b, (size_t)r);
 		off += (uint64_t)r;
 	}
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(s));
-	memcpy(out.b, c.digest, 16);
-	XXH3_freeState(s);
 	free(b);
-	return out;
+	return ref_end(&rh);
 }
 
 /* The same through O_DIRECT: holes come back as zeros without the kernel zeroing
@@ -110,29 +174,24 @@ static struct h128 hash_fd(int fd, uint64_t n)
 static struct h128 hash_path_direct(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECT);
-	XXH3_state_t *s = XXH3_createState();
-	XXH128_canonical_t c;
-	struct h128 out;
+	struct ref_hash rh;
 	uint64_t off = 0;
 	void *b;
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(posix_memalign(&b, 4096, MiB), 0);
-	XXH3_128bits_reset(s);
+	ref_begin(&rh);
 	for (;;) {
 		ssize_t r = pread(fd, b, MiB, (off_t)off);
 		ck_assert_int_ge(r, 0);
 		if (r == 0)
 			break;
-		XXH3_128bits_update(s, b, (size_t)r);
+		ref_feed(&rh, b, (size_t)r);
 		off += (uint64_t)r;
 	}
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(s));
-	memcpy(out.b, c.digest, 16);
-	XXH3_freeState(s);
 	free(b);
 	close(fd);
-	return out;
+	return ref_end(&rh);
 }
 
 static struct h128 hash_path(const char *path)
@@ -407,6 +466,89 @@ START_TEST(copy_sparse)
 	              (unsigned long long)ds.st_blocks * 512,
 	              (unsigned long long)ss.st_blocks * 512);
 	ck_assert_uint_ge((uint64_t)ds.st_blocks * 512, 3 * MiB);
+	scan_free(&r);
+}
+END_TEST
+
+/* Where SEEK_DATA from OFF lands in PATH (the size when only a hole follows). */
+static uint64_t data_from(const char *path, uint64_t off)
+{
+	int fd = open(path, O_RDONLY);
+	off_t d;
+	struct stat st;
+
+	ck_assert_int_ge(fd, 0);
+	d = lseek(fd, (off_t)off, SEEK_DATA);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	close(fd);
+	return d < 0 ? (uint64_t)st.st_size : (uint64_t)d;
+}
+
+/* A hole on one side is zeros written on the other, both ways, and the result is
+ * still verified: between sync's pass 1 and pass 2 the source's hole at [1, 6) MiB
+ * gets zeros written (the result keeps its hole) and its written zeros at [6, 9) MiB
+ * are punched out (the result keeps them as data). Nothing changed in content, so
+ * pass 2 rewrites nothing and the check must find both files equal. */
+START_TEST(sync_holes_both_ways)
+{
+	const uint64_t size = 16 * MiB;
+	char path[160], dest[160], p2[200];
+	struct tl_holder h;
+	struct scan_result r;
+	struct job_progress p;
+	struct outcome o;
+	struct h128 want;
+	unsigned char *zeros = calloc(1, 5 * MiB);
+	struct job *j;
+	double t0 = now_s();
+	ino_t ino;
+	int fd;
+
+	ck_assert(zeros);
+	snprintf(path, sizeof(path), "%s/holes.img", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/holes.out", tl_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	tl_seeded_write(fd, 0, MiB, 31);
+	ck_assert_int_eq(pwrite(fd, zeros, 3 * MiB, 6 * MiB), (ssize_t)(3 * MiB));
+	tl_seeded_write(fd, 9 * MiB, MiB, 32);
+	ck_assert_int_eq(fsync(fd), 0);
+	close(fd);
+	want = hash_path_direct(path);
+	ck_assert_uint_eq(data_from(path, MiB), 6 * MiB); /* [1, 6) MiB: a hole */
+	ino = tl_ino(path);
+	snprintf(p2, sizeof(p2), "r:%s", path);
+	tl_holder_start(&h, p2, NULL);
+	tl_scan(&r);
+	struct job_spec s = spec_for(find(&r, ino), REC_SYNC, dest);
+	s.max_rate = 4 * MiB; /* pass 2 must not be over before the source is changed */
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	do {
+		ck_assert_int_eq(job_step(j, 20), 1);
+		job_progress(j, &p);
+	} while (p.pass < 2);
+	snprintf(p2, sizeof(p2), "/proc/%d/fd/%d", (int)h.pids[0], h.fds[0]);
+	fd = open(p2, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, zeros, 5 * MiB, MiB), (ssize_t)(5 * MiB));
+	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	                           (off_t)(6 * MiB), (off_t)(3 * MiB)),
+	                 0);
+	ck_assert_int_eq(fsync(fd), 0);
+	close(fd);
+	o = finish(j, t0);
+	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+	ck_assert(o.res.verified);
+	ck_assert(heq(want, o.res.src_hash) && heq(want, o.res.dst_hash));
+	ck_assert(heq(want, hash_path_direct(dest).b));
+	ck_assert(heq(want, hash_path_direct(p2).b)); /* the source, after the change */
+	/* the layouts really differ: data against a hole on both sides */
+	ck_assert_uint_eq(data_from(p2, MiB), MiB);
+	ck_assert_uint_eq(data_from(dest, MiB), 6 * MiB);
+	ck_assert_uint_eq(data_from(p2, 6 * MiB), 9 * MiB);
+	ck_assert_uint_eq(data_from(dest, 6 * MiB), 6 * MiB);
+	free(zeros);
 	scan_free(&r);
 }
 END_TEST
@@ -1870,6 +2012,7 @@ int main(void)
 	tcase_add_test(tc, copy_static);
 	tcase_add_test(tc, copy_static_changed);
 	tcase_add_test(tc, copy_sparse);
+	tcase_add_test(tc, sync_holes_both_ways);
 	tcase_add_test(tc, copy_stream);
 	tcase_add_test(tc, follow_append);
 	tcase_add_test(tc, follow_truncate);
