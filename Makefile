@@ -8,6 +8,8 @@
 #   make check-static  the shell tests (those that run the program) against it
 #   make install    PREFIX=/usr/local DESTDIR=  (install-static: the static binary)
 #   make format     apply .clang-format to every C file
+#   make BPF=0      leave the BPF scan out (default: built when pkg-config finds
+#                   libbpf and clang and bpftool are there); the /proc walk remains
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/sbin
@@ -17,6 +19,9 @@ CC       ?= cc
 PKGS     := mount blkid libproc2 libxxhash ext2fs com_err ncursesw
 O        ?= build
 PKG_CONFIG ?= pkg-config
+# The BPF scan (src/find/bpfscan.c) is optional everywhere (BPF below).
+CLANG    ?= clang
+BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/bpftool),bpftool)
 WERROR   ?= 0
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings
@@ -46,8 +51,16 @@ $(error static/build-deps.sh does not build $(STATIC_MISSING) (in PKGS): add it 
 endif
 endif
 
+# Built when pkg-config finds libbpf (for a static build: among the static
+# libraries) and clang and bpftool are there; BPF=0 leaves it out.
+BPF      ?= $(shell $(PKG_CONFIG) --exists libbpf && command -v $(CLANG) >/dev/null && \
+                    [ -x "$(BPFTOOL)" ] && echo 1 || echo 0)
+ifeq ($(BPF),1)
+PKGS     += libbpf
+endif
+
 ALL_CFLAGS := -pthread -std=c11 -D_GNU_SOURCE -DRT_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
-              $(shell $(PKG_CONFIG) --cflags $(PKGS)) -Isrc
+              $(shell $(PKG_CONFIG) --cflags $(PKGS)) -Isrc -DRT_BPF=$(BPF)
 LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread -lm
 ifneq ($(STATIC),1)
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
@@ -112,6 +125,19 @@ $(O)/cli/version.o: ALL_CFLAGS += -DRT_PKG_VERSIONS='"$(PKG_VERSIONS)"' $(STATIC
 $(O)/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The iterator programs, compiled for the BPF target, and their skeleton (the
+# object embedded in a header): build outputs, never committed.
+BPF_SRC  := src/find/bpf/deleted.bpf.c
+ifeq ($(BPF),1)
+$(O)/find/bpfscan.o: $(O)/find/bpf/deleted.skel.h
+$(O)/find/bpfscan.o: ALL_CFLAGS += -I$(O)
+endif
+$(O)/find/bpf/deleted.bpf.o: $(BPF_SRC) $(wildcard src/find/bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -Isrc -c -o $@ $<
+$(O)/find/bpf/deleted.skel.h: $(O)/find/bpf/deleted.bpf.o
+	$(BPFTOOL) gen skeleton $< name deleted_bpf > $@.tmp && mv $@.tmp $@
 
 # The check suites share tests/testlib.c (undo file, commands, holders, files).
 $(O)/tests/testlib.o: tests/testlib.c $(wildcard tests/*.h) $(HEADERS) | $(O)/tests

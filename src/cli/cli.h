@@ -6,6 +6,8 @@
 #ifndef RT_CLI_H
 #define RT_CLI_H
 
+#include "find/scan.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@ struct list_opts {
 	bool all;      /* memfd and shared memory too */
 	bool json;     /* JSON instead of a table */
 	double sample; /* seconds of change sampling (0: none) */
+	enum scan_method scan; /* --scan: how the candidates are found */
 };
 
 struct recover_opts {
@@ -29,6 +32,7 @@ struct recover_opts {
 	bool freeze, yes, json;
 	uint64_t max_rate; /* bytes per second, 0 for no limit */
 	double sample;     /* seconds of change sampling for auto */
+	enum scan_method scan; /* --scan */
 };
 
 struct reclaim_opts {

@@ -19,7 +19,7 @@
 
 int cli_list(const struct list_opts *o)
 {
-	struct scan_opts so = {.all = o->all, .proc = "/proc", .sys = "/sys"};
+	struct scan_opts so = {.all = o->all, .proc = "/proc", .sys = "/sys", .method = o->scan};
 	struct scan_result r;
 	struct target_list tl = {0};
 	struct advice *adv = NULL;

@@ -33,6 +33,7 @@ static void usage(FILE *f)
 	        "       %s --offline DEVICE|IMAGE [--list] [--deep] [--json]\n"
 	        "       %s --offline DEVICE|IMAGE --recover INODE --to PATH\n"
 	        "       %s --offline DEVICE|IMAGE --relink INODE [--name NAME] [--yes]\n"
+	        "--list and --recover also take --scan auto|proc|bpf.\n"
 	        "Find deleted files that processes or loop devices still hold, keep them\n"
 	        "alive, and say how to rescue each.\n"
 	        "\n"
@@ -67,6 +68,10 @@ static void usage(FILE *f)
 	        "                  (from the log) or with --discard, never for a mapped file\n"
 	        "                  or a loop device's image\n"
 	        "      --discard   with --reclaim: the file's data is not wanted\n"
+	        "      --scan HOW  how held deleted files are found: bpf (iterators in the\n"
+	        "                  kernel: root, BTF, Linux 5.12+, the host's pid namespace),\n"
+	        "                  proc (the walk of /proc), or auto (bpf where it works,\n"
+	        "                  else proc; the default); --json says which was used\n"
 	        "  -j, --json      the same reports as JSON (see rescuetui(8))\n"
 	        "      --offline DEVICE|IMAGE\n"
 	        "                  after a crash, from rescue media: the orphan inodes (deleted\n"
@@ -126,6 +131,19 @@ enum {
 	OPT_MAX_ITERATIONS,
 };
 
+/* --scan: auto, proc or bpf. */
+static int parse_scan(const char *s, enum scan_method *out)
+{
+	static const enum scan_method all[] = {SCAN_AUTO, SCAN_PROC, SCAN_BPF};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, scan_method_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
 /* What the command line asked for. */
 struct args {
 	struct console_opts co;
@@ -165,6 +183,7 @@ static const struct option opts[] = {
     {"filter", required_argument, NULL, OPT_FILTER},
     {"only", required_argument, NULL, OPT_ONLY},
     {"max-iterations", required_argument, NULL, OPT_MAX_ITERATIONS},
+    {"scan", required_argument, NULL, 'S'},
     {NULL, 0, NULL, 0},
 };
 
@@ -239,6 +258,15 @@ static int take_option(struct args *a, int c, const char *arg)
 	case 'L':
 		a->ro.log = arg;
 		break;
+	case 'S':
+		if (parse_scan(arg, &a->lo.scan) == 0) {
+			a->ro.scan = a->lo.scan;
+			break;
+		}
+		s = cli_shown(arg, strlen(arg));
+		cli_usage("--scan wants auto, proc or bpf, not '%s'", s);
+		free(s);
+		return 2;
 	case 'R':
 		if (fmt_parse_size(arg, &a->ro.max_rate) == 0 && a->ro.max_rate > 0)
 			break;

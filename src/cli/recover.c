@@ -392,7 +392,7 @@ static void say_no_match(const struct recover *rc, long idx)
 /* Step 1: scan, find the one file, sample how it changes, read the targets. */
 static int select_file(struct recover *rc)
 {
-	struct scan_opts so = {.all = true, .proc = "/proc", .sys = "/sys"};
+	struct scan_opts so = {.all = true, .proc = "/proc", .sys = "/sys", .method = rc->o->scan};
 	struct scan_result one;
 	long idx;
 

@@ -78,6 +78,10 @@ static void json_holder(struct json *j, const struct holder *h)
 	json_key(j, "other_mntns");
 	json_bool(j, h->other_mntns);
 	if (h->type == HOLDER_FD) {
+		if (h->tid) {
+			json_key(j, "tid"); /* a thread's own fd table holds FD */
+			json_int(j, h->tid);
+		}
 		json_key(j, "fd");
 		json_int(j, h->fd);
 		json_key(j, "access");
@@ -371,12 +375,20 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	json_targets(&j, tl, r, adv, false);
 	json_key(&j, "scan");
 	json_obj_begin(&j);
+	json_key(&j, "method");
+	json_str(&j, scan_method_name(r->method));
+	json_key(&j, "bpf_error");
+	json_str(&j, r->bpf_err ? strerror(-r->bpf_err) : NULL);
+	json_key(&j, "bpf_ms");
+	json_double(&j, r->bpf_ms);
 	json_key(&j, "root");
 	json_bool(&j, r->root);
 	json_key(&j, "processes");
 	json_uint(&j, r->st.procs);
 	json_key(&j, "fds");
 	json_uint(&j, r->st.fds);
+	json_key(&j, "threads");
+	json_uint(&j, r->st.threads);
 	json_key(&j, "denied");
 	json_uint(&j, r->st.denied);
 	json_key(&j, "vanished");

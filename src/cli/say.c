@@ -47,7 +47,10 @@ int cli_scan(const struct scan_opts *o, struct scan_result *r)
 {
 	int err = scan_run(o, r);
 
-	if (err < 0) {
+	if (err < 0 && o->method == SCAN_BPF && r->bpf_err == err) {
+		cli_say("the BPF scan does not work here: %s; --scan proc walks /proc instead",
+		        strerror(-err));
+	} else if (err < 0) {
 		cli_say("cannot scan for held deleted files: %s", strerror(-err));
 		if (err == -ENOENT)
 			cli_say("is /proc mounted? (mount -t proc proc /proc)");

@@ -6,6 +6,7 @@
  */
 #include "find/scan.h"
 
+#include "find/bpfscan.h"
 #include "find/loopdev.h"
 #include "find/mounts.h"
 #include "find/parse.h"
@@ -19,9 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Room for any path the kernel prints (d_path is bounded by a page) plus suffix. */
@@ -38,6 +42,8 @@ struct queue {
 	int procfd;
 	int *pids;
 	size_t n;
+	/* The BPF path: the tasks to look at instead of PIDS (N of them). */
+	const struct bpf_task *tasks;
 	atomic_size_t next;
 	/* Pins still allowed: the fds left once the walk itself and what comes after
 	 * it (targets, sampling, a recovery) have theirs. */
@@ -111,7 +117,8 @@ static atomic_bool procmap_query_ok = true;
 /* State for one process, filled lazily: most processes hold nothing deleted. */
 struct proc_ctx {
 	pid_t pid;
-	int pfd; /* /proc/PID */
+	pid_t tid; /* a thread with its own fd table: PFD is /proc/PID/task/TID */
+	int pfd;   /* /proc/PID */
 	int ns_known, other_ns;
 	int exe_known;
 	struct stat exe;
@@ -334,6 +341,7 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 		return -ENOMEM;
 	s->holders_added++;
 	h->pid = p->pid;
+	h->tid = p->tid;
 	h->fd = atoi(name);
 	h->flags = fi.flags;
 	h->access = parse_access(fi.flags);
@@ -369,6 +377,8 @@ struct dent64 {
 
 /* Room for about 1000 fds per getdents64 call. */
 #define DENTS_BUF 32768
+/* ... and for about 200 threads of one process. */
+#define TASK_DENTS_BUF 8192
 
 static int scan_fds(struct scanner *s, struct proc_ctx *p)
 {
@@ -658,6 +668,65 @@ static int scan_maps(struct scanner *s, struct proc_ctx *p)
 	return r;
 }
 
+/* Cleared for good when kcmp is refused (a seccomp filter, no CONFIG_KCMP). */
+static atomic_bool kcmp_ok = true;
+
+/* Does thread TID of process PID have an fd table of its own? kcmp says so
+ * without reading anything; when it cannot tell, the thread is looked at, and
+ * drop_thread_copies() removes what it shares with the leader. */
+static bool own_fd_table(pid_t pid, pid_t tid)
+{
+	long r;
+
+	if (!atomic_load(&kcmp_ok))
+		return true;
+	r = syscall(SYS_kcmp, pid, tid, KCMP_FILES, 0, 0);
+	if (r < 0 && (errno == EPERM || errno == ENOSYS || errno == EACCES))
+		atomic_store(&kcmp_ok, false);
+	return r != 0;
+}
+
+/* The fds of threads that called unshare(CLONE_FILES): /proc/PID/fd shows only
+ * the leader's table. A process directory's "task" has 2 + threads links, so a
+ * single-threaded process costs one fstatat. */
+static int scan_threads(struct scanner *s, struct proc_ctx *p)
+{
+	/* scan_fds has s->dents: the task list gets a buffer of its own */
+	_Alignas(8) char dents[TASK_DENTS_BUF];
+	struct stat st;
+	int tfd, r = 0;
+
+	if (fstatat(p->pfd, "task", &st, 0) < 0 || st.st_nlink <= 3)
+		return 0;
+	tfd = openat(p->pfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return 0;
+	for (;;) {
+		ssize_t got = getdents64(tfd, dents, sizeof(dents));
+		if (got <= 0)
+			break;
+		for (ssize_t off = 0; off < got && r == 0;) {
+			const struct dent64 *de = (const struct dent64 *)(dents + off);
+			struct proc_ctx t = {.pid = p->pid};
+
+			off += de->reclen;
+			t.tid = parse_pid(de->name);
+			if (t.tid <= 0 || t.tid == p->pid || !own_fd_table(p->pid, t.tid))
+				continue;
+			t.pfd = openat(tfd, de->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (t.pfd < 0)
+				continue;
+			s->r->st.threads++;
+			r = scan_fds(s, &t);
+			close(t.pfd);
+		}
+		if (r < 0)
+			break;
+	}
+	close(tfd);
+	return r;
+}
+
 static int scan_pid(struct scanner *s, int pid)
 {
 	struct proc_ctx p = {.pid = pid};
@@ -674,9 +743,162 @@ static int scan_pid(struct scanner *s, int pid)
 	s->r->st.procs++;
 	r = scan_fds(s, &p);
 	if (r == 0)
+		r = scan_threads(s, &p);
+	if (r == 0)
 		r = scan_maps(s, &p);
 	close(p.pfd);
 	return r;
+}
+
+/* ---- the BPF path: the kernel names the candidates, /proc describes them ---- */
+
+/* The records of one task: a process (TID == TGID: its fd table and mappings), or
+ * a thread with an fd table of its own. */
+struct bpf_task {
+	pid_t tgid, tid;
+	const struct bpfscan_rec *rec;
+	size_t n;
+};
+
+/* VM_WRITE and VM_SHARED of include/linux/mm.h: kernel ABI for as long as
+ * /proc/PID/maps prints them. */
+#define RT_VM_WRITE  0x2ull
+#define RT_VM_SHARED 0x8ull
+
+static int by_task(const void *a, const void *b)
+{
+	const struct bpfscan_rec *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->fd != y->fd)
+		return x->fd < y->fd ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* One deleted fd the iterator saw: the same checks and holder as the walk makes. */
+static int task_fd(struct scanner *s, struct proc_ctx *p, int *fddir, const struct bpfscan_rec *c)
+{
+	char name[16];
+	ssize_t n;
+	size_t len;
+
+	if (*fddir < 0) {
+		*fddir = openat(p->pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (*fddir < 0) {
+			if (!out_of_fds(s, errno))
+				s->r->st.vanished++;
+			return 1; /* nothing more of this task */
+		}
+	}
+	s->r->st.fds++;
+	snprintf(name, sizeof(name), "%d", c->fd);
+	n = readlinkat(*fddir, name, s->link, sizeof(s->link));
+	if (n < 0 || (size_t)n >= sizeof(s->link) ||
+	    !parse_deleted_suffix(s->link, (size_t)n, &len))
+		return 0; /* closed or replaced since */
+	return add_fd(s, p, *fddir, name, len);
+}
+
+/* One deleted mapping the iterator saw, checked and pinned through map_files. */
+static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir,
+                    const struct bpfscan_rec *c)
+{
+	struct parse_maps m = {.start = c->pos,
+	                       .end = c->end,
+	                       .writable = (c->flags & RT_VM_WRITE) != 0,
+	                       .shared = (c->flags & RT_VM_SHARED) != 0,
+	                       .path = "",
+	                       .deleted = true};
+
+	if (*mfdir == -1) {
+		*mfdir = openat(p->pfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (*mfdir < 0) {
+			out_of_fds(s, errno);
+			*mfdir = -2; /* add_mapping counts each as unconfirmed */
+		}
+	}
+	return add_mapping(s, p, *mfdir < 0 ? -1 : *mfdir, &m);
+}
+
+static int scan_task(struct scanner *s, const struct bpf_task *t)
+{
+	struct proc_ctx p = {.pid = t->tgid, .tid = t->tid == t->tgid ? 0 : t->tid};
+	int fddir = -1, mfdir = -1, r = 0;
+	char name[40];
+
+	if (p.tid)
+		snprintf(name, sizeof(name), "%d/task/%d", (int)t->tgid, (int)t->tid);
+	else
+		snprintf(name, sizeof(name), "%d", (int)t->tgid);
+	p.pfd = openat(s->q->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p.pfd < 0) {
+		if (!out_of_fds(s, errno))
+			s->r->st.vanished++;
+		return 0;
+	}
+	if (p.tid)
+		s->r->st.threads++;
+	else
+		s->r->st.procs++;
+	for (size_t i = 0; i < t->n && r >= 0; i++) {
+		const struct bpfscan_rec *c = &t->rec[i];
+		if (c->kind == BPFREC_FD && r == 0)
+			r = task_fd(s, &p, &fddir, c);
+		else if (c->kind == BPFREC_MMAP && !p.tid)
+			r = task_map(s, &p, &mfdir, c) < 0 ? -ENOMEM : r;
+	}
+	if (fddir >= 0)
+		close(fddir);
+	if (mfdir >= 0)
+		close(mfdir);
+	close(p.pfd);
+	return r < 0 ? r : 0;
+}
+
+/* Ask the BPF iterators for the candidates and make them Q's tasks. Returns 0 when
+ * they answered, 1 when /proc has to be walked instead (R->bpf_err says why), or a
+ * negative errno (out of memory; with SCAN_BPF, why BPF did not work). */
+static int bpf_candidates(const struct scan_opts *o, struct queue *q, pid_t self,
+                          struct scan_result *r, struct bpfscan_rec **recs,
+                          struct bpf_task **tasks)
+{
+	struct timespec t0, t1;
+	struct bpf_task *t;
+	size_t n, keep = 0, nt = 0;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = bpfscan_collect(recs, &n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->bpf_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (err < 0) {
+		r->bpf_err = err;
+		return o->method == SCAN_BPF || err == -ENOMEM ? err : 1;
+	}
+	/* our own fds are the pins of an earlier scan, not holders */
+	for (size_t i = 0; i < n; i++)
+		if ((*recs)[i].tgid != self)
+			(*recs)[keep++] = (*recs)[i];
+	if (keep > 1)
+		qsort(*recs, keep, sizeof(**recs), by_task);
+	*tasks = t = calloc(keep ? keep : 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < keep; i++) {
+		const struct bpfscan_rec *c = &(*recs)[i];
+		if (nt == 0 || t[nt - 1].tgid != c->tgid || t[nt - 1].tid != c->tid)
+			t[nt++] = (struct bpf_task){.tgid = c->tgid, .tid = c->tid, .rec = c};
+		t[nt - 1].n++;
+	}
+	q->tasks = t;
+	q->n = nt;
+	r->method = SCAN_BPF;
+	return 0;
 }
 
 static void reap_finished(struct queue *q, int state, int err)
@@ -737,7 +959,7 @@ static void *worker(void *arg)
 			break;
 		for (size_t j = i; j < q->n && j < i + CHUNK; j++) {
 			size_t before = s->holders_added;
-			s->err = scan_pid(s, q->pids[j]);
+			s->err = q->tasks ? scan_task(s, &q->tasks[j]) : scan_pid(s, q->pids[j]);
 			if (s->err < 0)
 				return NULL;
 			walked++;
@@ -935,6 +1157,29 @@ static void drop_others_pins(struct entry *e)
 	e->nholders = keep;
 }
 
+/* A thread's fd that is also the leader's fd of that number on the same file
+ * (the table is shared, or was copied by unshare) says nothing new: the holder
+ * named by the process's table stays. The same rule on both paths, whichever saw
+ * the thread. */
+static void drop_thread_copies(struct entry *e)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < e->nholders; i++) {
+		const struct holder *h = &e->holders[i];
+		bool copy = false;
+
+		for (size_t k = 0; h->type == HOLDER_FD && h->tid && k < e->nholders && !copy; k++)
+			copy = e->holders[k].type == HOLDER_FD && !e->holders[k].tid &&
+			       e->holders[k].pid == h->pid && e->holders[k].fd == h->fd;
+		if (copy)
+			holder_free(&e->holders[i]);
+		else
+			e->holders[keep++] = e->holders[i];
+	}
+	e->nholders = keep;
+}
+
 static void entry_free(struct entry *e)
 {
 	for (size_t i = 0; i < e->nholders; i++)
@@ -970,6 +1215,7 @@ static int merge(struct scanner *s, struct scan_result *part)
 	a->unconfirmed += b->unconfirmed;
 	a->no_fds += b->no_fds;
 	a->reaped += b->reaped;
+	a->threads += b->threads;
 	for (size_t i = 0; i < part->n; i++) {
 		struct entry *pe = &part->v[i], *e;
 		struct holder *nh;
@@ -1044,12 +1290,15 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	pthread_t tids[MAX_WORKERS];
 	struct queue q = {
 	    .procfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .reaped = PTHREAD_COND_INITIALIZER};
+	struct bpfscan_rec *recs = NULL;
+	struct bpf_task *tasks = NULL;
 	struct stat st;
 	size_t keep = 0;
 	int err, nw = 0, started = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->root = geteuid() == 0;
+	r->method = SCAN_PROC;
 	main_s.mnt = mounts_open();
 	if (!main_s.mnt)
 		return -errno;
@@ -1057,7 +1306,11 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 		main_s.own_ns = st.st_ino;
 	main_s.q = &q;
 	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	err = q.procfd < 0 ? -errno : list_pids(&q, main_s.self);
+	err = q.procfd < 0 ? -errno : 1;
+	if (err == 1 && o->method != SCAN_PROC)
+		err = bpf_candidates(o, &q, main_s.self, r, &recs, &tasks);
+	if (err == 1)
+		err = list_pids(&q, main_s.self);
 	if (err == 0) {
 		/* A pin per deleted file: rarely more than two per process. */
 		size_t room = pin_reserve(2 * q.n + 256);
@@ -1108,6 +1361,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	for (size_t i = 0; i < r->n && err == 0; i++) {
 		struct entry *e = &r->v[i];
 		drop_others_pins(e);
+		drop_thread_copies(e);
 		err = place(&main_s, e);
 		e->kind = classify(e);
 		if (e->pin.fd < 0)
@@ -1131,6 +1385,8 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	free(ws);
 	free(parts);
 	free(q.pids);
+	free(tasks);
+	free(recs);
 	if (q.procfd >= 0)
 		close(q.procfd);
 	if (err < 0) {
@@ -1147,6 +1403,12 @@ void scan_free(struct scan_result *r)
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;
+}
+
+const char *scan_method_name(enum scan_method m)
+{
+	static const char *const names[] = {"auto", "proc", "bpf"};
+	return names[m];
 }
 
 const char *scan_kind_name(enum scan_kind k)

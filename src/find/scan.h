@@ -41,6 +41,8 @@ struct holder {
 	                  * using this library: kept only when nothing else holds the
 	                  * file */
 	/* fd holders */
+	pid_t tid; /* the thread whose own fd table (unshare(CLONE_FILES)) holds FD;
+	            * 0: the process's table */
 	int fd;
 	unsigned access; /* PARSE_ACC_R | PARSE_ACC_W */
 	bool append;
@@ -92,13 +94,20 @@ struct scan_stats {
 	unsigned hidden;      /* memfd/shm entries left out without --all */
 	unsigned no_fds;      /* opens refused for want of fds (EMFILE/ENFILE) */
 	unsigned reaped;      /* processes described from one pass over /proc */
+	unsigned threads;     /* threads with an fd table of their own looked at */
 };
+
+/* How the candidates were found: BPF iterators, or the walk of /proc. */
+enum scan_method { SCAN_AUTO, SCAN_PROC, SCAN_BPF };
 
 struct scan_result {
 	struct entry *v;
 	size_t n;
 	struct scan_stats st;
 	bool root; /* ran with full privileges */
+	enum scan_method method; /* SCAN_BPF or SCAN_PROC: the path taken */
+	int bpf_err; /* why SCAN_AUTO walked /proc (negative errno, see bpfscan.h); 0 */
+	double bpf_ms; /* time the BPF iterators took, loading included */
 };
 
 struct scan_opts {
@@ -106,15 +115,22 @@ struct scan_opts {
 	const char *proc; /* "/proc" */
 	const char *sys;  /* "/sys" */
 	bool text_maps;   /* read the text of maps even where PROCMAP_QUERY works */
+	/* SCAN_AUTO: BPF iterators where the kernel allows them, else /proc;
+	 * SCAN_PROC: /proc only; SCAN_BPF: BPF or fail (scan_run says why). */
+	enum scan_method method;
 };
 
 /* Scan the system. Fills R (free with scan_free; that also releases the pins).
- * Returns 0, or a negative errno when /proc cannot be read at all or memory runs out;
+ * Returns 0, or a negative errno when /proc cannot be read at all or memory runs out,
+ * or (O->method SCAN_BPF only) what kept the BPF path from working (bpfscan.h);
  * vanishing processes and permission problems are counted in R->st, not errors. */
 int scan_run(const struct scan_opts *o, struct scan_result *r);
 
 /* Release every pin and free the result. */
 void scan_free(struct scan_result *r);
+
+/* "auto", "proc", "bpf". */
+const char *scan_method_name(enum scan_method m);
 
 /* "file", "tmpfile", "memfd", "shm". */
 const char *scan_kind_name(enum scan_kind k);

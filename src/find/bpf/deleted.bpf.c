@@ -1,0 +1,82 @@
+/* BPF iterators over every task's open files and mappings: one record
+ * (find/bpf/record.h) for each regular file whose last name is gone (nlink 0).
+ * iter/task_file visits a thread only when it has an fd table of its own (one
+ * that called unshare(CLONE_FILES)), so those files are seen too. */
+#include "find/bpf/types.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "find/bpf/record.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define S_IFMT  0170000
+#define S_IFREG 0100000
+
+/* A deleted regular file: fill what R says about its inode. */
+static __always_inline bool deleted(struct file *file, struct bpfscan_rec *r)
+{
+	struct inode *inode = file->f_inode;
+
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG || inode->i_nlink != 0)
+		return false;
+	r->ino = inode->i_ino;
+	r->size = (unsigned long long)inode->i_size;
+	r->dev = inode->i_sb->s_dev;
+	return true;
+}
+
+SEC("iter/task_file")
+int deleted_fds(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct bpfscan_rec r = {};
+	struct vfsmount *mnt;
+
+	if (!task || !file || !deleted(file, &r))
+		return 0;
+	r.kind = BPFREC_FD;
+	r.tgid = task->tgid;
+	r.tid = task->pid;
+	r.fd = (int)ctx->fd;
+	r.pos = (unsigned long long)file->f_pos;
+	r.flags = file->f_flags;
+	mnt = file->f_path.mnt;
+	/* container_of(mnt, struct mount, mnt), with the offset of this kernel */
+	r.mnt_id = BPF_CORE_READ((struct mount *)((char *)mnt -
+	                                          bpf_core_field_offset(struct mount, mnt)),
+	                         mnt_id);
+	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
+SEC("iter/task_vma")
+int deleted_maps(struct bpf_iter__task_vma *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+	struct bpfscan_rec r = {};
+	struct file *file;
+
+	if (!task || !vma)
+		return 0;
+	/* threads share the leader's mappings: those of the leader are enough */
+	if (task->pid != task->tgid && task->group_leader && task->group_leader->mm)
+		return 0;
+	file = vma->vm_file;
+	if (!file || !deleted(file, &r))
+		return 0;
+	r.kind = BPFREC_MMAP;
+	r.tgid = task->tgid;
+	r.tid = task->pid;
+	r.fd = -1;
+	r.pos = vma->vm_start;
+	r.end = vma->vm_end;
+	r.flags = vma->vm_flags;
+	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* bpfscan: load, run and read the deleted-file iterators. See bpfscan.h. */
+#include "find/bpfscan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#if RT_BPF
+
+#include "find/bpf/deleted.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The initial pid namespace's inode number (PROC_PID_INIT_INO, fixed by the
+ * kernel): the iterators give pids as this namespace sees them. */
+#define PID_NS_INIT_INO 0xEFFFFFFCu
+
+/* libbpf prints to stderr by default; below the faces nothing prints. */
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static int in_initial_pidns(void)
+{
+	char link[64], want[64];
+	ssize_t n = readlink("/proc/self/ns/pid", link, sizeof(link) - 1);
+
+	if (n < 0)
+		return 0;
+	link[n] = '\0';
+	snprintf(want, sizeof(want), "pid:[%u]", PID_NS_INIT_INO);
+	return strcmp(link, want) == 0;
+}
+
+/* Append everything PROG's iterator writes to *BUF (*LEN bytes, room for *CAP). */
+static int run_iter(struct bpf_program *prog, char **buf, size_t *len, size_t *cap)
+{
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	int fd, r = 0;
+
+	if (!link)
+		return errno ? -errno : -EINVAL;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		r = -errno;
+		bpf_link__destroy(link);
+		return r;
+	}
+	for (;;) {
+		ssize_t got;
+		if (*cap - *len < 65536) {
+			size_t nc = *cap ? *cap * 2 : 1 << 20;
+			char *nb = realloc(*buf, nc);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			*buf = nb;
+			*cap = nc;
+		}
+		got = read(fd, *buf + *len, *cap - *len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			/* EAGAIN: the kernel restarts a walk it could not finish */
+			r = -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		*len += (size_t)got;
+	}
+	close(fd);
+	bpf_link__destroy(link);
+	return r;
+}
+
+int bpfscan_collect(struct bpfscan_rec **v, size_t *n)
+{
+	struct deleted_bpf *skel;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int r;
+
+	*v = NULL;
+	*n = 0;
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+		return -ENOSYS;
+	if (!in_initial_pidns())
+		return -EXDEV;
+	libbpf_set_print(quiet);
+	skel = deleted_bpf__open();
+	if (!skel)
+		return errno ? -errno : -ENOMEM;
+	r = deleted_bpf__load(skel);
+	if (r == 0)
+		r = run_iter(skel->progs.deleted_fds, &buf, &len, &cap);
+	if (r == 0)
+		r = run_iter(skel->progs.deleted_maps, &buf, &len, &cap);
+	deleted_bpf__destroy(skel);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*v = (struct bpfscan_rec *)buf;
+	*n = len / sizeof(struct bpfscan_rec);
+	return 0;
+}
+
+int bpfscan_built(void)
+{
+	return 1;
+}
+
+#else
+
+int bpfscan_collect(struct bpfscan_rec **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	return -ENOSYS;
+}
+
+int bpfscan_built(void)
+{
+	return 0;
+}
+
+#endif

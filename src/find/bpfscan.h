@@ -1,0 +1,29 @@
+/* bpfscan: every held deleted file of the system from BPF iterators.
+ *
+ * Two iterator programs (find/bpf/deleted.bpf.c) walk every task's open files and
+ * mappings inside the kernel and report only regular files with no name left, so
+ * the /proc walk is needed for those alone: it is the candidates' source, not the
+ * whole scan (scan.c adds paths, pins and process details). Needs CAP_BPF and
+ * CAP_PERFMON (or root), a kernel with BTF and iter/task_vma (5.12), and the
+ * initial pid namespace (the iterators speak its pids). Built only when libbpf is
+ * (RT_BPF); otherwise every call says -ENOSYS.
+ */
+#ifndef RT_FIND_BPFSCAN_H
+#define RT_FIND_BPFSCAN_H
+
+#include "find/bpf/record.h"
+
+#include <stddef.h>
+
+/* Run both iterators. On success *V (free with free()) holds *N records, fd
+ * records before mapping records, and 0 is returned. Negative errno when this
+ * path is not available here, the caller then walks /proc: -ENOSYS (built without
+ * libbpf, or no kernel BTF), -EPERM (no privileges, or a seccomp filter),
+ * -EXDEV (another pid namespace), -ENOMEM, or what loading or attaching said.
+ * Never prints (libbpf's messages are silenced). */
+int bpfscan_collect(struct bpfscan_rec **v, size_t *n);
+
+/* Whether this build has the BPF path at all. */
+int bpfscan_built(void);
+
+#endif

@@ -1,0 +1,50 @@
+# The two ways of finding candidates report the same files: BPF iterators in the
+# kernel and the walk of /proc give the same ids and the same holders (fds with
+# their access, append, position; mappings; a thread's own fd table; several
+# processes; a dup). Without the privileges BPF needs, auto falls back to /proc and
+# says why, and --scan bpf fails with a message.
+. "$(dirname "$0")/lib.bash"
+need_root
+need_cmd jq
+"$RT_BIN" --list --json --sample 0 --scan bpf >"$T/probe.json" 2>"$T/probe.err" ||
+	skip "the BPF scan does not work here: $(cat "$T/probe.err")"
+
+for f in r w a m mw t1 t2 s p; do head -c $((RANDOM + 100)) /dev/urandom >"$T/$f"; done
+hold -c 3 -D r:"$T/r" w:"$T/w" a:"$T/a" m:"$T/m" mw:"$T/mw" t:"$T":"$T/t1"
+HN=$((HN + 1))
+out="$T/threadfd.out"
+"$RT_TESTBIN/threadfd" "$T/s" "$T/p" >"$out" 2>"$out.err" &
+PIDS+=($!)
+wait_ready "$out" $!
+
+# ours only: the machine is shared with other tests
+summary() {
+	jq -r --arg t "$T/" '.files[] | select(.path | startswith($t)) |
+		"\(.id) \(.path) \(.size) \(.kind) " + ([.holders[] |
+		"\(.type):\(.pid):\(.tid):\(.fd):\(.access):\(.append):\(.pos):\(.write):\(.mapped)"] |
+		sort | join(","))' "$1" | sort
+}
+"$RT_BIN" --list --json --sample 0 --all --scan proc >"$T/proc.json"
+"$RT_BIN" --list --json --sample 0 --all --scan bpf >"$T/bpf.json"
+assert_eq "$(jq -r .scan.method "$T/proc.json")" proc "forced /proc"
+assert_eq "$(jq -r .scan.method "$T/bpf.json")" bpf "forced BPF"
+assert_eq "$(jq -r .scan.method "$T/probe.json")" bpf "auto as root"
+summary "$T/proc.json" >"$T/proc.txt"
+summary "$T/bpf.json" >"$T/bpf.txt"
+cat "$T/bpf.txt"
+assert_eq "$(wc -l <"$T/bpf.txt")" 8 "files of ours found by BPF"
+diff "$T/proc.txt" "$T/bpf.txt" || fail "the two paths differ"
+echo "ok: both paths report the same ids and holders"
+
+# Without privileges: auto walks /proc and says why; bpf alone fails.
+if command -v setpriv >/dev/null; then
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+	as_nobody "$RT_BIN" --list --json --sample 0 >"$T/nobody.json" 2>/dev/null || true
+	assert_eq "$(jq -r .scan.method "$T/nobody.json")" proc "auto without root"
+	[ "$(jq -r .scan.bpf_error "$T/nobody.json")" != null ] || fail "no reason for the fallback"
+	rc=0
+	as_nobody "$RT_BIN" --list --json --sample 0 --scan bpf >/dev/null 2>"$T/nobody.err" || rc=$?
+	assert_eq "$rc" 1 "--scan bpf without root"
+	grep -q -- "--scan proc" "$T/nobody.err" || fail "no advice: $(cat "$T/nobody.err")"
+	echo "ok: said: $(cat "$T/nobody.err")"
+fi
