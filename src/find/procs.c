@@ -4,13 +4,20 @@
 
 #include "find/scan.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <libproc2/pids.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <wchar.h>
+#include <wctype.h>
 
 enum { I_PID, I_CMD, I_EUID, I_STATE, I_CMDLINE };
 
@@ -242,4 +249,102 @@ int procs_name_users(struct scan_result *r)
 		free(seen[k].name);
 	free(seen);
 	return err;
+}
+
+/* The bytes of /proc/PID/cmdline, at most CMDLINE_MAX of them. */
+#define CMDLINE_MAX (128u << 10)
+
+static ssize_t read_cmdline(int proc_dir, pid_t pid, char *buf, size_t cap)
+{
+	char name[32];
+	size_t len = 0;
+	int fd;
+
+	snprintf(name, sizeof(name), "%d/cmdline", (int)pid);
+	fd = openat(proc_dir, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len < cap) {
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	return (ssize_t)len;
+}
+
+/* Replace what cannot be shown by '?', as libproc2 does: in a UTF-8 locale
+ * invalid sequences and characters that are not printable, elsewhere bytes that
+ * are not printable. Writes at most LEN bytes to OUT (never more than the input). */
+static size_t shown(const char *in, size_t len, char *out)
+{
+	const char *cs = nl_langinfo(CODESET);
+	bool utf8 = cs && strcasecmp(cs, "UTF-8") == 0;
+	mbstate_t mb;
+	size_t o = 0;
+
+	memset(&mb, 0, sizeof(mb));
+	for (size_t i = 0; i < len;) {
+		wchar_t wc;
+		size_t k = utf8 ? mbrtowc(&wc, in + i, len - i, &mb) : 1;
+
+		if (!utf8) {
+			out[o++] = isprint((unsigned char)in[i]) ? in[i] : '?';
+			i++;
+		} else if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&mb, 0, sizeof(mb));
+			out[o++] = '?';
+			i++;
+		} else if (!iswprint((wint_t)wc)) {
+			out[o++] = '?';
+			i += k;
+		} else {
+			memcpy(out + o, in + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	return o;
+}
+
+/* Room for most command lines without a heap buffer. */
+#define CMDLINE_SHORT 4096u
+
+int procs_cmdline(int proc_dir, pid_t pid, char **out)
+{
+	char small[CMDLINE_SHORT], *raw = small, *s;
+	ssize_t n = read_cmdline(proc_dir, pid, small, sizeof(small));
+	size_t len;
+
+	*out = NULL;
+	if (n == (ssize_t)sizeof(small)) {
+		/* a long one: read it again, whole */
+		raw = malloc(CMDLINE_MAX);
+		if (!raw)
+			return -ENOMEM;
+		n = read_cmdline(proc_dir, pid, raw, CMDLINE_MAX);
+	}
+	if (n < 0) {
+		if (raw != small)
+			free(raw);
+		return (int)n;
+	}
+	len = (size_t)n;
+	while (len && raw[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (raw[i] == '\0' || raw[i] == '\n')
+			raw[i] = ' ';
+	s = malloc(len + 1);
+	if (s)
+		s[shown(raw, len, s)] = '\0';
+	if (raw != small)
+		free(raw);
+	if (!s)
+		return -ENOMEM;
+	*out = s;
+	return 0;
 }

@@ -27,6 +27,13 @@ struct procs_table {
  * maps the deleted old one) one pass is cheaper. Returns 0 (an empty table when
  * libproc2 fails) or -ENOMEM. Free with procs_table_free(). */
 int procs_reap(struct procs_table *t);
+
+/* PID's command line read from PROC_DIR (an fd on /proc) and shown as libproc2
+ * shows it (arguments joined by spaces; a newline as a space, other control
+ * characters and bytes the locale cannot show as '?'), for holders whose other
+ * details came from elsewhere (the BPF scan). *OUT is malloc'ed ("" when empty).
+ * Returns 0 or a negative errno (-ENOENT: the process is gone). */
+int procs_cmdline(int proc_dir, pid_t pid, char **out);
 void procs_table_free(struct procs_table *t);
 
 /* Fill comm, state, uid and cmdline of every fd and mmap holder in R: from T when

@@ -780,28 +780,103 @@ static int by_task(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* One deleted fd the iterator saw: the same checks and holder as the walk makes. */
-static int task_fd(struct scanner *s, struct proc_ctx *p, int *fddir, const struct bpfscan_rec *c)
+/* The entry for (DEV, INO) when this scanner has one, else NULL. */
+static struct entry *entry_find(struct scanner *s, dev_t dev, ino_t ino)
 {
-	char name[16];
-	ssize_t n;
-	size_t len;
+	if (!s->nslots)
+		return NULL;
+	for (size_t h = hash_key(dev, ino) & (s->nslots - 1); s->slots[h];
+	     h = (h + 1) & (s->nslots - 1)) {
+		struct entry *e = &s->r->v[s->slots[h] - 1];
+		if (e->dev == dev && e->ino == ino)
+			return e;
+	}
+	return NULL;
+}
 
-	if (*fddir < 0) {
-		*fddir = openat(p->pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (*fddir < 0) {
-			if (!out_of_fds(s, errno))
-				s->r->st.vanished++;
-			return 1; /* nothing more of this task */
+/* /proc/PID, or /proc/PID/task/TID for a thread's own table, opened the first time
+ * something needs it: most fds need only their name and a pin, reached from /proc
+ * itself. Returns the fd or -1 (the task is gone). */
+static int task_dir(struct scanner *s, struct proc_ctx *p)
+{
+	char name[40];
+
+	if (p->pfd >= 0)
+		return p->pfd;
+	if (p->tid)
+		snprintf(name, sizeof(name), "%d/task/%d", (int)p->pid, (int)p->tid);
+	else
+		snprintf(name, sizeof(name), "%d", (int)p->pid);
+	p->pfd = openat(s->q->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->pfd < 0)
+		out_of_fds(s, errno);
+	return p->pfd;
+}
+
+/* One deleted fd the iterator saw: the holder the walk would make from fdinfo,
+ * made from what the kernel already said (position, flags, mount), so a file's
+ * second and later fds cost no system call; a new file costs a readlink for its
+ * name and the open of its pin. */
+static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_rec *c)
+{
+	struct stat st = {.st_dev = makedev(c->dev >> 20, c->dev & 0xfffff),
+	                  .st_ino = (ino_t)c->ino,
+	                  .st_size = (off_t)c->size,
+	                  .st_mode = S_IFREG};
+	bool others = pin_flags_match((unsigned)c->flags), created, other_mntns = false;
+	struct entry *e = entry_find(s, st.st_dev, st.st_ino);
+	int at = s->q->procfd;
+	struct holder *h;
+	char name[64];
+	ssize_t n;
+	size_t len = 0;
+
+	s->r->st.fds++;
+	if (p->tid)
+		snprintf(name, sizeof(name), "%d/task/%d/fd/%d", (int)p->pid, (int)p->tid, c->fd);
+	else
+		snprintf(name, sizeof(name), "%d/fd/%d", (int)p->pid, c->fd);
+	if (!mounts_is_own_id(s->mnt, c->mnt_id))
+		other_mntns = task_dir(s, p) >= 0 && other_ns(s, p);
+	/* the name as a holder in our namespace sees it (as add_fd chooses) */
+	if (!e || (e->path_from_pin && !others) ||
+	    (e->path_other_ns && !other_mntns && !others)) {
+		n = readlinkat(at, name, s->link, sizeof(s->link));
+		if (n < 0 || (size_t)n >= sizeof(s->link) ||
+		    !parse_deleted_suffix(s->link, (size_t)n, &len)) {
+			s->r->st.vanished++; /* closed or replaced since */
+			return 0;
 		}
 	}
-	s->r->st.fds++;
-	snprintf(name, sizeof(name), "%d", c->fd);
-	n = readlinkat(*fddir, name, s->link, sizeof(s->link));
-	if (n < 0 || (size_t)n >= sizeof(s->link) ||
-	    !parse_deleted_suffix(s->link, (size_t)n, &len))
-		return 0; /* closed or replaced since */
-	return add_fd(s, p, *fddir, name, len);
+	e = entry_get(s, st.st_dev, st.st_ino, &created);
+	if (!e || !(h = holder_add(e, HOLDER_FD)))
+		return -ENOMEM;
+	s->holders_added++;
+	*h = (struct holder){.type = HOLDER_FD,
+	                     .pid = p->pid,
+	                     .tid = p->tid,
+	                     .fd = c->fd,
+	                     .flags = (unsigned)c->flags,
+	                     .access = parse_access((unsigned)c->flags),
+	                     .append = parse_is_append((unsigned)c->flags),
+	                     .pos = c->pos,
+	                     .mnt_id = c->mnt_id,
+	                     .others_pin = others,
+	                     .other_mntns = other_mntns};
+	if (len) {
+		if (set_path(e, s->link, len) < 0)
+			return -ENOMEM;
+		e->path_other_ns = other_mntns;
+		e->path_from_pin = others;
+	}
+	if (e->pin.fd < 0)
+		pin_entry(s, e, false, at, name, &st, PIN_FD);
+	/* no pin (no fds left, or it went away): sizes as the walk would see them */
+	if (created && e->pin.fd < 0 && fstatat(at, name, &st, 0) == 0)
+		take_stat(e, &st);
+	else if (created && e->pin.fd < 0)
+		take_stat(e, &st);
+	return 0;
 }
 
 /* One deleted mapping the iterator saw, checked and pinned through map_files. */
@@ -816,7 +891,9 @@ static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir,
 	                       .deleted = true};
 
 	if (*mfdir == -1) {
-		*mfdir = openat(p->pfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		*mfdir = task_dir(s, p) < 0 ? -1
+		                             : openat(p->pfd, "map_files",
+		                                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (*mfdir < 0) {
 			out_of_fds(s, errno);
 			*mfdir = -2; /* add_mapping counts each as unconfirmed */
@@ -827,37 +904,101 @@ static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir,
 
 static int scan_task(struct scanner *s, const struct bpf_task *t)
 {
-	struct proc_ctx p = {.pid = t->tgid, .tid = t->tid == t->tgid ? 0 : t->tid};
-	int fddir = -1, mfdir = -1, r = 0;
-	char name[40];
+	struct proc_ctx p = {.pid = t->tgid, .tid = t->tid == t->tgid ? 0 : t->tid, .pfd = -1};
+	int mfdir = -1, r = 0;
 
-	if (p.tid)
-		snprintf(name, sizeof(name), "%d/task/%d", (int)t->tgid, (int)t->tid);
-	else
-		snprintf(name, sizeof(name), "%d", (int)t->tgid);
-	p.pfd = openat(s->q->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (p.pfd < 0) {
-		if (!out_of_fds(s, errno))
-			s->r->st.vanished++;
-		return 0;
-	}
 	if (p.tid)
 		s->r->st.threads++;
 	else
 		s->r->st.procs++;
-	for (size_t i = 0; i < t->n && r >= 0; i++) {
+	for (size_t i = 0; i < t->n && r == 0; i++) {
 		const struct bpfscan_rec *c = &t->rec[i];
-		if (c->kind == BPFREC_FD && r == 0)
-			r = task_fd(s, &p, &fddir, c);
+		if (c->kind == BPFREC_FD)
+			r = task_fd(s, &p, c);
 		else if (c->kind == BPFREC_MMAP && !p.tid)
-			r = task_map(s, &p, &mfdir, c) < 0 ? -ENOMEM : r;
+			r = task_map(s, &p, &mfdir, c);
 	}
-	if (fddir >= 0)
-		close(fddir);
 	if (mfdir >= 0)
 		close(mfdir);
-	close(p.pfd);
-	return r < 0 ? r : 0;
+	if (p.pfd >= 0)
+		close(p.pfd);
+	return r;
+}
+
+/* The first task of process TGID in Q's tasks (sorted), or NULL. */
+static const struct bpf_task *task_of(const struct queue *q, pid_t tgid)
+{
+	size_t lo = 0, hi = q->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (q->tasks[mid].tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < q->n && q->tasks[lo].tgid == tgid ? &q->tasks[lo] : NULL;
+}
+
+static int by_pid_only(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The BPF path's details of the processes holding something in S's part: name,
+ * user and state as the kernel gave them, the command line read here (what only
+ * /proc has), in the table procs_describe takes. Free with bpf_rows_free(). */
+static int bpf_rows(struct scanner *s, struct procs_table *t)
+{
+	pid_t *pids;
+	size_t n = 0, u = 0;
+
+	t->v = NULL;
+	t->n = 0;
+	for (size_t i = 0; i < s->r->n; i++)
+		n += s->r->v[i].nholders;
+	pids = malloc((n ? n : 1) * sizeof(*pids));
+	if (!pids)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < s->r->n; i++)
+		for (size_t k = 0; k < s->r->v[i].nholders; k++)
+			if (s->r->v[i].holders[k].type != HOLDER_LOOP)
+				pids[n++] = s->r->v[i].holders[k].pid;
+	qsort(pids, n, sizeof(*pids), by_pid_only);
+	t->v = calloc(n ? n : 1, sizeof(*t->v));
+	if (!t->v) {
+		free(pids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct bpf_task *k = task_of(s->q, pids[i]);
+		struct procs_row *row;
+
+		if ((u && t->v[u - 1].pid == pids[i]) || !k)
+			continue;
+		row = &t->v[u++];
+		*row = (struct procs_row){.pid = pids[i],
+		                          .comm = (char *)k->rec->comm,
+		                          .uid = k->rec->euid,
+		                          .state = k->rec->state};
+		if (procs_cmdline(s->q->procfd, pids[i], &row->cmdline) == -ENOMEM) {
+			t->n = u;
+			free(pids);
+			return -ENOMEM;
+		}
+	}
+	t->n = u;
+	free(pids);
+	return 0;
+}
+
+static void bpf_rows_free(struct procs_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].cmdline); /* comm is the record's */
+	free(t->v);
 }
 
 /* Ask the BPF iterators for the candidates and make them Q's tasks. Returns 0 when
@@ -925,7 +1066,7 @@ static void maybe_reap(struct queue *q)
 	size_t next = atomic_load(&q->next);
 	int none = REAP_NONE;
 
-	if (w < REAP_AFTER || 3 * h < 2 * w || atomic_load(&q->reaper) != REAP_NONE ||
+	if (q->tasks || w < REAP_AFTER || 3 * h < 2 * w || atomic_load(&q->reaper) != REAP_NONE ||
 	    next >= q->n || q->n - next < REAP_MIN_LEFT)
 		return;
 	if (!atomic_compare_exchange_strong(&q->reaper, &none, REAP_RUNNING))
@@ -969,7 +1110,17 @@ static void *worker(void *arg)
 		atomic_fetch_add(&q->holding, holding);
 		maybe_reap(q);
 	}
-	s->err = procs_describe(s->r, reaped_table(q));
+	if (q->tasks) {
+		struct procs_table rows;
+		s->err = bpf_rows(s, &rows);
+		if (s->err == 0)
+			s->err = procs_describe(s->r, &rows);
+		bpf_rows_free(&rows);
+		if (s->err > 0)
+			s->err = 0; /* not described by a pass over /proc */
+	} else {
+		s->err = procs_describe(s->r, reaped_table(q));
+	}
 	if (s->err > 0) {
 		s->r->st.reaped += (unsigned)s->err;
 		s->err = 0;

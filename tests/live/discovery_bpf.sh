@@ -9,7 +9,7 @@ need_cmd jq
 "$RT_BIN" --list --json --sample 0 --scan bpf >"$T/probe.json" 2>"$T/probe.err" ||
 	skip "the BPF scan does not work here: $(cat "$T/probe.err")"
 
-for f in r w a m mw t1 t2 s p; do head -c $((RANDOM + 100)) /dev/urandom >"$T/$f"; done
+for f in r w a m mw t1 t2 s p x; do head -c $((RANDOM + 100)) /dev/urandom >"$T/$f"; done
 hold -c 3 -D r:"$T/r" w:"$T/w" a:"$T/a" m:"$T/m" mw:"$T/mw" t:"$T":"$T/t1"
 HN=$((HN + 1))
 out="$T/threadfd.out"
@@ -17,11 +17,19 @@ out="$T/threadfd.out"
 PIDS+=($!)
 wait_ready "$out" $!
 
+# a command line with a tab, a newline, a control byte and UTF-8: shown alike
+HN=$((HN + 1))
+out="$T/odd.out"
+bash -c 'exec -a "$0" "$@"' "$(printf 'odd\tname\nhere \303\251 \001')" "$RT_TESTBIN/holder" \
+	r:"$T/x" >"$out" 2>"$out.err" &
+PIDS+=($!)
+wait_ready "$out" $!
+
 # ours only: the machine is shared with other tests
 summary() {
 	jq -r --arg t "$T/" '.files[] | select(.path | startswith($t)) |
 		"\(.id) \(.path) \(.size) \(.kind) " + ([.holders[] |
-		"\(.type):\(.pid):\(.tid):\(.fd):\(.access):\(.append):\(.pos):\(.write):\(.mapped)"] |
+		"\(.type):\(.pid):\(.tid):\(.fd):\(.access):\(.append):\(.pos):\(.write):\(.mapped):\(.comm):\(.user):\(.state):\(.cmdline)"] |
 		sort | join(","))' "$1" | sort
 }
 "$RT_BIN" --list --json --sample 0 --all --scan proc >"$T/proc.json"
@@ -32,7 +40,7 @@ assert_eq "$(jq -r .scan.method "$T/probe.json")" bpf "auto as root"
 summary "$T/proc.json" >"$T/proc.txt"
 summary "$T/bpf.json" >"$T/bpf.txt"
 cat "$T/bpf.txt"
-assert_eq "$(wc -l <"$T/bpf.txt")" 8 "files of ours found by BPF"
+assert_eq "$(wc -l <"$T/bpf.txt")" 9 "files of ours found by BPF"
 diff "$T/proc.txt" "$T/bpf.txt" || fail "the two paths differ"
 echo "ok: both paths report the same ids and holders"
 

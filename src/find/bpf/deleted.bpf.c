@@ -14,6 +14,51 @@ char LICENSE[] SEC("license") = "GPL";
 #define S_IFMT  0170000
 #define S_IFREG 0100000
 
+/* The task states of include/linux/sched.h that /proc reports, and the letters
+ * fs/proc/array.c gives them: the index is the highest bit set. */
+#define TASK_REPORT       0x7f
+#define TASK_IDLE_BITS    0x402 /* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
+#define TASK_RTLOCK_WAIT  0x1000
+#define TASK_UNINTERRUPTIBLE 0x2
+#define STATE_REPORT_IDLE 0x80
+
+static __always_inline char state_letter(struct task_struct *t)
+{
+	const char letters[] = "RSDTtXZPI";
+	unsigned int st, s;
+	int i = 0;
+
+	if (bpf_core_field_exists(t->__state))
+		st = BPF_CORE_READ(t, __state);
+	else
+		st = (unsigned int)BPF_CORE_READ((struct task_struct___old *)t, state);
+	s = (st | (unsigned int)BPF_CORE_READ(t, exit_state)) & TASK_REPORT;
+	if ((st & TASK_IDLE_BITS) == TASK_IDLE_BITS)
+		s = STATE_REPORT_IDLE;
+	if (st == TASK_RTLOCK_WAIT)
+		s = TASK_UNINTERRUPTIBLE;
+	while (s && i < 9) {
+		s >>= 1;
+		i++;
+	}
+	return letters[i < 9 ? i : 8];
+}
+
+/* Who the process is, as /proc/PID/stat and status say it: its leader's name,
+ * state and effective uid (a thread's record speaks for the whole process). */
+static __always_inline void describe(struct task_struct *task, struct bpfscan_rec *r)
+{
+	struct task_struct *lead = BPF_CORE_READ(task, group_leader);
+
+	if (!lead)
+		lead = task;
+	r->tgid = BPF_CORE_READ(task, tgid);
+	r->tid = BPF_CORE_READ(task, pid);
+	r->euid = BPF_CORE_READ(lead, cred, euid.val);
+	r->state = state_letter(lead);
+	BPF_CORE_READ_STR_INTO(&r->comm, lead, comm);
+}
+
 /* A deleted regular file: fill what R says about its inode. */
 static __always_inline bool deleted(struct file *file, struct bpfscan_rec *r)
 {
@@ -38,8 +83,7 @@ int deleted_fds(struct bpf_iter__task_file *ctx)
 	if (!task || !file || !deleted(file, &r))
 		return 0;
 	r.kind = BPFREC_FD;
-	r.tgid = task->tgid;
-	r.tid = task->pid;
+	describe(task, &r);
 	r.fd = (int)ctx->fd;
 	r.pos = (unsigned long long)file->f_pos;
 	r.flags = file->f_flags;
@@ -48,7 +92,6 @@ int deleted_fds(struct bpf_iter__task_file *ctx)
 	r.mnt_id = BPF_CORE_READ((struct mount *)((char *)mnt -
 	                                          bpf_core_field_offset(struct mount, mnt)),
 	                         mnt_id);
-	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }
@@ -70,13 +113,11 @@ int deleted_maps(struct bpf_iter__task_vma *ctx)
 	if (!file || !deleted(file, &r))
 		return 0;
 	r.kind = BPFREC_MMAP;
-	r.tgid = task->tgid;
-	r.tid = task->pid;
+	describe(task, &r);
 	r.fd = -1;
 	r.pos = vma->vm_start;
 	r.end = vma->vm_end;
 	r.flags = vma->vm_flags;
-	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

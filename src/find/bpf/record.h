@@ -18,7 +18,9 @@ struct bpfscan_rec {
 	int tgid, tid;            /* process and thread, in the initial pid namespace */
 	int fd;
 	int mnt_id;
-	char comm[16];
+	unsigned int euid; /* the process's effective uid */
+	char state;        /* its state letter, as /proc/PID/stat shows it */
+	char comm[16];     /* its name, as /proc/PID/stat shows it */
 };
 
 #endif

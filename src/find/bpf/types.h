@@ -64,12 +64,27 @@ struct mm_struct {
 	struct file *exe_file;
 } RT_CORE;
 
+typedef struct {
+	unsigned int val;
+} kuid_t;
+
+struct cred {
+	kuid_t euid;
+} RT_CORE;
+
 struct task_struct {
 	int pid;
 	int tgid;
 	char comm[16];
+	unsigned int __state; /* "state" before Linux 5.14: see task_struct___old */
+	int exit_state;
+	const struct cred *cred;
 	struct mm_struct *mm;
 	struct task_struct *group_leader;
+} RT_CORE;
+
+struct task_struct___old {
+	long state;
 } RT_CORE;
 
 struct vm_area_struct {
