@@ -1,127 +1,175 @@
 #!/usr/bin/env bash
-# Discovery benchmark: how long does finding held deleted files take on a busy box?
+# Discovery benchmark: how does finding held deleted files cost as the machine fills?
 #
-# Starts a crowd of processes (tests/helpers/crowd.c: by default 2000 processes, ~17k
-# fds, 2500 of them on deleted files, plus 200 files held by a mapping only), then
-# times, in interleaved rounds after one warm-up round:
-#   rescuetui --list --json >/dev/null
-#   lsof +L1
+# For each crowd size (tests/helpers/crowd.c: NPROC processes, ~8.3 fds each, 1.25 of
+# them on deleted files of their own, every 10th also holding a file by a mapping
+# only) it times, in interleaved rounds after one warm-up round, the whole commands
+#   rescuetui --list --json --sample 0 --scan bpf     (BPF iterators)
+#   rescuetui --list --json --sample 0 --scan proc    (the walk of /proc)
 #   find /proc/[0-9]*/fd -lname '*(deleted)'
-# and prints the median wall time of each and the ratios lsof/rescuetui and
-# find/rescuetui. Goal: lsof/rescuetui >= 4 and find/rescuetui >= 1.
+#   lsof +L1
+# and prints per size the median wall time with its spread (min-max), what each
+# reported, and the ratios find/rescuetui and lsof/rescuetui for both paths.
+# Every run's exit status is checked (find may only complain about processes that
+# vanished or that even root may not read); a failed run stops the benchmark.
+# Goals: bpf: find/rt >= 1.5 and lsof/rt >= 8 at 2000 and 10000 processes;
+#        proc: find/rt >= 1 and lsof/rt >= 4.
 #
-# Usage: bench/discovery.sh            (as root, so every process is visible)
-# Environment: RT_BIN (default: the tree's ./rescuetui, built first), RUNS (7),
-#   NPROC (2000), FDS_PER_PROC (8.3, stdio included), DELETED_PER_PROC (1.25),
-#   MMAP_EVERY (10).
+# Usage: bench/discovery.sh (as root). Environment: RT_BIN (default: the tree's
+#   ./rescuetui, built first), SIZES ("200 2000 10000"), RUNS (7; 5 above 5000
+#   processes), FDS_PER_PROC (8.3), DELETED_PER_PROC (1.25), MMAP_EVERY (10).
+# A size is skipped, and says so, when pid_max, the process limit or free memory
+# leave no room for it next to what already runs. Everything started is killed and
+# every file removed on exit.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-runs=${RUNS:-7}
-nproc=${NPROC:-2000} fds=${FDS_PER_PROC:-8.3} deleted=${DELETED_PER_PROC:-1.25}
-mmap_every=${MMAP_EVERY:-10}
+sizes=${SIZES:-200 2000 10000}
+fds=${FDS_PER_PROC:-8.3} deleted=${DELETED_PER_PROC:-1.25} mmap_every=${MMAP_EVERY:-10}
 
 die() {
 	printf 'discovery.sh: %s\n' "$*" >&2
 	exit 1
 }
 
-[ "$(id -u)" -eq 0 ] || printf 'discovery.sh: not root: the tools will not see every process\n' >&2
-command -v lsof >/dev/null || die "lsof is not installed"
-command -v jq >/dev/null || die "jq is not installed"
-
+[ "$(id -u)" -eq 0 ] || die "run as root: the tools must see every process"
+for c in lsof jq find; do command -v $c >/dev/null || die "needs $c"; done
 if [ -z "${RT_BIN:-}" ]; then
 	RT_BIN=$top/rescuetui
-	make -s -C "$top" >&2 || printf 'discovery.sh: building rescuetui failed\n' >&2
+	make -s -C "$top" >&2 || die "building rescuetui failed"
 fi
 make -s -C "$top" build/tests/crowd >&2 || die "cannot build build/tests/crowd"
-have_rt=1
-if [ ! -x "$RT_BIN" ]; then
-	have_rt=0
-	printf 'discovery.sh: no rescuetui binary at %s (not built yet? set RT_BIN);\n' "$RT_BIN" >&2
-	printf '              measuring lsof and find only\n' >&2
-fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rt-bench.XXXXXX") || die "mktemp failed"
 crowd_pid=
-cleanup() {
+stop_crowd() {
 	if [ -n "$crowd_pid" ]; then
 		kill -TERM "$crowd_pid" 2>/dev/null
 		wait "$crowd_pid" 2>/dev/null
+		crowd_pid=
 	fi
+}
+cleanup() {
+	stop_crowd
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir "$work/files"
-"$top/build/tests/crowd" "$work/files" "$nproc" "$fds" "$deleted" "$mmap_every" \
-	>"$work/crowd.out" &
-crowd_pid=$!
-for ((i = 0; i < 600; i++)); do
-	grep -qx ready "$work/crowd.out" 2>/dev/null && break
-	kill -0 "$crowd_pid" 2>/dev/null || { crowd_pid=; die "crowd failed to start"; }
-	sleep 0.1
-done
-grep -qx ready "$work/crowd.out" || die "crowd not ready after 60 s"
-
-# The commands, as a user would type them (the find glob is expanded by this shell,
-# as it would be by the user's).
-run_rescuetui() { "$RT_BIN" --list --json >/dev/null 2>&1; }
-run_lsof() { lsof +L1 >/dev/null 2>&1; }
-run_find() { find /proc/[0-9]*/fd -lname '*(deleted)' >/dev/null 2>&1; }
-
-now_us() { echo "${EPOCHREALTIME/./}"; }
-
-# Time one call of a function, in microseconds, appended to $work/NAME.times.
-time_one() {
-	local t0 t1
-	t0=$(now_us)
-	"run_$1"
-	t1=$(now_us)
-	echo $((t1 - t0)) >>"$work/$1.times"
+have_bpf=1
+"$RT_BIN" --list --json --sample 0 --scan bpf >"$work/probe.json" 2>"$work/probe.err" || {
+	have_bpf=0
+	printf 'discovery.sh: the BPF path does not work here (%s): timing /proc only\n' \
+		"$(tail -n 1 "$work/probe.err")" >&2
 }
 
-median_us() { sort -n "$work/$1.times" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# Room for N more processes: under pid_max and the process limit with a margin of
+# 2000 for everyone else, and ~200 KiB of memory each.
+room_for() {
+	local n=$1 running pid_max ulim avail_kb
+	running=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l)
+	pid_max=$(cat /proc/sys/kernel/pid_max)
+	ulim=$(ulimit -u)
+	avail_kb=$(awk '$1 == "MemAvailable:" {print $2}' /proc/meminfo)
+	[ $((running + n + 2000)) -le "$pid_max" ] || { echo "pid_max $pid_max"; return 1; }
+	[ "$ulim" = unlimited ] || [ $((running + n + 2000)) -le "$ulim" ] ||
+		{ echo "ulimit -u $ulim"; return 1; }
+	[ $((n * 200)) -le $((avail_kb / 2)) ] || { echo "memory: $((avail_kb >> 10)) MiB available"; return 1; }
+}
 
-tools=(lsof find)
-[ $have_rt -eq 1 ] && tools=(rescuetui lsof find)
-for t in "${tools[@]}"; do "run_$t"; done # warm-up: caches, binaries, /proc dentries
-for ((r = 0; r < runs; r++)); do
-	for t in "${tools[@]}"; do time_one "$t"; done
+start_crowd() {
+	mkdir -p "$work/files"
+	"$top/build/tests/crowd" "$work/files" "$1" "$fds" "$deleted" "$mmap_every" \
+		>"$work/crowd.out" &
+	crowd_pid=$!
+	for ((i = 0; i < 1200; i++)); do
+		grep -qx ready "$work/crowd.out" 2>/dev/null && return 0
+		kill -0 "$crowd_pid" 2>/dev/null || { crowd_pid=; die "crowd failed to start"; }
+		sleep 0.1
+	done
+	die "crowd of $1 not ready after 120 s"
+}
+
+# The commands as a user types them (the find glob is expanded by this shell). Each
+# leaves its output in $work/out.TOOL for the counts; a non-zero exit stops us.
+run_tool() {
+	local tool=$1 rc
+	case $tool in
+	bpf | proc)
+		"$RT_BIN" --list --json --sample 0 --scan "$tool" >"$work/out.$tool" 2>"$work/err.$tool"
+		rc=$?
+		[ $rc -eq 0 ] || die "rescuetui --scan $tool exited $rc: $(tail -n 2 "$work/err.$tool")" ;;
+	find)
+		find /proc/[0-9]*/fd -lname '*(deleted)' >"$work/out.find" 2>"$work/err.find"
+		rc=$?
+		# vanished processes, and fds even root may not read here, are no failure
+		if [ $rc -ne 0 ] && grep -qvE 'No such file or directory|Permission denied' "$work/err.find"; then
+			die "find exited $rc: $(grep -vE 'No such file|Permission denied' "$work/err.find" | head -n 2)"
+		fi ;;
+	lsof)
+		lsof +L1 >"$work/out.lsof" 2>"$work/err.lsof"
+		rc=$?
+		[ $rc -eq 0 ] || die "lsof exited $rc: $(tail -n 2 "$work/err.lsof")" ;;
+	esac
+}
+
+now_us() { echo "${EPOCHREALTIME/./}"; }
+# stats FILE: "median min max" in ms with two decimals
+stats() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		printf "%.2f %.2f %.2f", v[int((NR + 1) / 2)] / 1000, v[1] / 1000, v[NR] / 1000 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+meets() { awk -v r="$1" -v g="$2" 'BEGIN { print (r >= g ? "yes" : "NO") }'; }
+
+tools=(proc find lsof)
+[ $have_bpf -eq 1 ] && tools=(bpf proc find lsof)
+summary=()
+for n in $sizes; do
+	if ! why=$(room_for "$n"); then
+		printf '\n== %s processes: skipped, no room (%s)\n' "$n" "$why"
+		continue
+	fi
+	start_crowd "$n"
+	runs=${RUNS:-$([ "$n" -gt 5000 ] && echo 5 || echo 7)}
+	rm -f "$work"/*.times
+	for t in "${tools[@]}"; do run_tool "$t"; done # warm-up: caches, binaries, dentries
+	for ((r = 0; r < runs; r++)); do
+		for t in "${tools[@]}"; do
+			t0=$(now_us)
+			run_tool "$t"
+			t1=$(now_us)
+			echo $((t1 - t0)) >>"$work/$t.times"
+		done
+	done
+	procs=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l)
+	printf '\n== crowd of %s processes (machine: %s processes; %s runs each, interleaved)\n' \
+		"$n" "$procs" "$runs"
+	printf '%-36s %9s %17s  %s\n' command 'median ms' 'min-max ms' 'reported'
+	declare -A med=()
+	for t in "${tools[@]}"; do
+		read -r m lo hi < <(stats "$work/$t.times")
+		med[$t]=$m
+		case $t in
+		bpf | proc)
+			what="$(jq '.files | length' "$work/out.$t") files, $(jq '[.files[].holders[]] | length' "$work/out.$t") holders ($(jq '.scan.threads' "$work/out.$t") threads with own fd tables)"
+			label="rescuetui --list --json --scan $t" ;;
+		find) what="$(wc -l <"$work/out.find") fd lines"; label="find /proc/[0-9]*/fd -lname ..." ;;
+		lsof) what="$(($(wc -l <"$work/out.lsof") - 1)) lines"; label="lsof +L1" ;;
+		esac
+		printf '%-36s %9s %17s  %s\n' "$label" "$m" "$lo-$hi" "$what"
+	done
+	for t in bpf proc; do
+		[ -n "${med[$t]:-}" ] || continue
+		fr=$(ratio "${med[find]}" "${med[$t]}") lr=$(ratio "${med[lsof]}" "${med[$t]}")
+		if [ $t = bpf ]; then fg=1.5 lg=8; else fg=1 lg=4; fi
+		line=$(printf '%6s procs  %-4s find/rt %5s (goal >= %s: %-3s)  lsof/rt %6s (goal >= %s: %s)' \
+			"$n" "$t" "$fr" "$fg" "$(meets "$fr" $fg)" "$lr" "$lg" "$(meets "$lr" $lg)")
+		echo "$line"
+		summary+=("$line")
+	done
+	unset med
+	stop_crowd
+	rm -rf "$work/files"
 done
-
-# What the machine looked like, and what each tool found.
-procs=$(find /proc -mindepth 1 -maxdepth 1 -name "[0-9]*" 2>/dev/null | wc -l)
-allfds=$(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
-n_lsof=$(lsof +L1 2>/dev/null | tail -n +2 | wc -l)
-n_find=$(find /proc/[0-9]*/fd -lname '*(deleted)' 2>/dev/null | wc -l)
-if [ $have_rt -eq 1 ]; then
-	json=$("$RT_BIN" --list --json --all 2>/dev/null) || json=$("$RT_BIN" --list --json 2>/dev/null)
-	n_rt=$(jq '.files | length' <<<"$json" 2>/dev/null || echo '?')
-	n_rt_fd=$(jq '[.files[].holders[]? | select(.type == "fd")] | length' <<<"$json" 2>/dev/null || echo '?')
-	n_rt_mm=$(jq '[.files[] | select(all(.holders[]?; .type == "mmap"))] | length' \
-		<<<"$json" 2>/dev/null || echo '?')
-fi
-
-printf 'crowd: %s processes x %s fds, %s deleted per process, mmap every %s\n' \
-	"$nproc" "$fds" "$deleted" "$mmap_every"
-printf 'machine: %s processes, %s open fds; %s runs each after one warm-up\n\n' \
-	"$procs" "$allfds" "$runs"
-printf '%-44s %10s  %s\n' command 'median ms' 'deleted entries reported'
-ms() { local us; us=$(median_us "$1"); printf '%d.%02d' $((us / 1000)) $((us % 1000 / 10)); }
-if [ $have_rt -eq 1 ]; then
-	printf '%-44s %10s  %s files (%s fd holders, %s mmap-only files)\n' \
-		'rescuetui --list --json' "$(ms rescuetui)" "$n_rt" "$n_rt_fd" "$n_rt_mm"
-fi
-printf '%-44s %10s  %s lines\n' 'lsof +L1' "$(ms lsof)" "$n_lsof"
-printf '%-44s %10s  %s lines\n' "find /proc/[0-9]*/fd -lname '*(deleted)'" "$(ms find)" "$n_find"
-
-[ $have_rt -eq 1 ] || exit 1
-rt=$(median_us rescuetui)
-[ "$rt" -gt 0 ] || rt=1
-ratio() { local x=$(($1 * 100 / rt)); printf '%d.%02d' $((x / 100)) $((x % 100)); }
-lsof_ok=no find_ok=no
-[ $(($(median_us lsof) * 100 / rt)) -ge 400 ] && lsof_ok=yes
-[ $(($(median_us find) * 100 / rt)) -ge 100 ] && find_ok=yes
-printf '\nlsof/rescuetui %s (goal >= 4: %s)   find/rescuetui %s (goal >= 1: %s)\n' \
-	"$(ratio "$(median_us lsof)")" "$lsof_ok" "$(ratio "$(median_us find)")" "$find_ok"
+printf '\nsummary (goals for bpf apply at 2000 and 10000 processes):\n'
+printf '%s\n' "${summary[@]}"

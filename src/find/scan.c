@@ -89,6 +89,8 @@ struct scanner {
 	char vname[LINK_MAX_LEN]; /* a mapping's name from PROCMAP_QUERY */
 	struct devino *live;      /* mapped files seen with a name: open addressing */
 	size_t nlive, livecap;
+	struct idmap *ids; /* the BPF path: the kernel's (dev, ino, mount) -> stat's */
+	size_t nids, idcap;
 	size_t holders_added; /* fd and mmap holders added by this scanner */
 };
 
@@ -813,18 +815,76 @@ static int task_dir(struct scanner *s, struct proc_ctx *p)
 	return p->pfd;
 }
 
+/* The kernel's inode (its superblock's dev, i_ino) seen through one mount, and the
+ * (st_dev, st_ino) stat gives for it: not the same on btrfs (a subvolume has a dev
+ * of its own) or overlayfs (the real inode is underneath). Ids are stat's on both
+ * paths. */
+struct idmap {
+	uint64_t kdev, kino; /* kino 0: a free slot */
+	int mnt_id;
+	dev_t dev;
+	ino_t ino;
+};
+
+static size_t id_hash(const struct bpfscan_rec *c, size_t cap)
+{
+	return hash_key((dev_t)c->dev ^ ((dev_t)(unsigned)c->mnt_id << 32), (ino_t)c->ino) &
+	       (cap - 1);
+}
+
+static const struct idmap *id_find(const struct scanner *s, const struct bpfscan_rec *c)
+{
+	if (!s->idcap)
+		return NULL;
+	for (size_t h = id_hash(c, s->idcap); s->ids[h].kino; h = (h + 1) & (s->idcap - 1))
+		if (s->ids[h].kino == c->ino && s->ids[h].kdev == c->dev &&
+		    s->ids[h].mnt_id == c->mnt_id)
+			return &s->ids[h];
+	return NULL;
+}
+
+static int id_add(struct scanner *s, const struct bpfscan_rec *c, const struct stat *st)
+{
+	size_t h;
+
+	if (c->ino == 0)
+		return 0;
+	if ((s->nids + 1) * 2 > s->idcap) {
+		size_t nc = s->idcap ? s->idcap * 2 : 1024;
+		struct idmap *nv = calloc(nc, sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->idcap; i++) {
+			struct bpfscan_rec k = {.dev = (unsigned)s->ids[i].kdev,
+			                        .ino = s->ids[i].kino,
+			                        .mnt_id = s->ids[i].mnt_id};
+			if (!s->ids[i].kino)
+				continue;
+			for (h = id_hash(&k, nc); nv[h].kino; h = (h + 1) & (nc - 1))
+				;
+			nv[h] = s->ids[i];
+		}
+		free(s->ids);
+		s->ids = nv;
+		s->idcap = nc;
+	}
+	for (h = id_hash(c, s->idcap); s->ids[h].kino; h = (h + 1) & (s->idcap - 1))
+		;
+	s->ids[h] = (struct idmap){c->dev, c->ino, c->mnt_id, st->st_dev, st->st_ino};
+	s->nids++;
+	return 0;
+}
+
 /* One deleted fd the iterator saw: the holder the walk would make from fdinfo,
  * made from what the kernel already said (position, flags, mount), so a file's
  * second and later fds cost no system call; a new file costs a readlink for its
  * name and the open of its pin. */
 static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_rec *c)
 {
-	struct stat st = {.st_dev = makedev(c->dev >> 20, c->dev & 0xfffff),
-	                  .st_ino = (ino_t)c->ino,
-	                  .st_size = (off_t)c->size,
-	                  .st_mode = S_IFREG};
+	const struct idmap *id = id_find(s, c);
+	struct stat st = {.st_size = (off_t)c->size, .st_mode = S_IFREG};
 	bool others = pin_flags_match((unsigned)c->flags), created, other_mntns = false;
-	struct entry *e = entry_find(s, st.st_dev, st.st_ino);
+	struct entry *e;
 	int at = s->q->procfd;
 	struct holder *h;
 	char name[64];
@@ -836,6 +896,21 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 		snprintf(name, sizeof(name), "%d/task/%d/fd/%d", (int)p->pid, (int)p->tid, c->fd);
 	else
 		snprintf(name, sizeof(name), "%d/fd/%d", (int)p->pid, c->fd);
+	if (id) {
+		st.st_dev = id->dev;
+		st.st_ino = id->ino;
+	} else {
+		/* the first fd on this inode: its identity as stat gives it */
+		if (fstatat(at, name, &st, 0) < 0) {
+			s->r->st.vanished++;
+			return 0;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
+			return 0;
+		if (id_add(s, c, &st) < 0)
+			return -ENOMEM;
+	}
+	e = entry_find(s, st.st_dev, st.st_ino);
 	if (!mounts_is_own_id(s->mnt, c->mnt_id))
 		other_mntns = task_dir(s, p) >= 0 && other_ns(s, p);
 	/* the name as a holder in our namespace sees it (as add_fd chooses) */
@@ -871,11 +946,12 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	}
 	if (e->pin.fd < 0)
 		pin_entry(s, e, false, at, name, &st, PIN_FD);
-	/* no pin (no fds left, or it went away): sizes as the walk would see them */
-	if (created && e->pin.fd < 0 && fstatat(at, name, &st, 0) == 0)
+	/* no pin (no fds left, or it went away): sizes as the walk saw them */
+	if (created && e->pin.fd < 0) {
+		if (id)
+			(void)fstatat(at, name, &st, 0); /* left as it was when it fails */
 		take_stat(e, &st);
-	else if (created && e->pin.fd < 0)
-		take_stat(e, &st);
+	}
 	return 0;
 }
 
@@ -1427,6 +1503,8 @@ static void scanner_done(struct scanner *s)
 	free(s->buf);
 	free(s->dents);
 	free(s->live);
+	free(s->ids);
+	s->ids = NULL;
 	s->live = NULL;
 	s->slots = NULL;
 	s->buf = NULL;
