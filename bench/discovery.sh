@@ -25,6 +25,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${SIZES:-200 2000 10000}
 fds=${FDS_PER_PROC:-8.3} deleted=${DELETED_PER_PROC:-1.25} mmap_every=${MMAP_EVERY:-10}
+LIMIT=120 # seconds any one run may take
 
 die() {
 	printf 'discovery.sh: %s\n' "$*" >&2
@@ -95,23 +96,31 @@ run_tool() {
 	local tool=$1 rc
 	case $tool in
 	bpf | proc)
-		"$RT_BIN" --list --json --sample 0 --scan "$tool" >"$work/out.$tool" 2>"$work/err.$tool"
+		$cpu "$RT_BIN" --list --json --sample 0 --scan "$tool" >"$work/out.$tool" 2>"$work/err.$tool"
 		rc=$?
 		[ $rc -eq 0 ] || die "rescuetui --scan $tool exited $rc: $(tail -n 2 "$work/err.$tool")" ;;
 	find)
-		find /proc/[0-9]*/fd -lname '*(deleted)' >"$work/out.find" 2>"$work/err.find"
+		$cpu find /proc/[0-9]*/fd -lname '*(deleted)' >"$work/out.find" 2>"$work/err.find"
 		rc=$?
 		# vanished processes, and fds even root may not read here, are no failure
 		if [ $rc -ne 0 ] && grep -qvE 'No such file or directory|Permission denied' "$work/err.find"; then
 			die "find exited $rc: $(grep -vE 'No such file|Permission denied' "$work/err.find" | head -n 2)"
 		fi ;;
 	lsof)
-		lsof +L1 >"$work/out.lsof" 2>"$work/err.lsof"
+		# lsof stats every open file and hangs on a FUSE server that does not answer
+		$cpu timeout "$LIMIT" lsof +L1 "${lsof_x[@]}" >"$work/out.lsof" 2>"$work/err.lsof"
 		rc=$?
+		[ $rc -ne 124 ] || die "lsof took over $LIMIT s (a FUSE filesystem not answering?)"
 		[ $rc -eq 0 ] || die "lsof exited $rc: $(tail -n 2 "$work/err.lsof")" ;;
 	esac
 }
 
+# CPU time too (perf stat's task-clock, children included): on a machine others
+# load, wall time swings, CPU time much less.
+cpu=
+if command -v perf >/dev/null && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
+	cpu="perf stat -x, -e task-clock -o $work/cpu.one --"
+fi
 now_us() { echo "${EPOCHREALTIME/./}"; }
 # stats FILE: "median min max" in ms with two decimals
 stats() {
@@ -130,8 +139,13 @@ for n in $sizes; do
 		continue
 	fi
 	start_crowd "$n"
+	# a process stuck in D (say a FUSE server that stopped answering) makes lsof
+	# wait for ever on its files: leave such processes out of lsof's view
+	stuck=$(ps -eo pid=,stat= | awk '$2 ~ /^D/ {printf "%s^%s", (n++ ? "," : ""), $1}')
+	lsof_x=()
+	[ -z "$stuck" ] || { lsof_x=(-p "$stuck"); echo "lsof leaves out processes in state D: $stuck"; }
 	runs=${RUNS:-$([ "$n" -gt 5000 ] && echo 5 || echo 7)}
-	rm -f "$work"/*.times
+	rm -f "$work"/*.times "$work"/*.cpu
 	for t in "${tools[@]}"; do run_tool "$t"; done # warm-up: caches, binaries, dentries
 	for ((r = 0; r < runs; r++)); do
 		for t in "${tools[@]}"; do
@@ -139,24 +153,27 @@ for n in $sizes; do
 			run_tool "$t"
 			t1=$(now_us)
 			echo $((t1 - t0)) >>"$work/$t.times"
+			[ -z "$cpu" ] || awk -F, '$3 == "task-clock" {print int($1 * 1000)}' "$work/cpu.one" >>"$work/$t.cpu"
 		done
 	done
 	procs=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l)
-	printf '\n== crowd of %s processes (machine: %s processes; %s runs each, interleaved)\n' \
-		"$n" "$procs" "$runs"
-	printf '%-36s %9s %17s  %s\n' command 'median ms' 'min-max ms' 'reported'
+	printf '\n== crowd of %s processes (machine: %s processes, load %s; %s runs each, interleaved)\n' \
+		"$n" "$procs" "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
+	printf '%-36s %9s %17s %8s  %s\n' command 'median ms' 'min-max ms' 'CPU ms' 'reported'
 	declare -A med=()
 	for t in "${tools[@]}"; do
 		read -r m lo hi < <(stats "$work/$t.times")
 		med[$t]=$m
 		case $t in
 		bpf | proc)
-			what="$(jq '.files | length' "$work/out.$t") files, $(jq '[.files[].holders[]] | length' "$work/out.$t") holders ($(jq '.scan.threads' "$work/out.$t") threads with own fd tables)"
+			what="$(jq '.files | length' "$work/out.$t") files, $(jq '[.files[].holders[]] | length' "$work/out.$t") holders ($(jq '.scan.threads' "$work/out.$t") threads looked at)"
 			label="rescuetui --list --json --scan $t" ;;
 		find) what="$(wc -l <"$work/out.find") fd lines"; label="find /proc/[0-9]*/fd -lname ..." ;;
 		lsof) what="$(($(wc -l <"$work/out.lsof") - 1)) lines"; label="lsof +L1" ;;
 		esac
-		printf '%-36s %9s %17s  %s\n' "$label" "$m" "$lo-$hi" "$what"
+		c=-
+		[ -s "$work/$t.cpu" ] && read -r c _ < <(stats "$work/$t.cpu")
+		printf '%-36s %9s %17s %8s  %s\n' "$label" "$m" "$lo-$hi" "$c" "$what"
 	done
 	for t in bpf proc; do
 		[ -n "${med[$t]:-}" ] || continue

@@ -265,12 +265,15 @@ static ssize_t read_cmdline(int proc_dir, pid_t pid, char *buf, size_t cap)
 	if (fd < 0)
 		return -errno;
 	while (len < cap) {
-		ssize_t n = read(fd, buf + len, cap - len);
+		size_t want = cap - len;
+		ssize_t n = read(fd, buf + len, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
+		if ((size_t)n < want)
+			break; /* procfs hands over all it has: a short read is the end */
 	}
 	close(fd);
 	return (ssize_t)len;

@@ -91,6 +91,8 @@ struct scanner {
 	size_t nlive, livecap;
 	struct idmap *ids; /* the BPF path: the kernel's (dev, ino, mount) -> stat's */
 	size_t nids, idcap;
+	struct mnt_trust *trust; /* mounts where the kernel's ids are stat's */
+	size_t ntrust;
 	size_t holders_added; /* fd and mmap holders added by this scanner */
 };
 
@@ -670,7 +672,7 @@ static int scan_maps(struct scanner *s, struct proc_ctx *p)
 	return r;
 }
 
-/* Cleared for good when kcmp is refused (a seccomp filter, no CONFIG_KCMP). */
+/* Cleared for good when the kernel has no kcmp (CONFIG_KCMP off). */
 static atomic_bool kcmp_ok = true;
 
 /* Does thread TID of process PID have an fd table of its own? kcmp says so
@@ -683,8 +685,8 @@ static bool own_fd_table(pid_t pid, pid_t tid)
 	if (!atomic_load(&kcmp_ok))
 		return true;
 	r = syscall(SYS_kcmp, pid, tid, KCMP_FILES, 0, 0);
-	if (r < 0 && (errno == EPERM || errno == ENOSYS || errno == EACCES))
-		atomic_store(&kcmp_ok, false);
+	if (r < 0 && errno == ENOSYS)
+		atomic_store(&kcmp_ok, false); /* EPERM is about this process only */
 	return r != 0;
 }
 
@@ -767,6 +769,48 @@ struct bpf_task {
 #define RT_VM_WRITE  0x2ull
 #define RT_VM_SHARED 0x8ull
 
+/* How good a name the fd of C gives its file (lower is better), as add_fd prefers
+ * them: through one of our mounts, then any that is not another program's pin. */
+static int name_rank(const struct mounts *m, const struct bpfscan_rec *c)
+{
+	if (pin_flags_match((unsigned)c->flags))
+		return 2;
+	return mounts_is_own_id(m, c->mnt_id) ? 0 : 1;
+}
+
+static const struct mounts *rank_mounts; /* for by_inode: qsort has no argument */
+
+static int by_inode(const void *a, const void *b)
+{
+	const struct bpfscan_rec *x = a, *y = b;
+	int rx, ry;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	rx = name_rank(rank_mounts, x);
+	ry = name_rank(rank_mounts, y);
+	if (rx != ry)
+		return rx - ry;
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->fd < y->fd ? -1 : x->fd > y->fd;
+}
+
+/* One fd of each file leads: it is named and pinned through, once. */
+static void mark_leads(const struct mounts *m, struct bpfscan_rec *v, size_t n)
+{
+	rank_mounts = m;
+	qsort(v, n, sizeof(*v), by_inode);
+	for (size_t i = 0; i < n; i++)
+		v[i].lead = v[i].kind == BPFREC_FD &&
+		            (i == 0 || v[i - 1].kind != v[i].kind || v[i - 1].dev != v[i].dev ||
+		             v[i - 1].ino != v[i].ino);
+}
+
 static int by_task(const void *a, const void *b)
 {
 	const struct bpfscan_rec *x = a, *y = b;
@@ -832,6 +876,33 @@ static size_t id_hash(const struct bpfscan_rec *c, size_t cap)
 	       (cap - 1);
 }
 
+/* Whether stat gives the kernel's (dev, ino) for files under one mount: found out
+ * with the first file there, trusted for the rest (ext4, xfs, tmpfs: yes; btrfs and
+ * overlayfs: no, every file is looked at). The pin's own check stays either way. */
+struct mnt_trust {
+	int mnt_id;
+	bool same;
+};
+
+static const struct mnt_trust *trust_find(const struct scanner *s, int mnt_id)
+{
+	for (size_t i = 0; i < s->ntrust; i++)
+		if (s->trust[i].mnt_id == mnt_id)
+			return &s->trust[i];
+	return NULL;
+}
+
+static int trust_add(struct scanner *s, int mnt_id, bool same)
+{
+	struct mnt_trust *nv = realloc(s->trust, (s->ntrust + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	s->trust = nv;
+	s->trust[s->ntrust++] = (struct mnt_trust){mnt_id, same};
+	return 0;
+}
+
 static const struct idmap *id_find(const struct scanner *s, const struct bpfscan_rec *c)
 {
 	if (!s->idcap)
@@ -875,6 +946,68 @@ static int id_add(struct scanner *s, const struct bpfscan_rec *c, const struct s
 	return 0;
 }
 
+/* The holder of record C: what the walk would make of fdinfo. */
+static void holder_from(struct holder *h, const struct proc_ctx *p, const struct bpfscan_rec *c,
+                        bool other_mntns)
+{
+	*h = (struct holder){.type = HOLDER_FD,
+	                     .pid = p->pid,
+	                     .tid = p->tid,
+	                     .fd = c->fd,
+	                     .flags = (unsigned)c->flags,
+	                     .access = parse_access((unsigned)c->flags),
+	                     .append = parse_is_append((unsigned)c->flags),
+	                     .pos = c->pos,
+	                     .mnt_id = c->mnt_id,
+	                     .others_pin = pin_flags_match((unsigned)c->flags),
+	                     .other_mntns = other_mntns};
+}
+
+/* An fd on a file that another fd (its lead) names and pins: only a holder. Where
+ * this worker has not seen the file, its entry waits for the lead's name, pin and
+ * sizes in merge(). */
+static int follower_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_rec *c,
+                       const struct mnt_trust *tr, const struct idmap *id, int at,
+                       const char *name)
+{
+	struct stat st = {.st_size = (off_t)c->size, .st_mode = S_IFREG};
+	bool created, other_mntns = false;
+	struct entry *e;
+	struct holder *h;
+
+	if (id) {
+		st.st_dev = id->dev;
+		st.st_ino = id->ino;
+	} else if (tr && tr->same) {
+		st.st_dev = makedev(c->dev >> 20, c->dev & 0xfffff);
+		st.st_ino = (ino_t)c->ino;
+	} else {
+		if (fstatat(at, name, &st, 0) < 0) {
+			s->r->st.vanished++;
+			return 0;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
+			return 0;
+		if ((!tr && trust_add(s, c->mnt_id,
+		                      st.st_dev == makedev(c->dev >> 20, c->dev & 0xfffff) &&
+		                          st.st_ino == (ino_t)c->ino) < 0) ||
+		    id_add(s, c, &st) < 0)
+			return -ENOMEM;
+	}
+	if (!mounts_is_own_id(s->mnt, c->mnt_id))
+		other_mntns = task_dir(s, p) >= 0 && other_ns(s, p);
+	e = entry_get(s, st.st_dev, st.st_ino, &created);
+	if (!e || !(h = holder_add(e, HOLDER_FD)))
+		return -ENOMEM;
+	s->holders_added++;
+	holder_from(h, p, c, other_mntns);
+	if (created) {
+		e->size = c->size; /* until the lead's entry comes (size_known false) */
+		e->path_from_pin = true; /* any holder's name is better than none */
+	}
+	return 0;
+}
+
 /* One deleted fd the iterator saw: the holder the walk would make from fdinfo,
  * made from what the kernel already said (position, flags, mount), so a file's
  * second and later fds cost no system call; a new file costs a readlink for its
@@ -882,7 +1015,9 @@ static int id_add(struct scanner *s, const struct bpfscan_rec *c, const struct s
 static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_rec *c)
 {
 	const struct idmap *id = id_find(s, c);
+	const struct mnt_trust *tr = id ? NULL : trust_find(s, c->mnt_id);
 	struct stat st = {.st_size = (off_t)c->size, .st_mode = S_IFREG};
+	bool fresh = false; /* ST is what stat said just now */
 	bool others = pin_flags_match((unsigned)c->flags), created, other_mntns = false;
 	struct entry *e;
 	int at = s->q->procfd;
@@ -896,17 +1031,27 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 		snprintf(name, sizeof(name), "%d/task/%d/fd/%d", (int)p->pid, (int)p->tid, c->fd);
 	else
 		snprintf(name, sizeof(name), "%d/fd/%d", (int)p->pid, c->fd);
+	if (!c->lead)
+		return follower_fd(s, p, c, tr, id, at, name);
 	if (id) {
 		st.st_dev = id->dev;
 		st.st_ino = id->ino;
+	} else if (tr && tr->same) {
+		st.st_dev = makedev(c->dev >> 20, c->dev & 0xfffff);
+		st.st_ino = (ino_t)c->ino;
 	} else {
 		/* the first fd on this inode: its identity as stat gives it */
 		if (fstatat(at, name, &st, 0) < 0) {
 			s->r->st.vanished++;
 			return 0;
 		}
+		fresh = true;
 		if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
 			return 0;
+		if (!tr && trust_add(s, c->mnt_id,
+		                     st.st_dev == makedev(c->dev >> 20, c->dev & 0xfffff) &&
+		                         st.st_ino == (ino_t)c->ino) < 0)
+			return -ENOMEM;
 		if (id_add(s, c, &st) < 0)
 			return -ENOMEM;
 	}
@@ -927,17 +1072,7 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	if (!e || !(h = holder_add(e, HOLDER_FD)))
 		return -ENOMEM;
 	s->holders_added++;
-	*h = (struct holder){.type = HOLDER_FD,
-	                     .pid = p->pid,
-	                     .tid = p->tid,
-	                     .fd = c->fd,
-	                     .flags = (unsigned)c->flags,
-	                     .access = parse_access((unsigned)c->flags),
-	                     .append = parse_is_append((unsigned)c->flags),
-	                     .pos = c->pos,
-	                     .mnt_id = c->mnt_id,
-	                     .others_pin = others,
-	                     .other_mntns = other_mntns};
+	holder_from(h, p, c, other_mntns);
 	if (len) {
 		if (set_path(e, s->link, len) < 0)
 			return -ENOMEM;
@@ -947,8 +1082,8 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	if (e->pin.fd < 0)
 		pin_entry(s, e, false, at, name, &st, PIN_FD);
 	/* no pin (no fds left, or it went away): sizes as the walk saw them */
-	if (created && e->pin.fd < 0) {
-		if (id)
+	if ((created || !e->size_known) && e->pin.fd < 0) {
+		if (!fresh)
 			(void)fstatat(at, name, &st, 0); /* left as it was when it fails */
 		take_stat(e, &st);
 	}
@@ -1080,7 +1215,7 @@ static void bpf_rows_free(struct procs_table *t)
 /* Ask the BPF iterators for the candidates and make them Q's tasks. Returns 0 when
  * they answered, 1 when /proc has to be walked instead (R->bpf_err says why), or a
  * negative errno (out of memory; with SCAN_BPF, why BPF did not work). */
-static int bpf_candidates(const struct scan_opts *o, struct queue *q, pid_t self,
+static int bpf_candidates(const struct scan_opts *o, struct queue *q, const struct scanner *ms,
                           struct scan_result *r, struct bpfscan_rec **recs,
                           struct bpf_task **tasks)
 {
@@ -1099,10 +1234,14 @@ static int bpf_candidates(const struct scan_opts *o, struct queue *q, pid_t self
 	}
 	/* our own fds are the pins of an earlier scan, not holders */
 	for (size_t i = 0; i < n; i++)
-		if ((*recs)[i].tgid != self)
+		if ((*recs)[i].tgid != ms->self)
 			(*recs)[keep++] = (*recs)[i];
-	if (keep > 1)
+	if (keep > 1) {
+		mark_leads(ms->mnt, *recs, keep);
 		qsort(*recs, keep, sizeof(**recs), by_task);
+	} else if (keep == 1) {
+		(*recs)[0].lead = (*recs)[0].kind == BPFREC_FD;
+	}
 	*tasks = t = calloc(keep ? keep : 1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
@@ -1465,15 +1604,17 @@ static int merge(struct scanner *s, struct scan_result *part)
 		free(pe->holders);
 		pe->holders = NULL;
 		pe->nholders = 0;
-		if (e->pin.fd < 0 && pe->pin.fd >= 0) {
-			e->pin = pe->pin;
-			pe->pin = (struct pin)PIN_INIT;
+		if ((e->pin.fd < 0 && pe->pin.fd >= 0) || (!e->size_known && pe->size_known)) {
+			if (e->pin.fd < 0 && pe->pin.fd >= 0) {
+				e->pin = pe->pin;
+				pe->pin = (struct pin)PIN_INIT;
+			}
 			e->size = pe->size;
 			e->allocated = pe->allocated;
 			e->mtime = pe->mtime;
 			e->size_known = pe->size_known;
 		}
-		if ((e->path_from_pin && !pe->path_from_pin) ||
+		if ((!e->path && pe->path) || (e->path_from_pin && pe->path && !pe->path_from_pin) ||
 		    (e->path_other_ns && !pe->path_other_ns && !pe->path_from_pin)) {
 			char *t = e->path;
 			size_t tl = e->path_len;
@@ -1504,6 +1645,8 @@ static void scanner_done(struct scanner *s)
 	free(s->dents);
 	free(s->live);
 	free(s->ids);
+	free(s->trust);
+	s->trust = NULL;
 	s->ids = NULL;
 	s->live = NULL;
 	s->slots = NULL;
@@ -1537,7 +1680,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = q.procfd < 0 ? -errno : 1;
 	if (err == 1 && o->method != SCAN_PROC)
-		err = bpf_candidates(o, &q, main_s.self, r, &recs, &tasks);
+		err = bpf_candidates(o, &q, &main_s, r, &recs, &tasks);
 	if (err == 1)
 		err = list_pids(&q, main_s.self);
 	if (err == 0) {

@@ -21,6 +21,9 @@ struct bpfscan_rec {
 	unsigned int euid; /* the process's effective uid */
 	char state;        /* its state letter, as /proc/PID/stat shows it */
 	char comm[16];     /* its name, as /proc/PID/stat shows it */
+	/* Set by the reader, not the kernel: this fd is the one its file is named and
+	 * pinned through (a file held by many fds is looked up once). */
+	unsigned char lead;
 };
 
 #endif
