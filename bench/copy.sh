@@ -112,7 +112,7 @@ fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 echo
 echo "copy of a 1 GiB held deleted file (median of $runs, ms; rescuetui = the whole command,"
-echo "of which 'copy' is the copying and 'verify' the XXH3-128 read-back of the result (and of the source, when someone could write it)):"
+echo "of which 'copy' is the copying and 'verify' the content-hash read-back of the result (and of the source, when someone could write it)):"
 printf '  %-6s %10s %6s %7s %6s %6s   cp/rescuetui  cp/copy  dd/copy\n' cache rescuetui copy verify cp dd
 for cache in warm cold; do
 	printf '  %-6s %10s %6s %7s %6s %6s   %12s  %7s  %7s\n' $cache "${T[$cache.rescuetui]}" \

@@ -67,7 +67,7 @@ have_bpf=1
 # 2000 for everyone else, and ~200 KiB of memory each.
 room_for() {
 	local n=$1 running pid_max ulim avail_kb
-	running=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l)
+	running=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l)
 	pid_max=$(cat /proc/sys/kernel/pid_max)
 	ulim=$(ulimit -u)
 	avail_kb=$(awk '$1 == "MemAvailable:" {print $2}' /proc/meminfo)
@@ -156,7 +156,7 @@ for n in $sizes; do
 			[ -z "$cpu" ] || awk -F, '$3 == "task-clock" {print int($1 * 1000)}' "$work/cpu.one" >>"$work/$t.cpu"
 		done
 	done
-	procs=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l)
+	procs=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l)
 	printf '\n== crowd of %s processes (machine: %s processes, load %s; %s runs each, interleaved)\n' \
 		"$n" "$procs" "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
 	printf '%-36s %9s %17s %8s  %s\n' command 'median ms' 'min-max ms' 'CPU ms' 'reported'

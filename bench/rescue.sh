@@ -42,7 +42,7 @@ hold() {
 	HFD=$(awk '$1 == "fd" {print $3; exit}' "$work/h.out")
 }
 id_of() {
-	"$RT_BIN" --list --json --sample 0 | jq -r --arg p "$1" '.files[] | select(.path == $p) | .id'
+	"$RT_BIN" --list --json --sample 0 2>/dev/null | jq -r --arg p "$1" '.files[] | select(.path == $p) | .id'
 }
 
 # run TOOL: one timed run, appended to $work/TOOL.times; any failure stops us.
