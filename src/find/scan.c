@@ -967,8 +967,7 @@ static void holder_from(struct holder *h, const struct proc_ctx *p, const struct
  * this worker has not seen the file, its entry waits for the lead's name, pin and
  * sizes in merge(). */
 static int follower_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_rec *c,
-                       const struct mnt_trust *tr, const struct idmap *id, int at,
-                       const char *name)
+                       const struct mnt_trust *tr, const struct idmap *id, int at, const char *name)
 {
 	struct stat st = {.st_size = (off_t)c->size, .st_mode = S_IFREG};
 	bool created, other_mntns = false;
@@ -1002,7 +1001,7 @@ static int follower_fd(struct scanner *s, struct proc_ctx *p, const struct bpfsc
 	s->holders_added++;
 	holder_from(h, p, c, other_mntns);
 	if (created) {
-		e->size = c->size; /* until the lead's entry comes (size_known false) */
+		e->size = c->size;       /* until the lead's entry comes (size_known false) */
 		e->path_from_pin = true; /* any holder's name is better than none */
 	}
 	return 0;
@@ -1059,8 +1058,7 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	if (!mounts_is_own_id(s->mnt, c->mnt_id))
 		other_mntns = task_dir(s, p) >= 0 && other_ns(s, p);
 	/* the name as a holder in our namespace sees it (as add_fd chooses) */
-	if (!e || (e->path_from_pin && !others) ||
-	    (e->path_other_ns && !other_mntns && !others)) {
+	if (!e || (e->path_from_pin && !others) || (e->path_other_ns && !other_mntns && !others)) {
 		n = readlinkat(at, name, s->link, sizeof(s->link));
 		if (n < 0 || (size_t)n >= sizeof(s->link) ||
 		    !parse_deleted_suffix(s->link, (size_t)n, &len)) {
@@ -1091,8 +1089,7 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 }
 
 /* One deleted mapping the iterator saw, checked and pinned through map_files. */
-static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir,
-                    const struct bpfscan_rec *c)
+static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir, const struct bpfscan_rec *c)
 {
 	struct parse_maps m = {.start = c->pos,
 	                       .end = c->end,
@@ -1102,9 +1099,9 @@ static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir,
 	                       .deleted = true};
 
 	if (*mfdir == -1) {
-		*mfdir = task_dir(s, p) < 0 ? -1
-		                             : openat(p->pfd, "map_files",
-		                                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		*mfdir = task_dir(s, p) < 0
+		             ? -1
+		             : openat(p->pfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (*mfdir < 0) {
 			out_of_fds(s, errno);
 			*mfdir = -2; /* add_mapping counts each as unconfirmed */
@@ -1216,8 +1213,7 @@ static void bpf_rows_free(struct procs_table *t)
  * they answered, 1 when /proc has to be walked instead (R->bpf_err says why), or a
  * negative errno (out of memory; with SCAN_BPF, why BPF did not work). */
 static int bpf_candidates(const struct scan_opts *o, struct queue *q, const struct scanner *ms,
-                          struct scan_result *r, struct bpfscan_rec **recs,
-                          struct bpf_task **tasks)
+                          struct scan_result *r, struct bpfscan_rec **recs, struct bpf_task **tasks)
 {
 	struct timespec t0, t1;
 	struct bpf_task *t;
@@ -1614,7 +1610,8 @@ static int merge(struct scanner *s, struct scan_result *part)
 			e->mtime = pe->mtime;
 			e->size_known = pe->size_known;
 		}
-		if ((!e->path && pe->path) || (e->path_from_pin && pe->path && !pe->path_from_pin) ||
+		if ((!e->path && pe->path) ||
+		    (e->path_from_pin && pe->path && !pe->path_from_pin) ||
 		    (e->path_other_ns && !pe->path_other_ns && !pe->path_from_pin)) {
 			char *t = e->path;
 			size_t tl = e->path_len;

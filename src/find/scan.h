@@ -106,8 +106,8 @@ struct scan_result {
 	struct scan_stats st;
 	bool root; /* ran with full privileges */
 	enum scan_method method; /* SCAN_BPF or SCAN_PROC: the path taken */
-	int bpf_err; /* why SCAN_AUTO walked /proc (negative errno, see bpfscan.h); 0 */
-	double bpf_ms; /* time the BPF iterators took, loading included */
+	int bpf_err;             /* why SCAN_AUTO walked /proc (negative errno, see bpfscan.h); 0 */
+	double bpf_ms;           /* time the BPF iterators took, loading included */
 };
 
 struct scan_opts {

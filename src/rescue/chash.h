@@ -20,7 +20,7 @@
 
 struct chash {
 	XXH3_state_t *h;
-	XXH3_state_t *tmp; /* the digest's scratch: H is left as it is */
+	XXH3_state_t *tmp;   /* the digest's scratch: H is left as it is */
 	uint64_t len;        /* bytes fed since the reset */
 	size_t fill;         /* bytes of the current block kept in PART */
 	unsigned char *part; /* CHASH_BLOCK bytes: a block fed in pieces */

@@ -354,8 +354,8 @@ int job_rehash_step(struct job *j, int64_t deadline)
 			size_t len =
 			    (size_t)(got > o ? (got - o < j->block ? got - o : j->block) : 0);
 			if (i < j->nblocks)
-				j->table[i] = hole ? j->zero_hash
-				                   : job_block_hash(j->buf + o, len, j->block);
+				j->table[i] =
+				    hole ? j->zero_hash : job_block_hash(j->buf + o, len, j->block);
 		}
 		j->pos = ce;
 		j->work += n;

@@ -131,7 +131,8 @@ static ssize_t read_data(struct job *j, int side, unsigned char *p, uint64_t len
 			return -errno;
 		return (uint64_t)r > len ? (ssize_t)len : r;
 	}
-	return side == 0 ? job_src_read(j, p, (size_t)len, o) : pread_all(j->dst_fd, p, (size_t)len, o);
+	return side == 0 ? job_src_read(j, p, (size_t)len, o)
+	                 : pread_all(j->dst_fd, p, (size_t)len, o);
 }
 
 /* Read N bytes of SIDE at OFF, holes as zeros (fewer only at the end). SEEK_HOLE is

@@ -1,7 +1,7 @@
 /* The recovery engines against real held deleted files: tests/helpers/holder makes
  * them, scan_run() finds and pins them, a job rescues them, and every test compares
- * the result with what was written (bytes or content hashes, see rescue/chash.h), on /tmp (ext4 here)
- * and on btrfs, xfs, ext4 and tmpfs filesystems of our own.
+ * the result with what was written (bytes or content hashes, see rescue/chash.h), on /tmp (ext4
+ * here) and on btrfs, xfs, ext4 and tmpfs filesystems of our own.
  *
  * copy: 64 MiB static, 4 GiB sparse (reads and allocates only the data), a stream,
  * a mapping-only file, sizes 0/1/4097 with every copying method. follow: an appender
@@ -532,8 +532,8 @@ START_TEST(sync_holes_both_ways)
 	fd = open(p2, O_WRONLY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(pwrite(fd, zeros, 5 * MiB, MiB), (ssize_t)(5 * MiB));
-	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-	                           (off_t)(6 * MiB), (off_t)(3 * MiB)),
+	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(6 * MiB),
+	                           (off_t)(3 * MiB)),
 	                 0);
 	ck_assert_int_eq(fsync(fd), 0);
 	close(fd);

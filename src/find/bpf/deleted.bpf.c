@@ -16,11 +16,11 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* The task states of include/linux/sched.h that /proc reports, and the letters
  * fs/proc/array.c gives them: the index is the highest bit set. */
-#define TASK_REPORT       0x7f
-#define TASK_IDLE_BITS    0x402 /* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
-#define TASK_RTLOCK_WAIT  0x1000
+#define TASK_REPORT          0x7f
+#define TASK_IDLE_BITS       0x402 /* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
+#define TASK_RTLOCK_WAIT     0x1000
 #define TASK_UNINTERRUPTIBLE 0x2
-#define STATE_REPORT_IDLE 0x80
+#define STATE_REPORT_IDLE    0x80
 
 static __always_inline char state_letter(struct task_struct *t)
 {
@@ -89,9 +89,8 @@ int deleted_fds(struct bpf_iter__task_file *ctx)
 	r.flags = file->f_flags;
 	mnt = file->f_path.mnt;
 	/* container_of(mnt, struct mount, mnt), with the offset of this kernel */
-	r.mnt_id = BPF_CORE_READ((struct mount *)((char *)mnt -
-	                                          bpf_core_field_offset(struct mount, mnt)),
-	                         mnt_id);
+	r.mnt_id = BPF_CORE_READ(
+	    (struct mount *)((char *)mnt - bpf_core_field_offset(struct mount, mnt)), mnt_id);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

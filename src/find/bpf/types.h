@@ -18,7 +18,7 @@ typedef __u16 __be16;
 typedef __u32 __be32;
 typedef __u32 __wsum;
 typedef _Bool bool;
-#define true  1
+#define true 1
 #define false 0
 
 /* bpf_helper_defs.h names these in prototypes; they are never dereferenced. */
