@@ -778,9 +778,7 @@ static int name_rank(const struct mounts *m, const struct bpfscan_rec *c)
 	return mounts_is_own_id(m, c->mnt_id) ? 0 : 1;
 }
 
-static const struct mounts *rank_mounts; /* for by_inode: qsort has no argument */
-
-static int by_inode(const void *a, const void *b)
+static int by_inode(const void *a, const void *b, void *mounts)
 {
 	const struct bpfscan_rec *x = a, *y = b;
 	int rx, ry;
@@ -791,8 +789,8 @@ static int by_inode(const void *a, const void *b)
 		return x->dev < y->dev ? -1 : 1;
 	if (x->ino != y->ino)
 		return x->ino < y->ino ? -1 : 1;
-	rx = name_rank(rank_mounts, x);
-	ry = name_rank(rank_mounts, y);
+	rx = name_rank(mounts, x);
+	ry = name_rank(mounts, y);
 	if (rx != ry)
 		return rx - ry;
 	if (x->tgid != y->tgid)
@@ -803,8 +801,7 @@ static int by_inode(const void *a, const void *b)
 /* One fd of each file leads: it is named and pinned through, once. */
 static void mark_leads(const struct mounts *m, struct bpfscan_rec *v, size_t n)
 {
-	rank_mounts = m;
-	qsort(v, n, sizeof(*v), by_inode);
+	qsort_r(v, n, sizeof(*v), by_inode, (void *)m);
 	for (size_t i = 0; i < n; i++)
 		v[i].lead = v[i].kind == BPFREC_FD &&
 		            (i == 0 || v[i - 1].kind != v[i].kind || v[i - 1].dev != v[i].dev ||
