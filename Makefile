@@ -178,7 +178,7 @@ check-asan:
 TSAN_TESTS ?= test_scan_crowd test_target test_job test_rate_live discovery_shared recover console_iterations
 check-tsan:
 	$(MAKE) SAN=thread WERROR=1 tests
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/run.sh build-tsan $(TSAN_TESTS)
+	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-600} TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/run.sh build-tsan $(TSAN_TESTS)
 
 # The libraries are built once; delete $(STATIC_DEPS) (make clean-static-deps) to
 # build them again. Editing the script re-runs it, which only builds what is missing.
