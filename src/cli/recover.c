@@ -164,12 +164,16 @@ static void progress_line(struct job *j)
 	job_progress(j, &p);
 	fmt_size(done, sizeof(done), p.done);
 	fmt_size(total, sizeof(total), p.total);
-	fmt_size(rate, sizeof(rate), (uint64_t)(p.rate_bps > 0 ? p.rate_bps : 0));
+	char left[16];
+
+	fmt_size(rate, sizeof(rate), fmt_u64_of(p.rate_bps));
 	if (p.eta_s >= 0)
-		snprintf(eta, sizeof(eta), " ETA %lld:%02lld", (long long)p.eta_s / 60,
-		         (long long)p.eta_s % 60);
-	fprintf(stderr, "\r\033[K  %-12s %6s / %-6s %3d%%  %6s/s%s", p.phase, done, total,
-	        p.total ? (int)(p.done * 100 / p.total) : 0, rate, eta);
+		snprintf(eta, sizeof(eta), " ETA %s", fmt_eta(left, sizeof(left), p.eta_s));
+	/* done * 100 overflows past 184 PB; a fraction of doubles does not. */
+	fprintf(stderr, "\r\033[K  %-12s %6s / %-6s %3u%%  %6s/s%s", p.phase, done, total,
+	        p.total && p.done <= p.total ? (unsigned)((double)p.done / (double)p.total * 100)
+	                                     : 0,
+	        rate, eta);
 	fflush(stderr);
 }
 
@@ -256,11 +260,12 @@ static int choose(struct recover *rc)
 			continue;
 		if (!opt->feasible) {
 			char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
-			cli_say("%s to %s is not possible: %s", rec_method_name(opt->method), m,
-			        opt->reason);
+			char *why = cli_shown(opt->reason, strlen(opt->reason));
+			cli_say("%s to %s is not possible: %s", rec_method_name(opt->method), m, why);
 			free(m);
+			free(why);
 			if (rr.warning[0])
-				cli_say("%s", rr.warning);
+				cli_say_shown("", rr.warning);
 			return 1;
 		}
 		rc->p.method = opt->method;
@@ -350,11 +355,11 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 	        : ok          ? "a live copy: crash-consistent at best"
 	                      : "NOT verified");
 	if (pr->message[0])
-		fprintf(out, "  %s\n", pr->message);
+		cli_put_shown(out, "  ", pr->message);
 	if (n)
 		fprintf(out, "Next:\n");
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "  - %s\n", lines[i]);
+		cli_put_shown(out, "  - ", lines[i]);
 }
 
 /* Refusals that need no scan: where the data and the questions would go. */
@@ -492,10 +497,11 @@ static int confirm_plan(const struct recover *rc)
 	const struct entry *e = rc->e;
 	char *src = cli_shown(e->path, e->path_len);
 	char *dst = rc->stream ? strdup("standard output") : cli_shown(rc->dest, strlen(rc->dest));
+	char *why = cli_shown(rc->p.reason, strlen(rc->p.reason));
 
 	fprintf(stderr, "%s %s (%s) -> %s%s\n  %s\n", rec_method_name(rc->p.method), src, rc->id,
-	        dst ? dst : "?", rc->resume ? " (continuing an interrupted run)" : "",
-	        rc->p.reason);
+	        dst ? dst : "?", rc->resume ? " (continuing an interrupted run)" : "", why);
+	free(why);
 	if (rc->o->freeze)
 		fprintf(
 		    stderr,
@@ -558,7 +564,7 @@ static int report(struct recover *rc)
 	ok = rc->err == 0 && (res->verified || rc->p.method == REC_RELINK || live_sync);
 	af = (struct after_facts){
 	    .method = rc->p.method,
-	    .result = res->final_path[0] ? res->final_path : NULL,
+	    .result = res->final_path[0] && !rc->stream ? res->final_path : NULL,
 	    .content = ok && res->final_path[0] ? after_detect(res->final_path) : CONTENT_UNKNOWN,
 	    .ok = ok,
 	    .verified = res->verified,
@@ -573,9 +579,12 @@ static int report(struct recover *rc)
 	    .unreadable = rc->e->pin.kind == PIN_LOOPDEV ? (long long)res->unreadable : 0,
 	};
 	n = after_checks(&af, lines);
-	if (!ok)
-		cli_say("%s failed: %s", rec_method_name(rc->p.method),
-		        pr.message[0] ? pr.message : strerror(rc->err < 0 ? -rc->err : EIO));
+	if (!ok) {
+		const char *why = pr.message[0] ? pr.message : strerror(rc->err < 0 ? -rc->err : EIO);
+		char *s = cli_shown(why, strlen(why));
+		cli_say("%s failed: %s", rec_method_name(rc->p.method), s);
+		free(s);
+	}
 	print_summary(rc->out, rc->o->json, &rc->p, rc->id, rc->e, res, &pr, ok, lines, n);
 	log_it(rc, res->final_path[0] ? res->final_path : (rc->stream ? "-" : rc->dest),
 	       res->bytes_written, ok ? "ok" : (pr.message[0] ? pr.message : "failed"), res);

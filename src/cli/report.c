@@ -14,6 +14,16 @@
 #include <sys/resource.h>
 #include <sys/sysmacros.h>
 
+/* V rounded to the nearest integer, clamped to int64_t (a shrink is negative). */
+static int64_t rounded_i64(double v)
+{
+	uint64_t m = fmt_u64_of((v < 0 ? -v : v) + 0.5);
+
+	if (m > INT64_MAX)
+		m = INT64_MAX;
+	return v < 0 ? -(int64_t)m : (int64_t)m;
+}
+
 /* "random 2.0M/s", "append 1.0M/s", or just the class. */
 static void change_text(char *buf, size_t len, const struct entry *e)
 {
@@ -21,9 +31,9 @@ static void change_text(char *buf, size_t len, const struct entry *e)
 	char r[16];
 
 	if (c->cls == CHANGE_RANDOM && c->rate_bps >= 1)
-		snprintf(buf, len, "random %s/s", fmt_size(r, sizeof(r), (uint64_t)c->rate_bps));
+		snprintf(buf, len, "random %s/s", fmt_size(r, sizeof(r), fmt_u64_of(c->rate_bps)));
 	else if (c->cls == CHANGE_APPEND && c->growth_bps >= 1)
-		snprintf(buf, len, "append %s/s", fmt_size(r, sizeof(r), (uint64_t)c->growth_bps));
+		snprintf(buf, len, "append %s/s", fmt_size(r, sizeof(r), fmt_u64_of(c->growth_bps)));
 	else
 		snprintf(buf, len, "%s", rate_class_name(c->cls));
 }
@@ -208,9 +218,9 @@ static void json_entry(struct json *j, const struct entry *e, const struct advic
 	json_key(j, "class");
 	json_str(j, rate_class_name(e->change.cls));
 	json_key(j, "rate_bps");
-	json_uint(j, (uint64_t)(e->change.rate_bps > 0 ? e->change.rate_bps + 0.5 : 0));
+	json_uint(j, fmt_u64_of(e->change.rate_bps + 0.5));
 	json_key(j, "growth_bps");
-	json_int(j, (int64_t)(e->change.growth_bps + (e->change.growth_bps < 0 ? -0.5 : 0.5)));
+	json_int(j, rounded_i64(e->change.growth_bps));
 	json_key(j, "truncated");
 	json_bool(j, e->change.truncated);
 	json_key(j, "sampled_seconds");

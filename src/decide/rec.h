@@ -30,6 +30,9 @@ enum rec_risk { RISK_LOW, RISK_MEDIUM, RISK_HIGH };
 
 /* Copy speed assumed when nothing was measured: a modest disk. */
 #define REC_COPY_BPS_DEFAULT 100e6
+/* Longest shell-quoted name put into a suggested command; a longer one is named by a
+ * placeholder instead (a cut quote would be no command). */
+#define REC_QUOTED_LEN 1024
 /* Room kept on top of a copy's allocated size. */
 #define REC_MARGIN_MIN (16ull << 20)
 
@@ -79,7 +82,9 @@ struct rec_result {
 	size_t n;
 	bool recommended;      /* opt[0] is feasible and is the recommendation */
 	bool freeze_suggested; /* writers (or the loop filesystem) should be frozen */
-	char warning[400];     /* what must not be done, or what is missing */
+	/* what must not be done, or what is missing; room for a PATH_MAX mountpoint and
+	 * a command with it quoted (REC_QUOTED_LEN), so that no command is ever cut */
+	char warning[6144];
 };
 
 /* Does a copy of F fit on T? A copy needs the allocated size plus a margin (2%, at
