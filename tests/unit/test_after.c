@@ -35,7 +35,7 @@ START_TEST(live_image_copy_is_checked)
 	ck_assert(has(l, n, "qemu-img check /backup/vm.img"));
 	f.content = CONTENT_XFS;
 	n = after_checks(&f, l);
-	ck_assert(has(l, n, "xfs_repair -n -f '/backup/vm.img'"));
+	ck_assert(has(l, n, "xfs_repair -n -f /backup/vm.img"));
 	f.content = CONTENT_UNKNOWN;
 	n = after_checks(&f, l);
 	ck_assert(has(l, n, "application's own tools"));
