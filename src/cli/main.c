@@ -311,6 +311,24 @@ static int dispatch_offline(struct args *a)
 	return cli_offline(oo);
 }
 
+/* An unknown option or one without its argument (C is '?' or ':'); ARG is the word
+ * of the command line it was found in. Returns 2. */
+static int bad_option(int c, const char *arg)
+{
+	char *s = cli_shown(arg ? arg : "", arg ? strlen(arg) : 0);
+	int r;
+
+	if (c == ':')
+		r = cli_usage("option '%s' needs an argument", s);
+	else if (optopt && arg && arg[0] == '-' && arg[1] != '-')
+		r = cli_usage("unknown option '-%c' in '%s'",
+		              optopt >= 0x20 && optopt < 0x7f ? optopt : '?', s);
+	else
+		r = cli_usage("unknown option '%s'", s);
+	free(s);
+	return r;
+}
+
 /* Options that only make sense together; then the command. */
 static int dispatch(struct args *a)
 {
@@ -366,9 +384,14 @@ int main(int argc, char **argv)
 	/* Single-threaded output: skip stdio's per-call locking, which costs more than
 	 * the formatting when thousands of names are escaped byte by byte. */
 	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
-	while ((c = getopt_long(argc, argv, "lajhVs:tr:o:m:fy", opts, NULL)) != -1)
+	/* getopt's own messages echo the argument raw: ours escape it. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":lajhVs:tr:o:m:fy", opts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return bad_option(c, argv[optind - 1]);
 		if ((status = take_option(&a, c, optarg)) >= 0)
 			return status;
+	}
 	if (optind < argc) {
 		char *s = cli_shown(argv[optind], strlen(argv[optind]));
 		cli_usage("unexpected argument '%s'", s);

@@ -352,7 +352,9 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
 		snprintf(notes, sizeof(notes), "%s%s%s", t->readonly ? "read-only " : "",
 		         t->ram ? "RAM " : "", t->network ? "network " : "");
 		adv_held_on(t, r, adv, &hb, &hn);
-		fprintf(f, "%-10.10s %7s %7s %7s %-8s %-16s ", t->fstype ? t->fstype : "?",
+		/* fstype is bytes too: a FUSE subtype is whatever its daemon said. */
+		put_cell(f, t->fstype ? t->fstype : "?", t->fstype ? strlen(t->fstype) : 1, 10, 0);
+		fprintf(f, " %7s %7s %7s %-8s %-16s ",
 		        fmt_size(sz, sizeof(sz), t->size), fmt_size(fr, sizeof(fr), t->avail),
 		        hn ? fmt_size(held, sizeof(held), hb) : "-",
 		        t->reflink == 1   ? "yes"
@@ -508,7 +510,9 @@ void report_table(FILE *f, const struct scan_result *r, const struct advice *adv
 			const struct holder *h = &e->holders[k];
 			if (h->type != HOLDER_LOOP)
 				continue;
-			fprintf(f, "\n%s: %s is backed by this deleted file", id, h->loop_dev);
+			fprintf(f, "\n%s: ", id);
+			put_cell(f, h->loop_dev, strlen(h->loop_dev), 0, 0);
+			fprintf(f, " is backed by this deleted file");
 			if (h->loop_mountpoint) {
 				fprintf(f, "; its filesystem is mounted on ");
 				put_cell(f, h->loop_mountpoint, strlen(h->loop_mountpoint), 0, 0);
