@@ -64,6 +64,10 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 	size_t n = 0;
 
 	if (!f->ok) {
+		if (f->source_changed)
+			n = add(
+			    lines, n,
+			    "The file changed while it was copied: run again with --method sync (add --freeze for a consistent copy), or --method follow for a log.");
 		if (f->loop_mountpoint)
 			n = add(
 			    lines, n,

@@ -126,6 +126,29 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 	return (int64_t)got;
 }
 
+/* The source ended at AT, before the end the copy was made for: the copy ends there
+ * too (the result is cut to AT, so it holds exactly what was read), and the verdict
+ * will say that the source shrank rather than blame the target. */
+static int source_shrank(struct job *j, uint64_t at)
+{
+	struct stat st;
+
+	if (!j->shrank) {
+		j->shrank = true;
+		j->shrank_from = j->end;
+	}
+	/* Reads end where the copy was when the cut came; the size says where it went. */
+	j->shrank_to = fstat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size < at
+	                   ? (uint64_t)st.st_size
+	                   : at;
+	if (!j->stream && ftruncate(j->dst_fd, (off_t)at) < 0)
+		return job_fail_write(j, -errno);
+	j->end = at;
+	if (j->table && at >= j->lo)
+		j->nblocks = (size_t)((at - j->lo + j->block - 1) / j->block);
+	return 0;
+}
+
 static bool want_freeze(const struct job *j)
 {
 	return j->spec.freeze || j->spec.freeze_fs;
@@ -249,6 +272,11 @@ int job_copy_step(struct job *j, int64_t deadline)
 		got = copy_chunk(j, j->pos, ce - j->pos, 0);
 		if (got < 0)
 			return (int)got;
+		if ((uint64_t)got < ce - j->pos && !j->loopdev) {
+			if ((r = source_shrank(j, j->pos + (uint64_t)got)) < 0)
+				return r;
+			ce = j->end;
+		}
 		j->pos = j->jpos = ce;
 		job_publish(j, j->pos - j->lo, j->end - j->lo);
 		if ((r = job_journal_maybe(j, job_now())) < 0)

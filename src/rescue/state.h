@@ -140,6 +140,11 @@ struct job {
 	bool frozen_hash_done;
 	bool src_hash_done;  /* the source's hash is known before verifying: no second read */
 	pid_t freeze_broken; /* a writer ran during the frozen pass (someone resumed it) */
+	/* The source was truncated under the copy: from SHRANK_FROM bytes (its size when
+	 * the copy began) to SHRANK_TO (where the reads ended); a change of the source,
+	 * not a fault of the target. */
+	bool shrank;
+	uint64_t shrank_from, shrank_to;
 
 	/* follow */
 	uint64_t src_pos, tgt_pos, tail_start;

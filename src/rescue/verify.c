@@ -2,6 +2,7 @@
  * included, through O_DIRECT where it helps) and their hashes compared; the result
  * says what was verified and, when the source moved, why it could not be. */
 #include "rescue/verify.h"
+#include "text/fmt.h"
 #include "rescue/io.h"
 
 #include <errno.h>
@@ -135,6 +136,26 @@ static int verify_side_begin(struct job *j, struct job_verify *v)
 	return 0;
 }
 
+/* The source was truncated under the copy: what was read before it is the best copy
+ * there is, but it is no copy of one moment of the source. */
+static int conclude_shrank(struct job *j)
+{
+	char from[16], to[16];
+
+	j->res.verified = false;
+	j->res.source_changed = true;
+	j->res.size = j->end;
+	job_say(j,
+	        "the source shrank from %s to %s during the copy: the result holds what was "
+	        "read (%" PRIu64 " bytes), the best copy there is, but not one moment of "
+	        "the file; %s",
+	        fmt_size(from, sizeof(from), j->shrank_from),
+	        fmt_size(to, sizeof(to), j->shrank_to), j->end,
+	        j->table ? "run the sync again, with --freeze for a consistent copy"
+	                 : "use sync (or follow for a log) to copy it as it is now");
+	return 0;
+}
+
 static int verify_conclude(struct job *j)
 {
 	struct job_verify *v = &j->v;
@@ -167,6 +188,8 @@ static int verify_conclude(struct job *j)
 		    j->res.final_path);
 	}
 	equal = memcmp(j->res.src_hash, j->res.dst_hash, 16) == 0;
+	if (j->shrank && j->spec.method != REC_FOLLOW)
+		return conclude_shrank(j);
 	if (!equal && !j->loopdev && !v->src_moved &&
 	    (j->spec.method == REC_COPY || (j->spec.method == REC_REFLINK && !j->table))) {
 		/* The source kept its size and mtime: the difference is ours (a part copied
