@@ -298,6 +298,8 @@ int job_copy_step(struct job *j, int64_t deadline)
 	}
 	if (j->fz.prepared) {
 		/* the whole copy ran frozen: what it read is the source of that moment */
+		if (job_guard_gave_up(j))
+			return job_fail_guard(j);
 		j->freeze_broken = job_first_running(j);
 		job_digest(j->stream_h, j->res.src_hash);
 		j->frozen_hash_done = true;
@@ -421,6 +423,8 @@ int job_pass_step(struct job *j, int64_t deadline)
 			                  : j->pass_size0 - (uint64_t)st.st_size;
 	}
 	if (frozen) {
+		if (job_guard_gave_up(j))
+			return job_fail_guard(j);
 		j->freeze_broken = job_first_running(j);
 		job_digest(j->frozen_h, j->res.src_hash);
 		j->frozen_hash_done = true;

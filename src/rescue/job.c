@@ -552,6 +552,7 @@ void job_free(struct job *j)
 		close(j->dir_fd);
 	free(j->fz.pid);
 	free(j->fz.pidfd);
+	free(j->res.frozen);
 	XXH3_freeState(j->stream_h);
 	XXH3_freeState(j->frozen_h);
 	XXH3_freeState(j->v.a);
