@@ -62,24 +62,74 @@ struct recover {
 
 /* The job a signal should cancel. job_cancel() only sets a flag. */
 static struct job *volatile g_job;
+/* Signals to end the program seen during the job, and a Ctrl-Z put off. */
+static volatile sig_atomic_t g_ends, g_tstp;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	if (g_job)
+	if (!g_job)
+		return;
+	if (++g_ends == 1) {
 		job_cancel(g_job);
+		return;
+	}
+	/* A second one: the user means it. Resume what the job stopped, then go. */
+	job_emergency_resume(g_job);
+	_exit(128 + sig);
 }
+
+/* Ctrl-Z while writers are frozen would leave them stopped as long as we are: the
+ * stop is put off until they run again (run() checks g_tstp after each step). */
+static void on_tstp(int sig)
+{
+	(void)sig;
+	g_tstp = 1;
+}
+
+static const int end_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 static void catch_signals(void)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	g_ends = g_tstp = 0;
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		sigaction(end_signals[i], &sa, NULL);
+	sa.sa_handler = on_tstp;
+	sigaction(SIGTSTP, &sa, NULL);
 	/* A closed pipe while streaming is an error to report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* After the job: Ctrl-C, SIGTERM, SIGHUP and Ctrl-Z do what they always do. */
+static void release_signals(void)
+{
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		signal(end_signals[i], SIG_DFL);
+	signal(SIGTSTP, SIG_DFL);
+	if (g_tstp) {
+		g_tstp = 0;
+		raise(SIGTSTP);
+	}
+}
+
+/* A Ctrl-Z that was put off: take it now, unless writers are stopped. */
+static void maybe_stop(struct job *j)
+{
+	struct job_progress p;
+	struct sigaction sa = {.sa_handler = on_tstp};
+
+	if (!g_tstp)
+		return;
+	job_progress(j, &p);
+	if (p.frozen)
+		return;
+	g_tstp = 0;
+	signal(SIGTSTP, SIG_DFL);
+	raise(SIGTSTP); /* stopped here until SIGCONT */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTSTP, &sa, NULL);
 }
 
 /* The target that holds directory DIR, or a stand-in made from statvfs. */
@@ -534,14 +584,17 @@ static int run(struct recover *rc)
 	}
 	g_job = rc->job;
 	catch_signals();
-	while ((err = job_step(rc->job, RECOVER_STEP_MS)) > 0)
+	while ((err = job_step(rc->job, RECOVER_STEP_MS)) > 0) {
 		if (tty)
 			progress_line(rc->job);
+		maybe_stop(rc->job);
+	}
 	if (tty) {
 		progress_line(rc->job);
 		fputc('\n', stderr);
 	}
 	g_job = NULL;
+	release_signals();
 	rc->err = err;
 	return 0;
 }
