@@ -170,6 +170,7 @@ static int dest_target(const char *dir, const struct target_list *tl, struct tar
 	                            .size = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize,
 	                            .avail = (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize,
 	                            .readonly = (sf.f_flags & ST_RDONLY) != 0,
+	                            .answering = true, /* it just answered statfs */
 	                            .reflink = -1};
 	*out = stand_in;
 	return 0;
@@ -303,6 +304,15 @@ static int choose(struct recover *rc)
 	}
 	rec_file_from_entry(rc->e, &f);
 	adv_targets_for(rc->e, &rc->a, &one, &rt);
+	if (rt.unusable[0]) {
+		/* Whatever the method: what is written there is lost, or never written. */
+		char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
+		char *why = cli_shown(rt.unusable, strlen(rt.unusable));
+		cli_say("refusing to write to %s: %s", m, why);
+		free(m);
+		free(why);
+		return 1;
+	}
 	rec_decide(&f, &rt, 1, REC_COPY_BPS_DEFAULT, &rr);
 	for (size_t i = 0; i < rr.n; i++) {
 		const struct rec_option *opt = &rr.opt[i];

@@ -308,6 +308,18 @@ static void json_targets(struct json *j, const struct target_list *tl, const str
 			json_key(j, "held_deleted_files");
 			json_uint(j, hn);
 		}
+		json_key(j, "answering");
+		json_bool(j, t->answering);
+		json_key(j, "doomed_by");
+		json_str(j, t->doom_loop);
+		{
+			char why[REC_WHY_LEN];
+			adv_unusable(t, NULL, why, sizeof(why));
+			json_key(j, "usable");
+			json_bool(j, !why[0]);
+			json_key(j, "unusable_reason");
+			json_str(j, why[0] ? why : NULL);
+		}
 		json_key(j, "same_fs_as");
 		json_arr_begin(j);
 		for (size_t k = 0; r && k < r->n; k++)
@@ -349,7 +361,8 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
 		uint64_t hb;
 		size_t hn;
 
-		snprintf(notes, sizeof(notes), "%s%s%s", t->readonly ? "read-only " : "",
+		snprintf(notes, sizeof(notes), "%s%s%s%s%s", !t->answering ? "NOT-ANSWERING " : "",
+		         t->doom_loop ? "DOOMED " : "", t->readonly ? "read-only " : "",
 		         t->ram ? "RAM " : "", t->network ? "network " : "");
 		adv_held_on(t, r, adv, &hb, &hn);
 		/* fstype is bytes too: a FUSE subtype is whatever its daemon said. */
@@ -363,6 +376,23 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
 		        notes);
 		put_cell(f, t->mountpoint, strlen(t->mountpoint), wmp, 1);
 		fputc('\n', f);
+	}
+	for (size_t i = 0; i < tl->n; i++) {
+		char why[REC_WHY_LEN];
+		adv_unusable(&tl->v[i], NULL, why, sizeof(why));
+		if (!why[0])
+			continue;
+		fputs("never a target: ", f);
+		put_cell(f, tl->v[i].mountpoint, strlen(tl->v[i].mountpoint), 0, 0);
+		fputs(": ", f);
+		put_cell(f, why, strlen(why), 0, 0);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < tl->n; i++) {
+		if (!tl->v[i].ram || !tl->v[i].answering)
+			continue;
+		fputs("RAM-backed, lost at reboot: chosen only when nothing else fits\n", f);
+		break;
 	}
 }
 

@@ -68,6 +68,10 @@ void rec_fit(const struct rec_file *f, const struct rec_target *t, double copy_b
 	if (margin < REC_MARGIN_MIN)
 		margin = REC_MARGIN_MIN;
 	out->need = data + margin;
+	if (t->unusable[0]) {
+		say(out->why, sizeof(out->why), "%s: %s", t->mountpoint, t->unusable);
+		return;
+	}
 	if (t->readonly) {
 		say(out->why, sizeof(out->why), "%s is read-only", t->mountpoint);
 		return;
@@ -126,6 +130,10 @@ static int reflink_target(const struct rec_target *t, size_t nt, int *why_not)
 	for (size_t i = 0; i < nt; i++) {
 		if (!t[i].same_fs)
 			continue;
+		if (t[i].unusable[0]) {
+			*why_not = 2;
+			continue;
+		}
 		if (t[i].reflink != 1) {
 			*why_not = 1;
 			continue;
@@ -153,7 +161,7 @@ static int roomiest(const struct rec_target *t, size_t nt)
 	int best = -1;
 
 	for (size_t i = 0; i < nt; i++)
-		if (!t[i].readonly && (best < 0 || t[i].avail > t[best].avail))
+		if (!t[i].readonly && !t[i].unusable[0] && (best < 0 || t[i].avail > t[best].avail))
 			best = (int)i;
 	return best;
 }

@@ -53,6 +53,9 @@ struct rec_file {
 	double rate_bps, growth_bps;
 };
 
+/* Room for the reason a target is unusable. */
+#define REC_WHY_LEN 160
+
 /* What the decision needs to know of a target. */
 struct rec_target {
 	const char *mountpoint, *fstype;
@@ -60,6 +63,9 @@ struct rec_target {
 	bool readonly, ram, network;
 	bool same_fs; /* the file lives on this filesystem */
 	int reflink;  /* FICLONE works (1), does not (0), unknown (-1) */
+	/* Why nothing may ever be written here, "" when it may: it does not answer, or
+	 * it vanishes with a deleted loop backing file (maybe this very file). */
+	char unusable[REC_WHY_LEN];
 };
 
 struct rec_fit {
