@@ -6,6 +6,8 @@
 #   make static     build ./rescuetui-static: musl, every library linked in, stripped
 #                   (the libraries are built once by static/build-deps.sh)
 #   make check-static  the shell tests (those that run the program) against it
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang; make check runs
+#                   them for a few seconds each through tests/live/fuzz.sh)
 #   make install    PREFIX=/usr/local DESTDIR=  (install-static: the static binary)
 #   make format     apply .clang-format to every C file
 VERSION  := 0.1.0
@@ -67,6 +69,15 @@ ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
 LDSAN    := -fsanitize=thread
 endif
 
+# libFuzzer targets (tests/fuzz/): clang only, everything built with ASan+UBSan into
+# build-fuzz/ (make fuzz, or tests/live/fuzz.sh from make check).
+ifeq ($(SAN),fuzz)
+O        := build-fuzz
+CC       := clang
+ALL_CFLAGS += -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer
+LDSAN    := -fsanitize=address,undefined
+endif
+
 # The layers, lowest first (src/README.md): everything below the faces builds into a
 # library that the program and the tests both link; the faces are the program.
 LIB_DIRS  := text find decide rescue offline
@@ -87,8 +98,12 @@ ifneq ($(FUSE_OK),1)
 HELPERS  := $(filter-out $(O)/tests/badfs,$(HELPERS))
 endif
 
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
 .PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests \
-        static check-static clean-static-deps install-static FORCE screenshots
+        static check-static clean-static-deps install-static FORCE screenshots fuzz fuzzers
 all: rescuetui
 
 rescuetui: $(O)/rescuetui
@@ -135,6 +150,18 @@ $(O)/tests:
 	mkdir -p $@
 
 tests: $(O)/rescuetui $(UNIT_BIN) $(LIVE_BIN) $(HELPERS)
+
+# One fuzzer per parser of text from the system or the user (SAN=fuzz only).
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/librescue.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/librescue.a $(LDSAN) $(LIBS)
+
+fuzzers: $(FUZZ_BIN)
+
+# Each fuzzer for FUZZ_SECONDS on a scratch copy of its committed seed corpus.
+fuzz:
+	$(MAKE) SAN=fuzz fuzzers
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 # No file includes a header of a higher layer (src/README.md has the order).
 check-layers:
@@ -197,7 +224,7 @@ format:
 	clang-format -i src/*/*.c src/*/*.h tests/*/*.c $(wildcard tests/*.h)
 
 clean:
-	rm -rf build build-asan build-tsan build-static rescuetui rescuetui-static
+	rm -rf build build-asan build-tsan build-static build-fuzz rescuetui rescuetui-static
 
 # The static objects follow the compiler flags static/build-deps.sh wrote.
 ifeq ($(STATIC),1)
