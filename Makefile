@@ -92,10 +92,11 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 LIVE_SRC := $(wildcard tests/live/test_*.c)
 LIVE_BIN := $(LIVE_SRC:tests/live/%.c=$(O)/tests/%)
 HELPERS  := $(patsubst tests/helpers/%.c,$(O)/tests/%,$(wildcard tests/helpers/*.c))
-# badfs (a FUSE filesystem with failing reads) needs libfuse3; its tests skip without.
+# The FUSE test filesystems (badfs: failing reads; fusefs: hard_remove, slow reads)
+# need libfuse3; their tests skip without.
 FUSE_OK  := $(shell pkg-config --exists fuse3 && echo 1)
 ifneq ($(FUSE_OK),1)
-HELPERS  := $(filter-out $(O)/tests/badfs,$(HELPERS))
+HELPERS  := $(filter-out $(O)/tests/badfs $(O)/tests/fusefs,$(HELPERS))
 endif
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -137,6 +138,10 @@ $(O)/tests/%: tests/unit/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard te
 
 $(O)/tests/%: tests/live/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard tests/*.h) | $(O)/tests
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(O)/tests/testlib.o $(O)/librescue.a $(LDSAN) $(LIBS) $(CHECK_LIBS)
+
+$(O)/tests/fusefs: tests/helpers/fusefs.c | $(O)/tests
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags fuse3) -o $@ $< $(LDSAN) \
+	      $(shell pkg-config --libs fuse3)
 
 # Helpers are small stand-alone programs the tests and benchmarks start.
 $(O)/tests/%: tests/helpers/%.c | $(O)/tests

@@ -207,6 +207,9 @@ static void json_entry(struct json *j, const struct entry *e, const struct advic
 		json_null(j);
 	else
 		json_int(j, e->pin.fd >= 0 ? 0 : -1);
+	/* why re-opening through /proc failed (then "type" is "getfd", or "none") */
+	json_key(j, "reopen_error");
+	json_str(j, e->reopen_err ? strerror(-e->reopen_err) : NULL);
 	json_obj_end(j);
 	json_key(j, "holders");
 	json_arr_begin(j);
@@ -427,6 +430,8 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	json_uint(&j, r->st.unconfirmed);
 	json_key(&j, "loop_denied");
 	json_uint(&j, r->st.loop_denied);
+	json_key(&j, "dup_pinned");
+	json_uint(&j, r->st.dup_pinned);
 	json_key(&j, "unpinned");
 	json_uint(&j, r->st.unpinned);
 	json_key(&j, "hidden");
@@ -578,6 +583,10 @@ void report_notes(FILE *f, const struct scan_result *r, const char *prog)
 	if (st->loop_denied)
 		fprintf(f, "%s: %u loop device%s could not be queried (that needs root).\n", prog,
 		        st->loop_denied, st->loop_denied == 1 ? "" : "s");
+	if (st->dup_pinned)
+		fprintf(f,
+		        "%s: %u file%s could not be re-opened through /proc (a FUSE filesystem with hard_remove?): pinned with a duplicate of the holder's own open file (pidfd_getfd), read with pread only.\n",
+		        prog, st->dup_pinned, st->dup_pinned == 1 ? "" : "s");
 	if (st->unpinned)
 		fprintf(
 		    f, "%s: %u file%s could not be pinned: %s gone when the last holder lets go.\n",

@@ -251,10 +251,31 @@ static void pin_entry(struct scanner *s, struct entry *e, bool created, int at, 
 		take_stat(e, st);
 		return;
 	}
-	if (pr < 0) /* pr > 0: not tried, for want of fds */
-		out_of_fds(s, -pr);
+	if (pr < 0 && !out_of_fds(s, -pr) && kind == PIN_FD)
+		e->reopen_err = pr; /* add_fd may still pin it another way */
 	if (created)
 		take_stat(e, st);
+}
+
+/* Pin E with a duplicate of fd FD of PID when re-opening it failed (REOPEN_ERR, or
+ * E->reopen_err): a FUSE file unlinked with hard_remove cannot be re-opened, but
+ * the holder's own open file still reads. */
+static void pin_by_dup(struct scanner *s, struct entry *e, pid_t pid, int fd, int reopen_err)
+{
+	struct pin pn;
+	struct stat st;
+
+	if (e->pin.fd >= 0 || !pin_allowed(s))
+		return;
+	if (pin_open_getfd(pid, fd, &st, &pn) < 0)
+		return;
+	if (st.st_dev != e->dev || st.st_ino != e->ino) {
+		pin_release(&pn);
+		return;
+	}
+	e->pin = pn;
+	e->reopen_err = reopen_err ? reopen_err : e->reopen_err;
+	take_stat(e, &st);
 }
 
 /* Read a whole /proc file relative to AT into s->buf. Returns length or -errno.
@@ -299,11 +320,14 @@ static ssize_t read_proc(struct scanner *s, int at, const char *name, bool one_r
 	return (ssize_t)len;
 }
 
-/* One fd of PID that readlink says is deleted. */
-static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
-                  size_t linklen)
+static int add_fd_dup(struct scanner *s, struct proc_ctx *p, const char *name, size_t linklen,
+                      struct stat *st, struct pin *dup, int why);
+
+/* The holder record and the name for fd NAME of P, whose file ST is; DUP is a pin
+ * already made by duplicating the holder's fd (PIN_NONE if not). */
+static int add_fd_holder(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
+                         size_t linklen, struct stat *st, struct pin *dup, int why)
 {
-	struct stat st;
 	struct parse_fdinfo fi;
 	struct entry *e;
 	struct holder *h;
@@ -311,27 +335,28 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	bool created;
 	ssize_t n;
 
-	if (fstatat(fddir, name, &st, 0) < 0) {
-		s->r->st.vanished++;
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
-		return 0;
 	snprintf(fdinfo, sizeof(fdinfo), "fdinfo/%s", name);
 	n = read_proc(s, p->pfd, fdinfo, true);
-	if (n == -ENOMEM)
+	if (n == -ENOMEM) {
+		pin_release(dup);
 		return -ENOMEM;
+	}
 	if (n < 0 || parse_fdinfo(s->buf, (size_t)n, &fi) < 0) {
 		if (!out_of_fds(s, (int)-n))
 			s->r->st.vanished++;
+		pin_release(dup);
 		return 0;
 	}
-	e = entry_get(s, st.st_dev, st.st_ino, &created);
-	if (!e)
+	e = entry_get(s, st->st_dev, st->st_ino, &created);
+	if (!e) {
+		pin_release(dup);
 		return -ENOMEM;
+	}
 	h = holder_add(e, HOLDER_FD);
-	if (!h)
+	if (!h) {
+		pin_release(dup);
 		return -ENOMEM;
+	}
 	s->holders_added++;
 	h->pid = p->pid;
 	h->fd = atoi(name);
@@ -349,13 +374,56 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	/* The name as a holder in our namespace sees it is the one an admin can use. */
 	if (created || (e->path_from_pin && !h->others_pin) ||
 	    (e->path_other_ns && !h->other_mntns && !h->others_pin)) {
-		if (set_path(e, s->link, linklen) < 0)
+		if (set_path(e, s->link, linklen) < 0) {
+			pin_release(dup);
 			return -ENOMEM;
+		}
 		e->path_other_ns = h->other_mntns;
 		e->path_from_pin = h->others_pin;
 	}
-	pin_entry(s, e, created, fddir, name, &st, PIN_FD);
+	if (dup->fd >= 0) {
+		if (e->pin.fd < 0) {
+			e->pin = *dup;
+			e->reopen_err = why;
+			take_stat(e, st);
+		} else {
+			pin_release(dup);
+		}
+		return 0;
+	}
+	pin_entry(s, e, created, fddir, name, st, PIN_FD);
+	if (e->pin.fd < 0 && e->reopen_err)
+		pin_by_dup(s, e, p->pid, h->fd, 0);
 	return 0;
+}
+
+static int add_fd_dup(struct scanner *s, struct proc_ctx *p, const char *name, size_t linklen,
+                      struct stat *st, struct pin *dup, int why)
+{
+	return add_fd_holder(s, p, -1, name, linklen, st, dup, why);
+}
+
+/* One fd of PID that readlink says is deleted. */
+static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
+                  size_t linklen)
+{
+	struct stat st;
+	struct pin none = PIN_INIT;
+
+	if (fstatat(fddir, name, &st, 0) < 0) {
+		/* The fd may be gone, or its file cannot be looked up again (FUSE
+		 * hard_remove: ESTALE, ENOENT): the holder's own open file still tells. */
+		int why = -errno;
+		struct pin pn;
+		if (!pin_allowed(s) || pin_open_getfd(p->pid, atoi(name), &st, &pn) < 0) {
+			s->r->st.vanished++;
+			return 0;
+		}
+		return add_fd_dup(s, p, name, linklen, &st, &pn, why);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return 0;
+	return add_fd_holder(s, p, fddir, name, linklen, &st, &none, 0);
 }
 
 /* One getdents64 record, as the kernel lays it out. */
@@ -992,6 +1060,8 @@ static int merge(struct scanner *s, struct scan_result *part)
 		free(pe->holders);
 		pe->holders = NULL;
 		pe->nholders = 0;
+		if (!e->reopen_err || (pe->pin.fd >= 0 && e->pin.fd < 0))
+			e->reopen_err = pe->reopen_err;
 		if (e->pin.fd < 0 && pe->pin.fd >= 0) {
 			e->pin = pe->pin;
 			pe->pin = (struct pin)PIN_INIT;
@@ -1112,6 +1182,8 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 		e->kind = classify(e);
 		if (e->pin.fd < 0)
 			r->st.unpinned++;
+		else if (e->pin.kind == PIN_GETFD)
+			r->st.dup_pinned++;
 	}
 	/* Leave memfd and shm out unless asked: they are rarely what an admin lost. */
 	for (size_t i = 0; i < r->n; i++) {

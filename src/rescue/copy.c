@@ -85,7 +85,7 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 	if (hole) {
 		/* SEEK_DATA cannot tell a hole at the end from the end itself */
 		struct stat st;
-		if (fstat(j->spec.src->fd, &st) == 0 && !j->loopdev &&
+		if (pin_stat(j->spec.src->fd, &st) == 0 && !j->loopdev &&
 		    (uint64_t)st.st_size < off + got)
 			got = (uint64_t)st.st_size > off ? (uint64_t)st.st_size - off : 0;
 	}
@@ -138,7 +138,7 @@ static int source_shrank(struct job *j, uint64_t at)
 		j->shrank_from = j->end;
 	}
 	/* Reads end where the copy was when the cut came; the size says where it went. */
-	j->shrank_to = fstat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size < at
+	j->shrank_to = pin_stat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size < at
 	                   ? (uint64_t)st.st_size
 	                   : at;
 	if (!j->stream && ftruncate(j->dst_fd, (off_t)at) < 0)
@@ -161,7 +161,7 @@ void job_pass_begin(struct job *j, bool frozen)
 
 	j->pass++;
 	j->changed = 0;
-	if (!j->loopdev && fstat(j->spec.src->fd, &st) == 0)
+	if (!j->loopdev && pin_stat(j->spec.src->fd, &st) == 0)
 		size = (uint64_t)st.st_size;
 	if (size != j->end || j->nblocks * (uint64_t)j->block < size - j->lo) {
 		if (ftruncate(j->dst_fd, (off_t)size) < 0) {
@@ -417,7 +417,7 @@ int job_pass_step(struct job *j, int64_t deadline)
 	if (!frozen && !j->loopdev) {
 		struct stat st;
 		/* it grew or shrank while this pass ran: not converged */
-		if (fstat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size != j->pass_size0)
+		if (pin_stat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size != j->pass_size0)
 			j->changed += (uint64_t)st.st_size > j->pass_size0
 			                  ? (uint64_t)st.st_size - j->pass_size0
 			                  : j->pass_size0 - (uint64_t)st.st_size;
@@ -482,7 +482,7 @@ int job_follow_step(struct job *j, int64_t deadline)
 		int64_t now = job_now();
 		bool trunc;
 
-		if (fstat(j->spec.src->fd, &st) < 0)
+		if (pin_stat(j->spec.src->fd, &st) < 0)
 			return job_fail(j, -errno, "cannot look at the source: %s",
 			                strerror(errno));
 		trunc = (uint64_t)st.st_size < j->src_pos;

@@ -95,7 +95,8 @@ void job_full_reset(struct job *j)
 {
 	for (int i = 0; i < 2; i++) {
 		j->fext[i].fd = side_fd(j, i);
-		j->fext[i].ok = !(i == 0 && j->loopdev);
+		/* a getfd pin shares the holder's offset: SEEK_DATA would move it */
+		j->fext[i].ok = !(i == 0 && (j->loopdev || j->spec.src->kind == PIN_GETFD));
 		job_ext_reset(&j->fext[i]);
 	}
 }

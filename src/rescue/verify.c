@@ -103,7 +103,7 @@ static int verify_side_begin(struct job *j, struct job_verify *v)
 	job_full_reset(j);
 	if (v->side == 0) {
 		XXH3_128bits_reset(v->a);
-		if (fstat(j->spec.src->fd, &v->st0) < 0)
+		if (pin_stat(j->spec.src->fd, &v->st0) < 0)
 			return job_fail(j, -errno, "cannot look at the source: %s",
 			                strerror(errno));
 		v->pos = 0;
@@ -275,7 +275,7 @@ static bool source_stood_still(struct job *j)
 	if (j->spec.method != REC_COPY || !j->stream_valid || j->stream_from != 0 || j->stream ||
 	    j->loopdev || j->lo || !j->spec.src_static || j->res.resumed)
 		return false;
-	return fstat(j->spec.src->fd, &now) == 0 && same_stat(&now, &j->st_start);
+	return pin_stat(j->spec.src->fd, &now) == 0 && same_stat(&now, &j->st_start);
 }
 
 int job_verify_step(struct job *j, int64_t deadline)
@@ -318,7 +318,7 @@ int job_verify_step(struct job *j, int64_t deadline)
 		if (v->side == 0) {
 			struct stat st1;
 			job_digest(v->a, j->res.src_hash);
-			if (fstat(j->spec.src->fd, &st1) < 0 || !same_stat(&st1, &v->st0) ||
+			if (pin_stat(j->spec.src->fd, &st1) < 0 || !same_stat(&st1, &v->st0) ||
 			    !same_stat(&v->st0, &j->st_start))
 				v->src_moved = true;
 			if (j->stream) {
