@@ -312,13 +312,11 @@ static bool guardian_gave_up(struct job_freeze *f)
 static bool holds(const struct job *j, const struct job_writer *w)
 {
 	char path[64];
-	struct stat st;
 
 	if (w->fd < 0)
 		return writers_maps_write(w->pid, j->st_start.st_dev, j->st_start.st_ino);
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)w->pid, w->fd);
-	return stat(path, &st) == 0 && st.st_dev == j->st_start.st_dev &&
-	       st.st_ino == j->st_start.st_ino;
+	return writers_same_file(AT_FDCWD, path, j->st_start.st_dev, j->st_start.st_ino);
 }
 
 /* ---- freeze and resume ---- */

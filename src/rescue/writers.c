@@ -50,6 +50,17 @@ static unsigned fd_access(int pfd, const char *name)
 	return parse_fdinfo(buf, (size_t)n, &fi) == 0 ? parse_access(fi.flags) : 0;
 }
 
+bool writers_same_file(int dir, const char *name, dev_t dev, ino_t ino)
+{
+	struct statx sx;
+
+	/* Device and inode never change: the cached attributes do, without asking a
+	 * filesystem that may not answer getattr any more (FUSE hard_remove). */
+	if (statx(dir, name, AT_STATX_DONT_SYNC, STATX_INO, &sx) < 0)
+		return false;
+	return sx.stx_ino == (uint64_t)ino && makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev;
+}
+
 /* The fds of one process that are DEV:INO open for writing. */
 static int scan_fds(int pfd, pid_t pid, dev_t dev, ino_t ino, struct wlist *out)
 {
@@ -65,11 +76,10 @@ static int scan_fds(int pfd, pid_t pid, dev_t dev, ino_t ino, struct wlist *out)
 		return 0;
 	}
 	while (r == 0 && (de = readdir(d))) {
-		struct stat st;
 		int fd = parse_pid(de->d_name); /* digits only, as fd names are */
 		if (fd < 0 && strcmp(de->d_name, "0") != 0)
 			continue;
-		if (fstatat(dfd, de->d_name, &st, 0) < 0 || st.st_ino != ino || st.st_dev != dev)
+		if (!writers_same_file(dfd, de->d_name, dev, ino))
 			continue;
 		if (fd_access(pfd, de->d_name) & PARSE_ACC_W)
 			r = add(out, pid, fd < 0 ? 0 : fd);

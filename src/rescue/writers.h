@@ -24,6 +24,10 @@ struct wlist {
  * cannot be read at all. */
 int writers_scan(dev_t dev, ino_t ino, struct wlist *out);
 
+/* Is NAME in directory DIR (an fd link in /proc) the file DEV:INO? Asks from the
+ * cached attributes, so a file that no longer answers getattr still tells. */
+bool writers_same_file(int dir, const char *name, dev_t dev, ino_t ino);
+
 /* Does process PID map DEV:INO shared and writable? The maps file is read line by
  * line whatever their length. */
 bool writers_maps_write(pid_t pid, dev_t dev, ino_t ino);
