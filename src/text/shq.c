@@ -90,7 +90,8 @@ size_t shq_quote(char *out, size_t outlen, const char *s, size_t len)
 			put(&k, "'", 1);
 		open = false;
 		if (u[i] == '\'') {
-			put(&k, "\\'", 2);
+			/* "'" rather than \': a face that shows the line escapes backslashes */
+			put(&k, "\"'\"", 3);
 		} else if (u[i] == '\n') {
 			put(&k, "'\n'", 3);
 		} else {

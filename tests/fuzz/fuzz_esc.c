@@ -94,7 +94,7 @@ static long json_decode(const char *j, size_t len, unsigned char *out)
 }
 
 /* Read the shell word W as sh does (only the forms shq_quote writes: bare text,
- * '...', \', and "$(printf '\OOO')"). Returns the length or -1. */
+ * '...', "'", and "$(printf '\OOO')"). Returns the length or -1. */
 static long sh_decode(const char *w, unsigned char *out)
 {
 	static const char pf[] = "\"$(printf '\\";
@@ -108,9 +108,9 @@ static long sh_decode(const char *w, unsigned char *out)
 			memcpy(out + n, w + 1, (size_t)(e - w - 1));
 			n += (size_t)(e - w - 1);
 			w = e + 1;
-		} else if (w[0] == '\\' && w[1] == '\'') {
+		} else if (w[0] == '"' && w[1] == '\'' && w[2] == '"') {
 			out[n++] = '\'';
-			w += 2;
+			w += 3;
 		} else if (strncmp(w, pf, sizeof(pf) - 1) == 0) {
 			const char *o = w + sizeof(pf) - 1;
 			if (strncmp(o + 3, "')\"", 3) != 0)

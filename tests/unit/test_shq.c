@@ -97,6 +97,29 @@ START_TEST(quoted_names_are_printable)
 }
 END_TEST
 
+/* What a face shows (the quoted word through the display escaping) pasted into a
+ * shell runs nothing else; for names of printable characters but the backslash
+ * (which the display doubles) it is exact. */
+START_TEST(shown_words_run_nothing_else)
+{
+	for (size_t i = 0; i < sizeof(nasty) / sizeof(nasty[0]); i++) {
+		const char *name = nasty[i];
+		char *q = shq_dup(name, strlen(name)), *d = esc_display(q, strlen(q)), back[4096];
+		bool printable = true;
+		size_t n;
+
+		for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+			printable = printable && *p >= 0x20 && *p < 0x7f && *p != 0x5c;
+		n = run_word(d, back, sizeof(back)); /* fails the test if INJECTED appears */
+		if (printable)
+			ck_assert_msg(n == strlen(name) && memcmp(back, name, n) == 0,
+			              "shown %s does not name %s", d, name);
+		free(q);
+		free(d);
+	}
+}
+END_TEST
+
 START_TEST(cut_quote_is_reported)
 {
 	char small[8];
@@ -153,6 +176,7 @@ static Suite *shq_suite(void)
 	tcase_add_test(tc, quoted_names_run_exactly);
 	tcase_add_test(tc, quoted_names_are_printable);
 	tcase_add_test(tc, cut_quote_is_reported);
+	tcase_add_test(tc, shown_words_run_nothing_else);
 	tcase_add_test(tc, after_command_is_safe_to_paste);
 	tcase_add_test(tc, stream_is_not_named_dash);
 	suite_add_tcase(s, tc);
