@@ -3,7 +3,8 @@
  *
  *   fusefs [-r READ_DELAY_MS] [-H] MOUNTPOINT [libfuse options, e.g. -f]
  *
- * A flat directory of regular files kept in memory. Reads sleep READ_DELAY_MS first
+ * A flat directory of regular files kept in memory. Reads sleep READ_DELAY_MS per
+ * 128 KiB first
  * (a slow disk or server, so that a frozen copy takes seconds). With -H (libfuse's
  * hard_remove)
  * an unlinked file that is still open loses its name for good: re-opening it
@@ -36,6 +37,7 @@ struct file {
 static struct file *files;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned read_delay_ms;
+#define DELAY_UNIT (128u << 10)
 static bool hard_remove;
 
 static struct file *find(const char *path)
@@ -166,7 +168,10 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
 
 	(void)path;
 	if (read_delay_ms) {
-		struct timespec d = {read_delay_ms / 1000, (long)(read_delay_ms % 1000) * 1000000L};
+		/* per 128 KiB asked for, so that the time does not depend on how large
+		 * the kernel makes its requests */
+		unsigned ms = read_delay_ms * (unsigned)((size + DELAY_UNIT - 1) / DELAY_UNIT);
+		struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000L};
 		nanosleep(&d, NULL);
 	}
 	pthread_mutex_lock(&mu);
