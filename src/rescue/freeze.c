@@ -436,6 +436,7 @@ static int prepare(struct job *j)
 			f->pid[i] = 0; /* exited meanwhile */
 	}
 	f->stopped = true;
+	f->settled = false;
 	f->t_stop = job_now();
 	f->prepared = true;
 	return 0;
@@ -450,7 +451,7 @@ static void release(struct job *j)
 	for (size_t i = 0; i < f->n; i++)
 		if (f->pid[i] > 0)
 			send_sig(f->pidfd[i], f->pid[i], SIGCONT);
-	f->stopped = false;
+	f->stopped = f->settled = false;
 	beat_end(f);
 	if (f->gpipe >= 0) {
 		tell_guardian(f, 'D');
@@ -547,6 +548,8 @@ again:
 		return r;
 	if (r > 0)
 		goto again;
+	f->settled = true;
+	job_publish(j, 0, j->end - j->lo); /* now the record may say frozen */
 	if (f->fsfd >= 0 && !f->fs_frozen) {
 		tell_guardian(f, 'F'); /* before: a death in between must still thaw */
 		if (ioctl(f->fsfd, FIFREEZE, 0) < 0) {
@@ -582,7 +585,7 @@ void job_resume_all(struct job *j)
 			if (list)
 				j->res.frozen[j->res.nfrozen++] = f->pid[i];
 		}
-		f->stopped = false;
+		f->stopped = f->settled = false;
 	}
 	beat_end(f);
 	if (f->gpipe >= 0) {

@@ -73,6 +73,8 @@ struct job_freeze {
 	int *pidfd; /* pidfd_open of each, -1 where not available */
 	size_t n, cap;
 	bool stopped; /* SIGSTOP sent, not yet resumed */
+	bool settled; /* ... and every thread of every writer seen stopped, none new:
+	               * only then does the progress record say frozen */
 	int fsfd;     /* freeze_fs directory, -1 */
 	bool fs_frozen;
 	pid_t guardian;
