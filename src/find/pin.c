@@ -1,5 +1,6 @@
 /* pin: hold deleted files open. See pin.h. */
 #include "find/pin.h"
+#include "base/compat.h"
 
 #include <errno.h>
 #include <fcntl.h>

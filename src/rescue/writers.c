@@ -1,5 +1,6 @@
 /* writers: who can write a file now. See writers.h. */
 #include "rescue/writers.h"
+#include "base/compat.h"
 
 #include "find/parse.h"
 
