@@ -6,6 +6,8 @@
 #   make static     build ./rescuetui-static: musl, every library linked in, stripped
 #                   (the libraries are built once by static/build-deps.sh)
 #   make check-static  the shell tests (those that run the program) against it
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang; make check runs
+#                   them for a few seconds each through tests/live/fuzz.sh)
 #   make install    PREFIX=/usr/local DESTDIR=  (install-static: the static binary)
 #   make format     apply .clang-format to every C file
 #   make BPF=0      leave the BPF scan out (default: built when pkg-config finds
@@ -80,6 +82,15 @@ ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
 LDSAN    := -fsanitize=thread
 endif
 
+# libFuzzer targets (tests/fuzz/): clang only, everything built with ASan+UBSan into
+# build-fuzz/ (make fuzz, or tests/live/fuzz.sh from make check).
+ifeq ($(SAN),fuzz)
+O        := build-fuzz
+CC       := clang
+ALL_CFLAGS += -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer
+LDSAN    := -fsanitize=address,undefined
+endif
+
 # The layers, lowest first (src/README.md): everything below the faces builds into a
 # library that the program and the tests both link; the faces are the program.
 LIB_DIRS  := text find decide rescue offline
@@ -94,14 +105,19 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 LIVE_SRC := $(wildcard tests/live/test_*.c)
 LIVE_BIN := $(LIVE_SRC:tests/live/%.c=$(O)/tests/%)
 HELPERS  := $(patsubst tests/helpers/%.c,$(O)/tests/%,$(wildcard tests/helpers/*.c))
-# badfs (a FUSE filesystem with failing reads) needs libfuse3; its tests skip without.
+# The FUSE test filesystems (badfs: failing reads; fusefs: hard_remove, slow reads)
+# need libfuse3; their tests skip without.
 FUSE_OK  := $(shell pkg-config --exists fuse3 && echo 1)
 ifneq ($(FUSE_OK),1)
-HELPERS  := $(filter-out $(O)/tests/badfs,$(HELPERS))
+HELPERS  := $(filter-out $(O)/tests/badfs $(O)/tests/fusefs,$(HELPERS))
 endif
 
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
 .PHONY: all check check-asan check-tsan check-layers install uninstall clean format tests \
-        static check-static clean-static-deps install-static FORCE screenshots
+        static check-static clean-static-deps install-static FORCE screenshots fuzz fuzzers
 all: rescuetui
 
 rescuetui: $(O)/rescuetui
@@ -149,6 +165,10 @@ $(O)/tests/%: tests/unit/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard te
 $(O)/tests/%: tests/live/%.c $(O)/tests/testlib.o $(O)/librescue.a $(wildcard tests/*.h) | $(O)/tests
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(O)/tests/testlib.o $(O)/librescue.a $(LDSAN) $(LIBS) $(CHECK_LIBS)
 
+$(O)/tests/fusefs: tests/helpers/fusefs.c | $(O)/tests
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags fuse3) -o $@ $< $(LDSAN) \
+	      $(shell pkg-config --libs fuse3)
+
 # Helpers are small stand-alone programs the tests and benchmarks start.
 $(O)/tests/%: tests/helpers/%.c | $(O)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDSAN)
@@ -161,6 +181,18 @@ $(O)/tests:
 	mkdir -p $@
 
 tests: $(O)/rescuetui $(UNIT_BIN) $(LIVE_BIN) $(HELPERS)
+
+# One fuzzer per parser of text from the system or the user (SAN=fuzz only).
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/librescue.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/librescue.a $(LDSAN) $(LIBS)
+
+fuzzers: $(FUZZ_BIN)
+
+# Each fuzzer for FUZZ_SECONDS on a scratch copy of its committed seed corpus.
+fuzz:
+	$(MAKE) SAN=fuzz fuzzers
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 # No file includes a header of a higher layer (src/README.md has the order).
 check-layers:
@@ -223,7 +255,7 @@ format:
 	clang-format -i src/*/*.c src/*/*.h tests/*/*.c $(wildcard tests/*.h)
 
 clean:
-	rm -rf build build-asan build-tsan build-static rescuetui rescuetui-static
+	rm -rf build build-asan build-tsan build-static build-fuzz rescuetui rescuetui-static
 
 # The static objects follow the compiler flags static/build-deps.sh wrote.
 ifeq ($(STATIC),1)

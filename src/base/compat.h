@@ -31,6 +31,15 @@
 #define SYS_statx 291
 #endif
 #endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same number on every architecture */
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef AT_STATX_DONT_SYNC
+#define AT_STATX_DONT_SYNC 0x4000 /* statx: what is cached, without asking */
+#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif

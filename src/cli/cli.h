@@ -66,6 +66,13 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * string when memory runs out). Caller frees. */
 char *cli_shown(const char *s, size_t len);
 
+/* cli_say of PREFIX (a literal) and S (a message that may carry names: reasons,
+ * warnings, job messages) escaped for the terminal. */
+void cli_say_shown(const char *prefix, const char *s);
+
+/* PREFIX, S escaped for the terminal, and a newline, on F. */
+void cli_put_shown(FILE *f, const char *prefix, const char *s);
+
 /* scan_run with O, saying why it failed (with the hint that /proc may not be
  * mounted). 0, or the negative errno after the message. */
 int cli_scan(const struct scan_opts *o, struct scan_result *r);

@@ -46,7 +46,9 @@ static void usage(FILE *f)
 	        "                  to tell quiet, appending and randomly written files apart\n"
 	        "                  (default 1; 0 turns it off)\n"
 	        "  -t, --targets   list the filesystems a copy could go to: free space,\n"
-	        "                  read-only, RAM, network, reflink support\n"
+	        "                  read-only, RAM, network, reflink support, and the ones\n"
+	        "                  that are never a target (on a deleted loop image, not\n"
+	        "                  answering) with why\n"
 	        "  -r, --recover SEL\n"
 	        "                  rescue one file: SEL is an id from --list (MAJ:MIN:INO),\n"
 	        "                  PID:FD, loopN or /dev/loopN, or the original path\n"
@@ -55,13 +57,15 @@ static void usage(FILE *f)
 	        "  -m, --method METHOD\n"
 	        "                  auto (the recommendation), copy, follow, sync, reflink or\n"
 	        "                  relink; a method that cannot work is refused with why\n"
-	        "  -f, --freeze    sync: stop the writers for the final pass (always\n"
-	        "                  resumed); loop-mounted images: freeze that filesystem\n"
+	        "  -f, --freeze    sync: stop every writer for the final pass (always\n"
+	        "                  resumed, within 3 s even if rescuetui is stopped);\n"
+	        "                  loop-mounted images: freeze that filesystem\n"
 	        "  -y, --yes       do not ask for confirmation (needed without a terminal)\n"
 	        "      --max-rate BYTES/S\n"
 	        "                  limit the copy's speed, e.g. 50M\n"
-	        "      --log PATH  append one line per action here (default\n"
-	        "                  /var/log/rescuetui.log, or ~/.local/state for users)\n"
+	        "      --log PATH  append one line per action here, names as JSON strings\n"
+	        "                  (default /var/log/rescuetui.log, or ~/.local/state for\n"
+	        "                  users; a regular file only, created 0600)\n"
 	        "      --reclaim SEL\n"
 	        "                  give back the space of one held deleted file: truncate\n"
 	        "                  it to 0 through its holder; only after a verified rescue\n"
@@ -339,6 +343,24 @@ static int dispatch_offline(struct args *a)
 	return cli_offline(oo);
 }
 
+/* An unknown option or one without its argument (C is '?' or ':'); ARG is the word
+ * of the command line it was found in. Returns 2. */
+static int bad_option(int c, const char *arg)
+{
+	char *s = cli_shown(arg ? arg : "", arg ? strlen(arg) : 0);
+	int r;
+
+	if (c == ':')
+		r = cli_usage("option '%s' needs an argument", s);
+	else if (optopt && arg && arg[0] == '-' && arg[1] != '-')
+		r = cli_usage("unknown option '-%c' in '%s'",
+		              optopt >= 0x20 && optopt < 0x7f ? optopt : '?', s);
+	else
+		r = cli_usage("unknown option '%s'", s);
+	free(s);
+	return r;
+}
+
 /* Options that only make sense together; then the command. */
 static int dispatch(struct args *a)
 {
@@ -394,9 +416,14 @@ int main(int argc, char **argv)
 	/* Single-threaded output: skip stdio's per-call locking, which costs more than
 	 * the formatting when thousands of names are escaped byte by byte. */
 	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
-	while ((c = getopt_long(argc, argv, "lajhVs:tr:o:m:fy", opts, NULL)) != -1)
+	/* getopt's own messages echo the argument raw: ours escape it. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":lajhVs:tr:o:m:fy", opts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return bad_option(c, argv[optind - 1]);
 		if ((status = take_option(&a, c, optarg)) >= 0)
 			return status;
+	}
 	if (optind < argc) {
 		char *s = cli_shown(argv[optind], strlen(argv[optind]));
 		cli_usage("unexpected argument '%s'", s);

@@ -12,6 +12,7 @@
 #include "text/esc.h"
 #include "text/fmt.h"
 #include "text/json.h"
+#include "text/shq.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,26 +32,12 @@ static char *shown(const char *s)
 	return cli_shown(s, s ? strlen(s) : 0);
 }
 
-/* S quoted for POSIX sh ('...' with each ' as '\''); malloc'ed, NULL when out of
- * memory. Not escaped for display: JSON escapes it itself. */
+/* S quoted for POSIX sh (text/shq.h: one word, no backslash before a quote, so
+ * that the display escaping leaves it a working command); malloc'ed, NULL when out
+ * of memory. Not escaped for display: JSON escapes it itself. */
 static char *sh_quote(const char *s)
 {
-	char *q = malloc(strlen(s) * 4 + 3), *p = q;
-
-	if (!q)
-		return NULL;
-	*p++ = '\'';
-	for (; *s; s++) {
-		if (*s == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else {
-			*p++ = *s;
-		}
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return q;
+	return shq_dup(s, strlen(s));
 }
 
 /* S quoted for POSIX sh, then escaped for display. Caller frees. */

@@ -62,24 +62,74 @@ struct recover {
 
 /* The job a signal should cancel. job_cancel() only sets a flag. */
 static struct job *volatile g_job;
+/* Signals to end the program seen during the job, and a Ctrl-Z put off. */
+static volatile sig_atomic_t g_ends, g_tstp;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	if (g_job)
+	if (!g_job)
+		return;
+	if (++g_ends == 1) {
 		job_cancel(g_job);
+		return;
+	}
+	/* A second one: the user means it. Resume what the job stopped, then go. */
+	job_emergency_resume(g_job);
+	_exit(128 + sig);
 }
+
+/* Ctrl-Z while writers are frozen would leave them stopped as long as we are: the
+ * stop is put off until they run again (run() checks g_tstp after each step). */
+static void on_tstp(int sig)
+{
+	(void)sig;
+	g_tstp = 1;
+}
+
+static const int end_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 static void catch_signals(void)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	g_ends = g_tstp = 0;
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		sigaction(end_signals[i], &sa, NULL);
+	sa.sa_handler = on_tstp;
+	sigaction(SIGTSTP, &sa, NULL);
 	/* A closed pipe while streaming is an error to report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* After the job: Ctrl-C, SIGTERM, SIGHUP and Ctrl-Z do what they always do. */
+static void release_signals(void)
+{
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		signal(end_signals[i], SIG_DFL);
+	signal(SIGTSTP, SIG_DFL);
+	if (g_tstp) {
+		g_tstp = 0;
+		raise(SIGTSTP);
+	}
+}
+
+/* A Ctrl-Z that was put off: take it now, unless writers are stopped. */
+static void maybe_stop(struct job *j)
+{
+	struct job_progress p;
+	struct sigaction sa = {.sa_handler = on_tstp};
+
+	if (!g_tstp)
+		return;
+	job_progress(j, &p);
+	if (p.frozen)
+		return;
+	g_tstp = 0;
+	signal(SIGTSTP, SIG_DFL);
+	raise(SIGTSTP); /* stopped here until SIGCONT */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTSTP, &sa, NULL);
 }
 
 /* The target that holds directory DIR, or a stand-in made from statvfs. */
@@ -120,6 +170,7 @@ static int dest_target(const char *dir, const struct target_list *tl, struct tar
 	                            .size = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize,
 	                            .avail = (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize,
 	                            .readonly = (sf.f_flags & ST_RDONLY) != 0,
+	                            .answering = true, /* it just answered statfs */
 	                            .reflink = -1};
 	*out = stand_in;
 	return 0;
@@ -164,12 +215,16 @@ static void progress_line(struct job *j)
 	job_progress(j, &p);
 	fmt_size(done, sizeof(done), p.done);
 	fmt_size(total, sizeof(total), p.total);
-	fmt_size(rate, sizeof(rate), (uint64_t)(p.rate_bps > 0 ? p.rate_bps : 0));
+	char left[16];
+
+	fmt_size(rate, sizeof(rate), fmt_u64_of(p.rate_bps));
 	if (p.eta_s >= 0)
-		snprintf(eta, sizeof(eta), " ETA %lld:%02lld", (long long)p.eta_s / 60,
-		         (long long)p.eta_s % 60);
-	fprintf(stderr, "\r\033[K  %-12s %6s / %-6s %3d%%  %6s/s%s", p.phase, done, total,
-	        p.total ? (int)(p.done * 100 / p.total) : 0, rate, eta);
+		snprintf(eta, sizeof(eta), " ETA %s", fmt_eta(left, sizeof(left), p.eta_s));
+	/* done * 100 overflows past 184 PB; a fraction of doubles does not. */
+	fprintf(stderr, "\r\033[K  %-12s %6s / %-6s %3u%%  %6s/s%s", p.phase, done, total,
+	        p.total && p.done <= p.total ? (unsigned)((double)p.done / (double)p.total * 100)
+	                                     : 0,
+	        rate, eta);
 	fflush(stderr);
 }
 
@@ -249,6 +304,15 @@ static int choose(struct recover *rc)
 	}
 	rec_file_from_entry(rc->e, &f);
 	adv_targets_for(rc->e, &rc->a, &one, &rt);
+	if (rt.unusable[0]) {
+		/* Whatever the method: what is written there is lost, or never written. */
+		char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
+		char *why = cli_shown(rt.unusable, strlen(rt.unusable));
+		cli_say("refusing to write to %s: %s", m, why);
+		free(m);
+		free(why);
+		return 1;
+	}
 	rec_decide(&f, &rt, 1, REC_COPY_BPS_DEFAULT, &rr);
 	for (size_t i = 0; i < rr.n; i++) {
 		const struct rec_option *opt = &rr.opt[i];
@@ -256,11 +320,12 @@ static int choose(struct recover *rc)
 			continue;
 		if (!opt->feasible) {
 			char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
-			cli_say("%s to %s is not possible: %s", rec_method_name(opt->method), m,
-			        opt->reason);
+			char *why = cli_shown(opt->reason, strlen(opt->reason));
+			cli_say("%s to %s is not possible: %s", rec_method_name(opt->method), m, why);
 			free(m);
+			free(why);
 			if (rr.warning[0])
-				cli_say("%s", rr.warning);
+				cli_say_shown("", rr.warning);
 			return 1;
 		}
 		rc->p.method = opt->method;
@@ -350,11 +415,11 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 	        : ok          ? "a live copy: crash-consistent at best"
 	                      : "NOT verified");
 	if (pr->message[0])
-		fprintf(out, "  %s\n", pr->message);
+		cli_put_shown(out, "  ", pr->message);
 	if (n)
 		fprintf(out, "Next:\n");
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "  - %s\n", lines[i]);
+		cli_put_shown(out, "  - ", lines[i]);
 }
 
 /* Refusals that need no scan: where the data and the questions would go. */
@@ -492,10 +557,11 @@ static int confirm_plan(const struct recover *rc)
 	const struct entry *e = rc->e;
 	char *src = cli_shown(e->path, e->path_len);
 	char *dst = rc->stream ? strdup("standard output") : cli_shown(rc->dest, strlen(rc->dest));
+	char *why = cli_shown(rc->p.reason, strlen(rc->p.reason));
 
 	fprintf(stderr, "%s %s (%s) -> %s%s\n  %s\n", rec_method_name(rc->p.method), src, rc->id,
-	        dst ? dst : "?", rc->resume ? " (continuing an interrupted run)" : "",
-	        rc->p.reason);
+	        dst ? dst : "?", rc->resume ? " (continuing an interrupted run)" : "", why);
+	free(why);
 	if (rc->o->freeze)
 		fprintf(
 		    stderr,
@@ -528,14 +594,17 @@ static int run(struct recover *rc)
 	}
 	g_job = rc->job;
 	catch_signals();
-	while ((err = job_step(rc->job, RECOVER_STEP_MS)) > 0)
+	while ((err = job_step(rc->job, RECOVER_STEP_MS)) > 0) {
 		if (tty)
 			progress_line(rc->job);
+		maybe_stop(rc->job);
+	}
 	if (tty) {
 		progress_line(rc->job);
 		fputc('\n', stderr);
 	}
 	g_job = NULL;
+	release_signals();
 	rc->err = err;
 	return 0;
 }
@@ -558,7 +627,7 @@ static int report(struct recover *rc)
 	ok = rc->err == 0 && (res->verified || rc->p.method == REC_RELINK || live_sync);
 	af = (struct after_facts){
 	    .method = rc->p.method,
-	    .result = res->final_path[0] ? res->final_path : NULL,
+	    .result = res->final_path[0] && !rc->stream ? res->final_path : NULL,
 	    .content = ok && res->final_path[0] ? after_detect(res->final_path) : CONTENT_UNKNOWN,
 	    .ok = ok,
 	    .verified = res->verified,
@@ -573,9 +642,12 @@ static int report(struct recover *rc)
 	    .unreadable = rc->e->pin.kind == PIN_LOOPDEV ? (long long)res->unreadable : 0,
 	};
 	n = after_checks(&af, lines);
-	if (!ok)
-		cli_say("%s failed: %s", rec_method_name(rc->p.method),
-		        pr.message[0] ? pr.message : strerror(rc->err < 0 ? -rc->err : EIO));
+	if (!ok) {
+		const char *why = pr.message[0] ? pr.message : strerror(rc->err < 0 ? -rc->err : EIO);
+		char *s = cli_shown(why, strlen(why));
+		cli_say("%s failed: %s", rec_method_name(rc->p.method), s);
+		free(s);
+	}
 	print_summary(rc->out, rc->o->json, &rc->p, rc->id, rc->e, res, &pr, ok, lines, n);
 	log_it(rc, res->final_path[0] ? res->final_path : (rc->stream ? "-" : rc->dest),
 	       res->bytes_written, ok ? "ok" : (pr.message[0] ? pr.message : "failed"), res);

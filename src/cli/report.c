@@ -14,6 +14,16 @@
 #include <sys/resource.h>
 #include <sys/sysmacros.h>
 
+/* V rounded to the nearest integer, clamped to int64_t (a shrink is negative). */
+static int64_t rounded_i64(double v)
+{
+	uint64_t m = fmt_u64_of((v < 0 ? -v : v) + 0.5);
+
+	if (m > INT64_MAX)
+		m = INT64_MAX;
+	return v < 0 ? -(int64_t)m : (int64_t)m;
+}
+
 /* "random 2.0M/s", "append 1.0M/s", or just the class. */
 static void change_text(char *buf, size_t len, const struct entry *e)
 {
@@ -21,9 +31,9 @@ static void change_text(char *buf, size_t len, const struct entry *e)
 	char r[16];
 
 	if (c->cls == CHANGE_RANDOM && c->rate_bps >= 1)
-		snprintf(buf, len, "random %s/s", fmt_size(r, sizeof(r), (uint64_t)c->rate_bps));
+		snprintf(buf, len, "random %s/s", fmt_size(r, sizeof(r), fmt_u64_of(c->rate_bps)));
 	else if (c->cls == CHANGE_APPEND && c->growth_bps >= 1)
-		snprintf(buf, len, "append %s/s", fmt_size(r, sizeof(r), (uint64_t)c->growth_bps));
+		snprintf(buf, len, "append %s/s", fmt_size(r, sizeof(r), fmt_u64_of(c->growth_bps)));
 	else
 		snprintf(buf, len, "%s", rate_class_name(c->cls));
 }
@@ -201,6 +211,9 @@ static void json_entry(struct json *j, const struct entry *e, const struct advic
 		json_null(j);
 	else
 		json_int(j, e->pin.fd >= 0 ? 0 : -1);
+	/* why re-opening through /proc failed (then "type" is "getfd", or "none") */
+	json_key(j, "reopen_error");
+	json_str(j, e->reopen_err ? strerror(-e->reopen_err) : NULL);
 	json_obj_end(j);
 	json_key(j, "holders");
 	json_arr_begin(j);
@@ -212,9 +225,9 @@ static void json_entry(struct json *j, const struct entry *e, const struct advic
 	json_key(j, "class");
 	json_str(j, rate_class_name(e->change.cls));
 	json_key(j, "rate_bps");
-	json_uint(j, (uint64_t)(e->change.rate_bps > 0 ? e->change.rate_bps + 0.5 : 0));
+	json_uint(j, fmt_u64_of(e->change.rate_bps + 0.5));
 	json_key(j, "growth_bps");
-	json_int(j, (int64_t)(e->change.growth_bps + (e->change.growth_bps < 0 ? -0.5 : 0.5)));
+	json_int(j, rounded_i64(e->change.growth_bps));
 	json_key(j, "truncated");
 	json_bool(j, e->change.truncated);
 	json_key(j, "sampled_seconds");
@@ -302,6 +315,18 @@ static void json_targets(struct json *j, const struct target_list *tl, const str
 			json_key(j, "held_deleted_files");
 			json_uint(j, hn);
 		}
+		json_key(j, "answering");
+		json_bool(j, t->answering);
+		json_key(j, "doomed_by");
+		json_str(j, t->doom_loop);
+		{
+			char why[REC_WHY_LEN];
+			adv_unusable(t, NULL, why, sizeof(why));
+			json_key(j, "usable");
+			json_bool(j, !why[0]);
+			json_key(j, "unusable_reason");
+			json_str(j, why[0] ? why : NULL);
+		}
 		json_key(j, "same_fs_as");
 		json_arr_begin(j);
 		for (size_t k = 0; r && k < r->n; k++)
@@ -343,10 +368,13 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
 		uint64_t hb;
 		size_t hn;
 
-		snprintf(notes, sizeof(notes), "%s%s%s", t->readonly ? "read-only " : "",
+		snprintf(notes, sizeof(notes), "%s%s%s%s%s", !t->answering ? "NOT-ANSWERING " : "",
+		         t->doom_loop ? "DOOMED " : "", t->readonly ? "read-only " : "",
 		         t->ram ? "RAM " : "", t->network ? "network " : "");
 		adv_held_on(t, r, adv, &hb, &hn);
-		fprintf(f, "%-10.10s %7s %7s %7s %-8s %-16s ", t->fstype ? t->fstype : "?",
+		/* fstype is bytes too: a FUSE subtype is whatever its daemon said. */
+		put_cell(f, t->fstype ? t->fstype : "?", t->fstype ? strlen(t->fstype) : 1, 10, 0);
+		fprintf(f, " %7s %7s %7s %-8s %-16s ",
 		        fmt_size(sz, sizeof(sz), t->size), fmt_size(fr, sizeof(fr), t->avail),
 		        hn ? fmt_size(held, sizeof(held), hb) : "-",
 		        t->reflink == 1   ? "yes"
@@ -355,6 +383,23 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
 		        notes);
 		put_cell(f, t->mountpoint, strlen(t->mountpoint), wmp, 1);
 		fputc('\n', f);
+	}
+	for (size_t i = 0; i < tl->n; i++) {
+		char why[REC_WHY_LEN];
+		adv_unusable(&tl->v[i], NULL, why, sizeof(why));
+		if (!why[0])
+			continue;
+		fputs("never a target: ", f);
+		put_cell(f, tl->v[i].mountpoint, strlen(tl->v[i].mountpoint), 0, 0);
+		fputs(": ", f);
+		put_cell(f, why, strlen(why), 0, 0);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < tl->n; i++) {
+		if (!tl->v[i].ram || !tl->v[i].answering)
+			continue;
+		fputs("RAM-backed, lost at reboot: chosen only when nothing else fits\n", f);
+		break;
 	}
 }
 
@@ -397,6 +442,8 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	json_uint(&j, r->st.unconfirmed);
 	json_key(&j, "loop_denied");
 	json_uint(&j, r->st.loop_denied);
+	json_key(&j, "dup_pinned");
+	json_uint(&j, r->st.dup_pinned);
 	json_key(&j, "unpinned");
 	json_uint(&j, r->st.unpinned);
 	json_key(&j, "hidden");
@@ -510,7 +557,9 @@ void report_table(FILE *f, const struct scan_result *r, const struct advice *adv
 			const struct holder *h = &e->holders[k];
 			if (h->type != HOLDER_LOOP)
 				continue;
-			fprintf(f, "\n%s: %s is backed by this deleted file", id, h->loop_dev);
+			fprintf(f, "\n%s: ", id);
+			put_cell(f, h->loop_dev, strlen(h->loop_dev), 0, 0);
+			fprintf(f, " is backed by this deleted file");
 			if (h->loop_mountpoint) {
 				fprintf(f, "; its filesystem is mounted on ");
 				put_cell(f, h->loop_mountpoint, strlen(h->loop_mountpoint), 0, 0);
@@ -546,6 +595,10 @@ void report_notes(FILE *f, const struct scan_result *r, const char *prog)
 	if (st->loop_denied)
 		fprintf(f, "%s: %u loop device%s could not be queried (that needs root).\n", prog,
 		        st->loop_denied, st->loop_denied == 1 ? "" : "s");
+	if (st->dup_pinned)
+		fprintf(f,
+		        "%s: %u file%s could not be re-opened through /proc (a FUSE filesystem with hard_remove?): pinned with a duplicate of the holder's own open file (pidfd_getfd), read with pread only.\n",
+		        prog, st->dup_pinned, st->dup_pinned == 1 ? "" : "s");
 	if (st->unpinned)
 		fprintf(
 		    f, "%s: %u file%s could not be pinned: %s gone when the last holder lets go.\n",

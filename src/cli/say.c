@@ -43,6 +43,22 @@ char *cli_shown(const char *s, size_t len)
 	return e ? e : strdup("?");
 }
 
+void cli_say_shown(const char *prefix, const char *s)
+{
+	char *e = cli_shown(s, strlen(s));
+
+	cli_say("%s%s", prefix, e);
+	free(e);
+}
+
+void cli_put_shown(FILE *f, const char *prefix, const char *s)
+{
+	char *e = cli_shown(s, strlen(s));
+
+	fprintf(f, "%s%s\n", prefix, e);
+	free(e);
+}
+
 int cli_scan(const struct scan_opts *o, struct scan_result *r)
 {
 	int err = scan_run(o, r);

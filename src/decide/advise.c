@@ -3,6 +3,7 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 uint64_t adv_fsid(const struct entry *e)
@@ -36,15 +37,34 @@ void adv_fit(const struct entry *e, const struct advice *a, const struct target 
 	struct rec_target rt = rec_view(t, adv_same_fs(t, e, a));
 	struct rec_file f;
 
+	adv_unusable(t, e, rt.unusable, sizeof(rt.unusable));
 	rec_file_from_entry(e, &f);
 	rec_fit(&f, &rt, copy_bps, out);
+}
+
+void adv_unusable(const struct target *t, const struct entry *e, char *why, size_t len)
+{
+	const char *self = e ? target_on_file(t, e->dev, (uint64_t)e->ino) : NULL;
+
+	if (len)
+		why[0] = '\0';
+	if (!t->answering)
+		snprintf(why, len, "it does not answer (frozen, or its server is gone)");
+	else if (self)
+		snprintf(why, len, "it lives on this very file (through /dev/%s)", self);
+	else if (t->doom_loop)
+		snprintf(why, len,
+		         "it lives on %s, whose backing file is deleted: it vanishes when that is detached",
+		         t->doom_loop);
 }
 
 void adv_targets_for(const struct entry *e, const struct advice *a, const struct target_list *tl,
                      struct rec_target *rt)
 {
-	for (size_t i = 0; i < tl->n; i++)
+	for (size_t i = 0; i < tl->n; i++) {
 		rt[i] = rec_view(&tl->v[i], adv_same_fs(&tl->v[i], e, a));
+		adv_unusable(&tl->v[i], e, rt[i].unusable, sizeof(rt[i].unusable));
+	}
 }
 
 struct advice *adv_all(const struct scan_result *r, const struct target_list *tl, double copy_bps)

@@ -12,6 +12,7 @@
 #include "find/target.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct advice {
 	struct rec_result rec;
@@ -38,6 +39,11 @@ void adv_fit(const struct entry *e, const struct advice *a, const struct target 
  * into *FILES. ADV holds R->n advices (may be NULL when R is empty). */
 void adv_held_on(const struct target *t, const struct scan_result *r, const struct advice *adv,
                  uint64_t *bytes, size_t *files);
+
+/* Why target T must never be written to (for the file E, or any file when E is
+ * NULL): it does not answer, it lives on a deleted loop backing file, or on E itself.
+ * WHY (LEN bytes) is "" when T may be used. */
+void adv_unusable(const struct target *t, const struct entry *e, char *why, size_t len);
 
 /* Fill RT (room for TL->n) with the decision's view of the targets for E. */
 void adv_targets_for(const struct entry *e, const struct advice *a, const struct target_list *tl,

@@ -1,6 +1,8 @@
 /* after: checks to do after a rescue. See after.h. */
 #include "decide/after.h"
 
+#include "text/shq.h"
+
 #include <blkid.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -20,6 +22,20 @@ static size_t add(char lines[][AFTER_LEN], size_t n, const char *fmt, ...)
 	vsnprintf(lines[n], AFTER_LEN, fmt, ap);
 	va_end(ap);
 	return n + 1;
+}
+
+/* Append "PREFIX CMD 'ARG'" with ARG quoted for a POSIX shell, so that pasting the
+ * line runs exactly CMD on ARG; when the quoted name does not fit, the line says so
+ * instead of carrying a cut (and so broken) command. */
+static size_t add_cmd(char lines[][AFTER_LEN], size_t n, const char *prefix, const char *cmd,
+                      const char *arg)
+{
+	char q[AFTER_LEN];
+
+	if (shq_quote(q, sizeof(q), arg, strlen(arg)) >= sizeof(q) - strlen(prefix) - strlen(cmd) - 2)
+		return add(lines, n, "%s %s (the name is too long to show as a command)", prefix,
+		           cmd);
+	return add(lines, n, "%s %s %s", prefix, cmd, q);
 }
 
 /* The read-only check for an image of CONTENT, or NULL. */
@@ -42,10 +58,16 @@ static const char *check_command(enum after_content c)
 size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 {
 	const char *cmd = check_command(f->content);
-	const char *res = f->result ? f->result : "the copy";
+	/* A stream has no name to check: its reader has the bytes. */
+	bool named = f->result && strcmp(f->result, "-") != 0;
+	const char *res = named ? f->result : "the copy sent to standard output";
 	size_t n = 0;
 
 	if (!f->ok) {
+		if (f->source_changed)
+			n = add(
+			    lines, n,
+			    "The file changed while it was copied: run again with --method sync (add --freeze for a consistent copy), or --method follow for a log.");
 		if (f->loop_mountpoint)
 			n = add(
 			    lines, n,
@@ -72,17 +94,17 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 		    lines, n,
 		    "The file changed while it was copied: run again with --method sync (add --freeze for a consistent copy).");
 	if (f->live && !f->frozen) {
-		if (cmd)
-			n = add(
+		if (cmd && named)
+			n = add_cmd(
 			    lines, n,
-			    "It was copied while in use, so it is crash-consistent at best: check it before use: %s '%s'",
+			    "It was copied while in use, so it is crash-consistent at best: check it before use:",
 			    cmd, res);
 		else
 			n = add(
 			    lines, n,
 			    "It was copied while in use, so it is crash-consistent at best: check it with its application's own tools before use.");
-	} else if (cmd) {
-		n = add(lines, n, "Check the image before you use it: %s '%s'", cmd, res);
+	} else if (cmd && named) {
+		n = add_cmd(lines, n, "Check the image before you use it:", cmd, res);
 	}
 	if (f->frozen && f->nresumed) {
 		char pids[256] = "";
@@ -102,11 +124,15 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 		    f->loop_mountpoint, f->loop_dev,
 		    f->loop_autoclear ? "unmounting destroys the original, so unmount"
 		                      : "detach the loop device");
-	else if (f->loop_dev)
+	else if (f->loop_dev) {
+		char q[64];
+		if (shq_quote(q, sizeof(q), f->loop_dev, strlen(f->loop_dev)) >= sizeof(q))
+			snprintf(q, sizeof(q), "DEVICE");
 		n = add(
 		    lines, n,
 		    "%s still holds the deleted original: detach it (losetup -d %s) only after you checked the copy.",
-		    f->loop_dev, f->loop_dev);
+		    f->loop_dev, q);
+	}
 	if (f->unreadable > 0)
 		n = add(
 		    lines, n,
@@ -117,7 +143,8 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 		    lines, n,
 		    "Only the loop device could be read: up to 511 bytes at the end of the original may be missing.");
 	if (n == 0)
-		n = add(lines, n, "%s is complete and verified.", res);
+		n = named ? add(lines, n, "%s is complete and verified.", res)
+		          : add(lines, n, "The copy sent to standard output is complete and verified.");
 	return n;
 }
 

@@ -32,9 +32,13 @@ struct after_facts {
 };
 
 #define AFTER_MAX 8
-#define AFTER_LEN 400
+/* Room for a sentence and a command with a PATH_MAX name quoted for the shell. */
+#define AFTER_LEN 8192
 
-/* Fill LINES with at most AFTER_MAX checks, most important first; returns how many. */
+/* Fill LINES with at most AFTER_MAX checks, most important first; returns how many.
+ * Commands in them have their names quoted for a POSIX shell (text/shq.h); the lines
+ * still carry other bytes of names as they are, so a face escapes them for display.
+ * A RESULT of NULL or "-" is a stream. */
 size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN]);
 
 /* What the file at PATH holds: a filesystem (libblkid) or a qcow2 image. */

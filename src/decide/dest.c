@@ -2,10 +2,16 @@
 #include "decide/dest.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Names tried in a directory: NAME, NAME.1 ... NAME.999. */
+#define DEST_TRIES 1000
+/* A base name leaves room for ".999" and DEST_JOURNAL within NAME_MAX. */
+#define DEST_BASE_MAX (NAME_MAX - 4 - (sizeof(DEST_JOURNAL) - 1))
 
 static bool exists(const char *path)
 {
@@ -22,6 +28,27 @@ static bool exists_with(const char *path, const char *suffix)
 	if (snprintf(buf, sizeof(buf), "%s%s", path, suffix) >= (int)sizeof(buf))
 		return false;
 	return exists(buf);
+}
+
+/* Longest extension kept when a name is shortened (".qcow2", ".tar.gz" is two). */
+#define EXT_MAX 16
+
+/* Cut NAME to at most MAX bytes so that its .partial.journal fits in NAME_MAX:
+ * the end of the stem goes, the extension stays, and no UTF-8 character is split. */
+static void shorten(char *name, size_t max)
+{
+	size_t len = strlen(name), ext_len = 0, keep;
+	const char *dot = strrchr(name, '.');
+
+	if (len <= max)
+		return;
+	if (dot && dot != name && (size_t)(name + len - dot) <= EXT_MAX)
+		ext_len = (size_t)(name + len - dot);
+	keep = max - ext_len;
+	/* Back off continuation bytes so the cut is at a character boundary. */
+	while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80)
+		keep--;
+	memmove(name + keep, name + len - ext_len, ext_len + 1);
 }
 
 /* The base name to use in a directory: the original one, unless it is empty, a
@@ -42,6 +69,7 @@ static void base_name(const char *orig, size_t len, ino_t ino, char *out, size_t
 	}
 	memcpy(out, b, bl);
 	out[bl] = '\0';
+	shorten(out, DEST_BASE_MAX);
 }
 
 int dest_resolve(const char *to, const char *orig, size_t orig_len, ino_t ino, char *out,
@@ -61,10 +89,16 @@ int dest_resolve_ours(const char *to, const char *orig, size_t orig_len, ino_t i
 	if (!to || !*to)
 		return -EINVAL;
 	if (stat(to, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* "out/" and "out//" are "out": no "out//name" (but "/" stays "/"). */
+		int tl = (int)strlen(to);
+		while (tl > 1 && to[tl - 1] == '/')
+			tl--;
+		if (tl == 1 && to[0] == '/')
+			tl = 0;
 		base_name(orig ? orig : "", orig ? orig_len : 0, ino, base, sizeof(base));
-		for (unsigned n = 0; n < 1000; n++) {
-			int w = n ? snprintf(out, len, "%s/%s.%u", to, base, n)
-			          : snprintf(out, len, "%s/%s", to, base);
+		for (unsigned n = 0; n < DEST_TRIES; n++) {
+			int w = n ? snprintf(out, len, "%.*s/%s.%u", tl, to, base, n)
+			          : snprintf(out, len, "%.*s/%s", tl, to, base);
 			if (w < 0 || (size_t)w >= len)
 				return -ENAMETOOLONG;
 			if (!exists(out) && exists_with(out, DEST_PARTIAL) &&
@@ -79,6 +113,13 @@ int dest_resolve_ours(const char *to, const char *orig, size_t orig_len, ino_t i
 	}
 	if (snprintf(out, len, "%s", to) >= (int)len)
 		return -ENAMETOOLONG;
+	{
+		/* A name given in full is kept as it is: it must leave room for the
+		 * suffixes of the files beside it. */
+		const char *slash = strrchr(to, '/');
+		if (strlen(slash ? slash + 1 : to) + strlen(DEST_JOURNAL) > NAME_MAX)
+			return -ENAMETOOLONG;
+	}
 	if (exists(to))
 		return -EEXIST;
 	if (exists_with(to, DEST_PARTIAL)) {

@@ -1,6 +1,8 @@
 /* rec: the recommendation. See rec.h. */
 #include "decide/rec.h"
 
+#include "text/shq.h"
+
 #include "text/fmt.h"
 #include "find/parse.h"
 
@@ -66,6 +68,10 @@ void rec_fit(const struct rec_file *f, const struct rec_target *t, double copy_b
 	if (margin < REC_MARGIN_MIN)
 		margin = REC_MARGIN_MIN;
 	out->need = data + margin;
+	if (t->unusable[0]) {
+		say(out->why, sizeof(out->why), "%s: %s", t->mountpoint, t->unusable);
+		return;
+	}
 	if (t->readonly) {
 		say(out->why, sizeof(out->why), "%s is read-only", t->mountpoint);
 		return;
@@ -74,7 +80,7 @@ void rec_fit(const struct rec_file *f, const struct rec_target *t, double copy_b
 		secs = copy_bps > 0 ? (double)data / copy_bps : 0;
 		out->keep_free = t->size / 10;
 		if (f->growth_bps > 0 && f->growth_bps * secs > (double)out->keep_free)
-			out->keep_free = (uint64_t)(f->growth_bps * secs);
+			out->keep_free = fmt_u64_of(f->growth_bps * secs);
 	}
 	out->fits = t->avail >= out->need + out->keep_free;
 	if (t->same_fs)
@@ -124,6 +130,10 @@ static int reflink_target(const struct rec_target *t, size_t nt, int *why_not)
 	for (size_t i = 0; i < nt; i++) {
 		if (!t[i].same_fs)
 			continue;
+		if (t[i].unusable[0]) {
+			*why_not = 2;
+			continue;
+		}
 		if (t[i].reflink != 1) {
 			*why_not = 1;
 			continue;
@@ -151,7 +161,7 @@ static int roomiest(const struct rec_target *t, size_t nt)
 	int best = -1;
 
 	for (size_t i = 0; i < nt; i++)
-		if (!t[i].readonly && (best < 0 || t[i].avail > t[best].avail))
+		if (!t[i].readonly && !t[i].unusable[0] && (best < 0 || t[i].avail > t[best].avail))
 			best = (int)i;
 	return best;
 }
@@ -387,7 +397,12 @@ static void decide_warning(const struct rec_ctx *c, struct rec_result *out)
 {
 	const struct rec_file *f = c->f;
 
-	if (f->loop_mountpoint)
+	if (f->loop_mountpoint) {
+		/* A command to paste: the mountpoint as one shell word, or none at all. */
+		char q[REC_QUOTED_LEN];
+		if (shq_quote(q, sizeof(q), f->loop_mountpoint, strlen(f->loop_mountpoint)) >=
+		    sizeof(q))
+			snprintf(q, sizeof(q), "MOUNTPOINT");
 		say(out->warning, sizeof(out->warning),
 		    "never %s %s: %s; freeze that filesystem (fsfreeze -f %s) for a consistent copy",
 		    f->loop_autoclear ? "unmount" : "detach",
@@ -395,7 +410,8 @@ static void decide_warning(const struct rec_ctx *c, struct rec_result *out)
 		    f->loop_autoclear
 		        ? "the loop device clears itself and the image is gone for good"
 		        : "the image would be gone for good",
-		    f->loop_mountpoint);
+		    q);
+	}
 	else if (f->loop_dev)
 		say(out->warning, sizeof(out->warning),
 		    "never detach %s (losetup -d): it is the last holder of this image",

@@ -30,6 +30,9 @@ enum rec_risk { RISK_LOW, RISK_MEDIUM, RISK_HIGH };
 
 /* Copy speed assumed when nothing was measured: a modest disk. */
 #define REC_COPY_BPS_DEFAULT 100e6
+/* Longest shell-quoted name put into a suggested command; a longer one is named by a
+ * placeholder instead (a cut quote would be no command). */
+#define REC_QUOTED_LEN 1024
 /* Room kept on top of a copy's allocated size. */
 #define REC_MARGIN_MIN (16ull << 20)
 
@@ -50,6 +53,9 @@ struct rec_file {
 	double rate_bps, growth_bps;
 };
 
+/* Room for the reason a target is unusable. */
+#define REC_WHY_LEN 160
+
 /* What the decision needs to know of a target. */
 struct rec_target {
 	const char *mountpoint, *fstype;
@@ -57,6 +63,9 @@ struct rec_target {
 	bool readonly, ram, network;
 	bool same_fs; /* the file lives on this filesystem */
 	int reflink;  /* FICLONE works (1), does not (0), unknown (-1) */
+	/* Why nothing may ever be written here, "" when it may: it does not answer, or
+	 * it vanishes with a deleted loop backing file (maybe this very file). */
+	char unusable[REC_WHY_LEN];
 };
 
 struct rec_fit {
@@ -79,7 +88,9 @@ struct rec_result {
 	size_t n;
 	bool recommended;      /* opt[0] is feasible and is the recommendation */
 	bool freeze_suggested; /* writers (or the loop filesystem) should be frozen */
-	char warning[400];     /* what must not be done, or what is missing */
+	/* what must not be done, or what is missing; room for a PATH_MAX mountpoint and
+	 * a command with it quoted (REC_QUOTED_LEN), so that no command is ever cut */
+	char warning[6144];
 };
 
 /* Does a copy of F fit on T? A copy needs the allocated size plus a margin (2%, at

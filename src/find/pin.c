@@ -1,5 +1,6 @@
 /* pin: hold deleted files open. See pin.h. */
 #include "find/pin.h"
+#include "base/compat.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* FILEID_INO32_GEN from <linux/exportfs.h>, which is not a uapi header. */
@@ -104,6 +108,62 @@ int pin_open_at(int at, const char *name, struct stat *st, enum pin_kind kind, s
 		return r;
 	}
 	*out = (struct pin){.fd = fd, .kind = kind};
+	return 0;
+}
+
+int pin_stat(int fd, struct stat *st)
+{
+	struct statx sx;
+
+	if (fstat(fd, st) == 0)
+		return 0;
+	if (errno != ESTALE && errno != ENOENT)
+		return -errno;
+	/* A FUSE file unlinked with hard_remove no longer answers getattr; what the
+	 * kernel has cached (size, inode, device, times) is still right. */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &sx) < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_ino = (ino_t)sx.stx_ino;
+	st->st_mode = sx.stx_mode;
+	st->st_nlink = sx.stx_nlink;
+	st->st_uid = sx.stx_uid;
+	st->st_gid = sx.stx_gid;
+	st->st_size = (off_t)sx.stx_size;
+	st->st_blksize = (blksize_t)sx.stx_blksize;
+	st->st_blocks = (blkcnt_t)sx.stx_blocks;
+	st->st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	st->st_atim.tv_sec = sx.stx_atime.tv_sec;
+	st->st_atim.tv_nsec = sx.stx_atime.tv_nsec;
+	return 0;
+}
+
+int pin_open_getfd(pid_t pid, int fd, struct stat *st, struct pin *out)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), dup, r = 0;
+
+	if (pidfd < 0)
+		return -errno;
+	/* the new fd comes close-on-exec */
+	dup = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (dup < 0)
+		r = -errno;
+	close(pidfd);
+	if (r < 0)
+		return r;
+	if ((r = pin_stat(dup, st)) < 0)
+		;
+	else if (!S_ISREG(st->st_mode) || st->st_nlink != 0)
+		r = -ESTALE;
+	if (r < 0) {
+		close(dup);
+		return r;
+	}
+	*out = (struct pin){.fd = dup, .kind = PIN_GETFD};
 	return 0;
 }
 
@@ -229,6 +289,8 @@ const char *pin_kind_name(enum pin_kind k)
 		return "handle";
 	case PIN_LOOPDEV:
 		return "loopdev";
+	case PIN_GETFD:
+		return "getfd";
 	default:
 		return "none";
 	}

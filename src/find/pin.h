@@ -20,6 +20,9 @@ enum pin_kind {
 	PIN_MAP,     /* opened /proc/PID/map_files/START-END: the whole file */
 	PIN_HANDLE,  /* open_by_handle_at() on a deleted loop backing file */
 	PIN_LOOPDEV, /* only /dev/loopN: the file from its offset, in whole sectors */
+	PIN_GETFD,   /* pidfd_getfd(): the holder's own open file, when re-opening failed
+	              * (FUSE hard_remove: ENOENT/ESTALE). It shares the holder's file
+	              * offset: read it with pread only, never seek it (no SEEK_DATA). */
 };
 
 struct pin {
@@ -78,6 +81,16 @@ ssize_t pin_pread(const struct pin *p, void *buf, size_t n, uint64_t off);
  * N more fds. Growing it later, with other threads running, makes the kernel wait
  * for an RCU grace period per doubling. Returns how many more fds may be opened. */
 size_t pin_reserve(size_t n);
+
+/* Pin fd FD of process PID by duplicating the holder's own open file
+ * (pidfd_getfd, Linux 5.6; ptrace rights over PID). Confirms a deleted regular
+ * file; its stat goes to ST. Returns 0 and fills OUT (PIN_GETFD), or a negative
+ * errno (-ENOSYS on an older kernel, -EPERM, -ESRCH, -EBADF when the fd is gone). */
+int pin_open_getfd(pid_t pid, int fd, struct stat *st, struct pin *out);
+
+/* fstat of a pin's FD; when the file no longer answers (ESTALE, ENOENT: FUSE
+ * hard_remove) what the kernel has cached, without asking. 0 or a negative errno. */
+int pin_stat(int fd, struct stat *st);
 
 /* Close the pin's fd (the data may then go away) and reset it to PIN_NONE. */
 void pin_release(struct pin *p);

@@ -118,7 +118,7 @@ static int observe(const struct rate_sample *s, uint64_t *size, struct timespec 
 		*mtime = (struct timespec){0};
 		return 0;
 	}
-	if (fstat(s->pin.fd, &st) < 0)
+	if (pin_stat(s->pin.fd, &st) < 0)
 		return -errno;
 	*size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
 	*mtime = st.st_mtim;

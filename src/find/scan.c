@@ -262,10 +262,31 @@ static void pin_entry(struct scanner *s, struct entry *e, bool created, int at, 
 		take_stat(e, st);
 		return;
 	}
-	if (pr < 0) /* pr > 0: not tried, for want of fds */
-		out_of_fds(s, -pr);
+	if (pr < 0 && !out_of_fds(s, -pr) && kind == PIN_FD)
+		e->reopen_err = pr; /* add_fd may still pin it another way */
 	if (created)
 		take_stat(e, st);
+}
+
+/* Pin E with a duplicate of fd FD of PID when re-opening it failed (REOPEN_ERR, or
+ * E->reopen_err): a FUSE file unlinked with hard_remove cannot be re-opened, but
+ * the holder's own open file still reads. */
+static void pin_by_dup(struct scanner *s, struct entry *e, pid_t pid, int fd, int reopen_err)
+{
+	struct pin pn;
+	struct stat st;
+
+	if (e->pin.fd >= 0 || !pin_allowed(s))
+		return;
+	if (pin_open_getfd(pid, fd, &st, &pn) < 0)
+		return;
+	if (st.st_dev != e->dev || st.st_ino != e->ino) {
+		pin_release(&pn);
+		return;
+	}
+	e->pin = pn;
+	e->reopen_err = reopen_err ? reopen_err : e->reopen_err;
+	take_stat(e, &st);
 }
 
 /* Read a whole /proc file relative to AT into s->buf. Returns length or -errno.
@@ -310,11 +331,14 @@ static ssize_t read_proc(struct scanner *s, int at, const char *name, bool one_r
 	return (ssize_t)len;
 }
 
-/* One fd of PID that readlink says is deleted. */
-static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
-                  size_t linklen)
+static int add_fd_dup(struct scanner *s, struct proc_ctx *p, const char *name, size_t linklen,
+                      struct stat *st, struct pin *dup, int why);
+
+/* The holder record and the name for fd NAME of P, whose file ST is; DUP is a pin
+ * already made by duplicating the holder's fd (PIN_NONE if not). */
+static int add_fd_holder(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
+                         size_t linklen, struct stat *st, struct pin *dup, int why)
 {
-	struct stat st;
 	struct parse_fdinfo fi;
 	struct entry *e;
 	struct holder *h;
@@ -322,27 +346,28 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	bool created;
 	ssize_t n;
 
-	if (fstatat(fddir, name, &st, 0) < 0) {
-		s->r->st.vanished++;
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
-		return 0;
 	snprintf(fdinfo, sizeof(fdinfo), "fdinfo/%s", name);
 	n = read_proc(s, p->pfd, fdinfo, true);
-	if (n == -ENOMEM)
+	if (n == -ENOMEM) {
+		pin_release(dup);
 		return -ENOMEM;
+	}
 	if (n < 0 || parse_fdinfo(s->buf, (size_t)n, &fi) < 0) {
 		if (!out_of_fds(s, (int)-n))
 			s->r->st.vanished++;
+		pin_release(dup);
 		return 0;
 	}
-	e = entry_get(s, st.st_dev, st.st_ino, &created);
-	if (!e)
+	e = entry_get(s, st->st_dev, st->st_ino, &created);
+	if (!e) {
+		pin_release(dup);
 		return -ENOMEM;
+	}
 	h = holder_add(e, HOLDER_FD);
-	if (!h)
+	if (!h) {
+		pin_release(dup);
 		return -ENOMEM;
+	}
 	s->holders_added++;
 	h->pid = p->pid;
 	h->tid = p->tid;
@@ -361,13 +386,56 @@ static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *
 	/* The name as a holder in our namespace sees it is the one an admin can use. */
 	if (created || (e->path_from_pin && !h->others_pin) ||
 	    (e->path_other_ns && !h->other_mntns && !h->others_pin)) {
-		if (set_path(e, s->link, linklen) < 0)
+		if (set_path(e, s->link, linklen) < 0) {
+			pin_release(dup);
 			return -ENOMEM;
+		}
 		e->path_other_ns = h->other_mntns;
 		e->path_from_pin = h->others_pin;
 	}
-	pin_entry(s, e, created, fddir, name, &st, PIN_FD);
+	if (dup->fd >= 0) {
+		if (e->pin.fd < 0) {
+			e->pin = *dup;
+			e->reopen_err = why;
+			take_stat(e, st);
+		} else {
+			pin_release(dup);
+		}
+		return 0;
+	}
+	pin_entry(s, e, created, fddir, name, st, PIN_FD);
+	if (e->pin.fd < 0 && e->reopen_err)
+		pin_by_dup(s, e, p->pid, h->fd, 0);
 	return 0;
+}
+
+static int add_fd_dup(struct scanner *s, struct proc_ctx *p, const char *name, size_t linklen,
+                      struct stat *st, struct pin *dup, int why)
+{
+	return add_fd_holder(s, p, -1, name, linklen, st, dup, why);
+}
+
+/* One fd of PID that readlink says is deleted. */
+static int add_fd(struct scanner *s, struct proc_ctx *p, int fddir, const char *name,
+                  size_t linklen)
+{
+	struct stat st;
+	struct pin none = PIN_INIT;
+
+	if (fstatat(fddir, name, &st, 0) < 0) {
+		/* The fd may be gone, or its file cannot be looked up again (FUSE
+		 * hard_remove: ESTALE, ENOENT): the holder's own open file still tells. */
+		int why = -errno;
+		struct pin pn;
+		if (!pin_allowed(s) || pin_open_getfd(p->pid, atoi(name), &st, &pn) < 0) {
+			s->r->st.vanished++;
+			return 0;
+		}
+		return add_fd_dup(s, p, name, linklen, &st, &pn, why);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return 0;
+	return add_fd_holder(s, p, fddir, name, linklen, &st, &none, 0);
 }
 
 /* One getdents64 record, as the kernel lays it out. */
@@ -1008,6 +1076,13 @@ static int follower_fd(struct scanner *s, struct proc_ctx *p, const struct bpfsc
  * made from what the kernel already said (position, flags, mount), so a file's
  * second and later fds cost no system call; a new file costs a readlink for its
  * name and the open of its pin. */
+/* Release a pin taken early and return R (for early returns). */
+static int drop_dup(struct pin *dup, int r)
+{
+	pin_release(dup);
+	return r;
+}
+
 static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_rec *c)
 {
 	const struct idmap *id = id_find(s, c);
@@ -1015,6 +1090,8 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	struct stat st = {.st_size = (off_t)c->size, .st_mode = S_IFREG};
 	bool fresh = false; /* ST is what stat said just now */
 	bool others = pin_flags_match((unsigned)c->flags), created, other_mntns = false;
+	struct pin dup = PIN_INIT;
+	int reopen_err = 0;
 	struct entry *e;
 	int at = s->q->procfd;
 	struct holder *h;
@@ -1038,18 +1115,25 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	} else {
 		/* the first fd on this inode: its identity as stat gives it */
 		if (fstatat(at, name, &st, 0) < 0) {
-			s->r->st.vanished++;
-			return 0;
+			/* a file that cannot be looked up again (FUSE hard_remove) is still
+			 * listed: the holder's own open file tells, as on the /proc walk */
+			int why = -errno;
+			if (p->tid || !pin_allowed(s) ||
+			    pin_open_getfd(p->pid, c->fd, &st, &dup) < 0) {
+				s->r->st.vanished++;
+				return 0;
+			}
+			reopen_err = why;
 		}
 		fresh = true;
 		if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
-			return 0;
+			return drop_dup(&dup, 0);
 		if (!tr && trust_add(s, c->mnt_id,
 		                     st.st_dev == makedev(c->dev >> 20, c->dev & 0xfffff) &&
 		                         st.st_ino == (ino_t)c->ino) < 0)
-			return -ENOMEM;
+			return drop_dup(&dup, -ENOMEM);
 		if (id_add(s, c, &st) < 0)
-			return -ENOMEM;
+			return drop_dup(&dup, -ENOMEM);
 	}
 	e = entry_find(s, st.st_dev, st.st_ino);
 	if (!mounts_is_own_id(s->mnt, c->mnt_id))
@@ -1060,22 +1144,34 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 		if (n < 0 || (size_t)n >= sizeof(s->link) ||
 		    !parse_deleted_suffix(s->link, (size_t)n, &len)) {
 			s->r->st.vanished++; /* closed or replaced since */
-			return 0;
+			return drop_dup(&dup, 0);
 		}
 	}
 	e = entry_get(s, st.st_dev, st.st_ino, &created);
 	if (!e || !(h = holder_add(e, HOLDER_FD)))
-		return -ENOMEM;
+		return drop_dup(&dup, -ENOMEM);
 	s->holders_added++;
 	holder_from(h, p, c, other_mntns);
 	if (len) {
 		if (set_path(e, s->link, len) < 0)
-			return -ENOMEM;
+			return drop_dup(&dup, -ENOMEM);
 		e->path_other_ns = other_mntns;
 		e->path_from_pin = others;
 	}
-	if (e->pin.fd < 0)
+	if (dup.fd >= 0) {
+		if (e->pin.fd < 0) {
+			e->pin = dup;
+			dup = (struct pin)PIN_INIT;
+			e->reopen_err = reopen_err;
+			take_stat(e, &st);
+		} else {
+			pin_release(&dup);
+		}
+	} else if (e->pin.fd < 0) {
 		pin_entry(s, e, false, at, name, &st, PIN_FD);
+		if (e->pin.fd < 0 && e->reopen_err && !p->tid)
+			pin_by_dup(s, e, p->pid, c->fd, 0);
+	}
 	/* no pin (no fds left, or it went away): sizes as the walk saw them */
 	if ((created || !e->size_known) && e->pin.fd < 0) {
 		if (!fresh)
@@ -1597,6 +1693,8 @@ static int merge(struct scanner *s, struct scan_result *part)
 		free(pe->holders);
 		pe->holders = NULL;
 		pe->nholders = 0;
+		if (!e->reopen_err || (pe->pin.fd >= 0 && e->pin.fd < 0))
+			e->reopen_err = pe->reopen_err;
 		if ((e->pin.fd < 0 && pe->pin.fd >= 0) || (!e->size_known && pe->size_known)) {
 			if (e->pin.fd < 0 && pe->pin.fd >= 0) {
 				e->pin = pe->pin;
@@ -1732,6 +1830,8 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 		e->kind = classify(e);
 		if (e->pin.fd < 0)
 			r->st.unpinned++;
+		else if (e->pin.kind == PIN_GETFD)
+			r->st.dup_pinned++;
 	}
 	/* Leave memfd and shm out unless asked: they are rarely what an admin lost. */
 	for (size_t i = 0; i < r->n; i++) {

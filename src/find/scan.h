@@ -79,6 +79,10 @@ struct entry {
 	/* A loop file pinned only through /dev/loopN: bytes the device cannot give (the
 	 * offset before it, the tail past the last whole sector). -1 when not known. */
 	int64_t unreadable;
+	/* Re-opening /proc/PID/fd/N failed with this (negative errno), so the pin is a
+	 * duplicate of a holder's own open file (PIN_GETFD), or there is none; 0 when
+	 * re-opening worked or was not tried. */
+	int reopen_err;
 	/* How it changes: filled by rate_sample_all(); CHANGE_UNKNOWN until then. */
 	struct rate_result change;
 };
@@ -91,6 +95,7 @@ struct scan_stats {
 	unsigned unconfirmed; /* deleted mappings we could not open (need root) */
 	unsigned loop_denied; /* loop devices we could not query */
 	unsigned unpinned;    /* entries we could not pin */
+	unsigned dup_pinned;  /* entries that could not be re-opened, pinned by pidfd_getfd */
 	unsigned hidden;      /* memfd/shm entries left out without --all */
 	unsigned no_fds;      /* opens refused for want of fds (EMFILE/ENFILE) */
 	unsigned reaped;      /* processes described from one pass over /proc */

@@ -85,7 +85,7 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 	if (hole) {
 		/* SEEK_DATA cannot tell a hole at the end from the end itself */
 		struct stat st;
-		if (fstat(j->spec.src->fd, &st) == 0 && !j->loopdev &&
+		if (pin_stat(j->spec.src->fd, &st) == 0 && !j->loopdev &&
 		    (uint64_t)st.st_size < off + got)
 			got = (uint64_t)st.st_size > off ? (uint64_t)st.st_size - off : 0;
 	}
@@ -151,7 +151,7 @@ static void copy_hole(struct job *j, uint64_t pos, uint64_t to)
 	struct stat st;
 
 	/* SEEK_DATA cannot tell a hole at the end from the end itself */
-	if (to >= j->end && fstat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size < to)
+	if (to >= j->end && pin_stat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size < to)
 		upto = (uint64_t)st.st_size > pos ? (uint64_t)st.st_size : pos;
 	if (j->stream_valid)
 		chash_zeros(j->stream_h, upto - pos);
@@ -161,6 +161,29 @@ static void copy_hole(struct job *j, uint64_t pos, uint64_t to)
 			j->table[i] = j->zero_hash;
 	}
 	j->work += to - pos;
+}
+
+/* The source ended at AT, before the end the copy was made for: the copy ends there
+ * too (the result is cut to AT, so it holds exactly what was read), and the verdict
+ * will say that the source shrank rather than blame the target. */
+static int source_shrank(struct job *j, uint64_t at)
+{
+	struct stat st;
+
+	if (!j->shrank) {
+		j->shrank = true;
+		j->shrank_from = j->end;
+	}
+	/* Reads end where the copy was when the cut came; the size says where it went. */
+	j->shrank_to = pin_stat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size < at
+	                   ? (uint64_t)st.st_size
+	                   : at;
+	if (!j->stream && ftruncate(j->dst_fd, (off_t)at) < 0)
+		return job_fail_write(j, -errno);
+	j->end = at;
+	if (j->table && at >= j->lo)
+		j->nblocks = (size_t)((at - j->lo + j->block - 1) / j->block);
+	return 0;
 }
 
 static bool want_freeze(const struct job *j)
@@ -175,7 +198,7 @@ void job_pass_begin(struct job *j, bool frozen)
 
 	j->pass++;
 	j->changed = 0;
-	if (!j->loopdev && fstat(j->spec.src->fd, &st) == 0)
+	if (!j->loopdev && pin_stat(j->spec.src->fd, &st) == 0)
 		size = (uint64_t)st.st_size;
 	if (size != j->end || j->nblocks * (uint64_t)j->block < size - j->lo) {
 		if (ftruncate(j->dst_fd, (off_t)size) < 0) {
@@ -291,6 +314,11 @@ int job_copy_step(struct job *j, int64_t deadline)
 			got = copy_chunk(j, j->pos, ce - j->pos, 0);
 			if (got < 0)
 				return (int)got;
+			if ((uint64_t)got < ce - j->pos && !j->loopdev) {
+				if ((r = source_shrank(j, j->pos + (uint64_t)got)) < 0)
+					return r;
+				ce = j->end;
+			}
 		}
 		j->pos = j->jpos = ce;
 		job_publish(j, j->pos - j->lo, j->end - j->lo);
@@ -313,6 +341,8 @@ int job_copy_step(struct job *j, int64_t deadline)
 	}
 	if (j->fz.prepared) {
 		/* the whole copy ran frozen: what it read is the source of that moment */
+		if (job_guard_gave_up(j))
+			return job_fail_guard(j);
 		j->freeze_broken = job_first_running(j);
 		chash_digest(j->stream_h, j->res.src_hash);
 		j->frozen_hash_done = true;
@@ -443,12 +473,14 @@ int job_pass_step(struct job *j, int64_t deadline)
 	if (!frozen && !j->loopdev) {
 		struct stat st;
 		/* it grew or shrank while this pass ran: not converged */
-		if (fstat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size != j->pass_size0)
+		if (pin_stat(j->spec.src->fd, &st) == 0 && (uint64_t)st.st_size != j->pass_size0)
 			j->changed += (uint64_t)st.st_size > j->pass_size0
 			                  ? (uint64_t)st.st_size - j->pass_size0
 			                  : j->pass_size0 - (uint64_t)st.st_size;
 	}
 	if (frozen) {
+		if (job_guard_gave_up(j))
+			return job_fail_guard(j);
 		j->freeze_broken = job_first_running(j);
 		chash_digest(j->frozen_h, j->res.src_hash);
 		j->frozen_hash_done = true;
@@ -506,7 +538,7 @@ int job_follow_step(struct job *j, int64_t deadline)
 		int64_t now = job_now();
 		bool trunc;
 
-		if (fstat(j->spec.src->fd, &st) < 0)
+		if (pin_stat(j->spec.src->fd, &st) < 0)
 			return job_fail(j, -errno, "cannot look at the source: %s",
 			                strerror(errno));
 		trunc = (uint64_t)st.st_size < j->src_pos;

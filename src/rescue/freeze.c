@@ -1,25 +1,34 @@
 /* job freeze: stop the writers (SIGSTOP) and freeze a filesystem (FIFREEZE) for
  * sync's final pass, and undo both on every path. A guardian process undoes them
- * even when rescuetui is killed with SIGKILL: it blocks on a pipe whose only writer
- * is the job, and EOF (we died, or closed it) makes it send SIGCONT and FITHAW. Also
- * here: is a writer still there (follow's end). */
+ * even when rescuetui is killed with SIGKILL or stopped (SIGSTOP, Ctrl-Z, a
+ * debugger): it waits on a socket whose only other end is the job, and EOF (we died,
+ * or closed it) or JOB_GUARD_SILENCE_MS without the job's heartbeat makes it send
+ * SIGCONT and FITHAW. The writers are read from /proc when they are stopped, not
+ * taken from the scan, and stopped again from scratch when a new one appeared
+ * meanwhile, so that all of them are stopped together. Also here: is a writer still
+ * there (follow's end). */
 #include "rescue/freeze.h"
 #include "base/compat.h"
 #include "base/util.h"
+#include "rescue/writers.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/fs.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* State and parent pid from /proc/PID/stat (after the last ')': the name may hold
@@ -61,17 +70,20 @@ static bool is_ancestor(pid_t pid)
 	return false;
 }
 
+/* Stopping init, ourselves or the shell that runs us would hang the box or this very
+ * job. */
+static bool unstoppable(pid_t pid)
+{
+	return pid <= 1 || pid == getpid() || is_ancestor(pid);
+}
+
 int job_check_freezable(const struct job *j)
 {
 	if (!j->spec.freeze)
 		return 0;
-	for (size_t i = 0; i < j->spec.nwriters; i++) {
-		pid_t pid = j->spec.writers[i].pid;
-		/* stopping init, ourselves or the shell that runs us would hang the box
-		 * or this very job */
-		if (pid <= 1 || pid == getpid() || is_ancestor(pid))
+	for (size_t i = 0; i < j->spec.nwriters; i++)
+		if (unstoppable(j->spec.writers[i].pid))
 			return -EPERM;
-	}
 	return 0;
 }
 
@@ -129,7 +141,7 @@ static void guardian_main(int rfd, const struct job_freeze *f)
 	static const int ign[] = {SIGHUP,  SIGINT,  SIGTERM, SIGQUIT, SIGPIPE, SIGTSTP,
 	                          SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2, SIGALRM};
 	struct sigaction sa;
-	int maxfd = rfd, thaw = 0;
+	int maxfd = rfd, thaw = 0, status = 0;
 	char c;
 
 	/* out of the terminal's process group: a ^C meant for rescuetui must not kill
@@ -151,7 +163,18 @@ static void guardian_main(int rfd, const struct job_freeze *f)
 			close(fd);
 	close_range((unsigned)maxfd + 1, ~0u, 0);
 	for (;;) {
-		ssize_t r = read(rfd, &c, 1);
+		struct pollfd pfd = {.fd = rfd, .events = POLLIN};
+		ssize_t r;
+		int p = poll(&pfd, 1, JOB_GUARD_SILENCE_MS);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p == 0) {
+			/* No heartbeat: the job is stopped (or hung). Writers must not wait
+			 * on it for ever. */
+			status = JOB_GUARD_GAVE_UP;
+			break;
+		}
+		r = read(rfd, &c, 1);
 		if (r == 1) {
 			if (c == 'F')
 				thaw = 1;
@@ -170,7 +193,7 @@ static void guardian_main(int rfd, const struct job_freeze *f)
 	for (size_t i = 0; i < f->n; i++)
 		if (f->pid[i] > 0)
 			send_sig(f->pidfd[i], f->pid[i], SIGCONT);
-	_exit(0);
+	_exit(status);
 }
 
 static int guardian_start(struct job_freeze *f)
@@ -178,7 +201,9 @@ static int guardian_start(struct job_freeze *f)
 	int p[2];
 	pid_t g;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	/* A socket, not a pipe: send(MSG_NOSIGNAL) to a guardian that gave up is an
+	 * error to notice, not a SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -errno;
 	g = fork();
 	if (g < 0) {
@@ -200,100 +225,296 @@ static int guardian_start(struct job_freeze *f)
 static void tell_guardian(struct job_freeze *f, char c)
 {
 	if (f->gpipe >= 0)
-		while (write(f->gpipe, &c, 1) < 0 && errno == EINTR)
+		while (send(f->gpipe, &c, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR)
 			;
 }
 
-/* ---- who holds the file ---- */
-
-static bool maps_write(pid_t pid, ino_t ino)
+/* The heartbeat: a thread, so that a long read in the frozen pass does not silence
+ * it, while SIGSTOP of rescuetui (which stops every thread) does. */
+static void *beat_main(void *arg)
 {
-	char path[64], line[512];
-	bool hit = false;
-	FILE *f;
+	struct job_freeze *f = arg;
+	struct timespec t;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!hit && fgets(line, sizeof(line), f)) {
-		char perms[8];
-		unsigned long long i;
-		if (sscanf(line, "%*s %7s %*s %*s %llu", perms, &i) == 2 &&
-		    i == (unsigned long long)ino && perms[1] == 'w' && perms[3] == 's')
-			hit = true;
+	pthread_mutex_lock(&f->beat_mu);
+	while (!f->beat_stop) {
+		tell_guardian(f, 'H');
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += JOB_GUARD_BEAT_MS * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&f->beat_cv, &f->beat_mu, &t);
 	}
-	fclose(f);
-	return hit;
+	pthread_mutex_unlock(&f->beat_mu);
+	return NULL;
 }
+
+static int beat_start(struct job_freeze *f)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int e;
+
+	pthread_mutex_init(&f->beat_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f->beat_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	f->beat_stop = false;
+	/* signals stay with the caller's threads */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&f->beat, NULL, beat_main, f);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		pthread_cond_destroy(&f->beat_cv);
+		pthread_mutex_destroy(&f->beat_mu);
+		return -e;
+	}
+	f->beating = true;
+	return 0;
+}
+
+static void beat_end(struct job_freeze *f)
+{
+	if (!f->beating)
+		return;
+	pthread_mutex_lock(&f->beat_mu);
+	f->beat_stop = true;
+	pthread_cond_signal(&f->beat_cv);
+	pthread_mutex_unlock(&f->beat_mu);
+	pthread_join(f->beat, NULL);
+	pthread_cond_destroy(&f->beat_cv);
+	pthread_mutex_destroy(&f->beat_mu);
+	f->beating = false;
+}
+
+/* Did the guardian give up on us (we were stopped too long) and resume everything?
+ * Reaps it when it ended. */
+static bool guardian_gave_up(struct job_freeze *f)
+{
+	int st;
+
+	if (f->guard_gave_up)
+		return true;
+	if (f->guardian > 0 && waitpid(f->guardian, &st, WNOHANG) == f->guardian) {
+		f->guardian = 0;
+		f->guard_gave_up = WIFEXITED(st) && WEXITSTATUS(st) == JOB_GUARD_GAVE_UP;
+	}
+	return f->guard_gave_up;
+}
+
+/* ---- who holds the file ---- */
 
 /* Does W still have the file open (fd) or mapped shared and writable (fd -1)? */
 static bool holds(const struct job *j, const struct job_writer *w)
 {
 	char path[64];
-	struct stat st;
 
 	if (w->fd < 0)
-		return maps_write(w->pid, j->st_start.st_ino);
+		return writers_maps_write(w->pid, j->st_start.st_dev, j->st_start.st_ino);
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)w->pid, w->fd);
-	return stat(path, &st) == 0 && st.st_dev == j->st_start.st_dev &&
-	       st.st_ino == j->st_start.st_ino;
+	return writers_same_file(AT_FDCWD, path, j->st_start.st_dev, j->st_start.st_ino);
 }
 
 /* ---- freeze and resume ---- */
 
+/* Room for one more pid in F. */
+static int grow(struct job_freeze *f)
+{
+	size_t cap = f->cap ? 2 * f->cap : 16;
+	pid_t *pid;
+	int *pidfd;
+
+	if (f->n < f->cap)
+		return 0;
+	pid = realloc(f->pid, cap * sizeof(*pid));
+	if (!pid)
+		return -ENOMEM;
+	f->pid = pid;
+	pidfd = realloc(f->pidfd, cap * sizeof(*pidfd));
+	if (!pidfd)
+		return -ENOMEM;
+	f->pidfd = pidfd;
+	f->cap = cap;
+	return 0;
+}
+
+static bool known(const struct job_freeze *f, pid_t pid)
+{
+	for (size_t k = 0; k < f->n; k++)
+		if (f->pid[k] == pid)
+			return true;
+	return false;
+}
+
+/* Take writer W into F unless it is listed already, gone, stopped by someone else,
+ * or no longer holds the file. Returns 0, or -ENOMEM. */
+static int take(struct job *j, const struct job_writer *w)
+{
+	struct job_freeze *f = &j->fz;
+	char path[64], st;
+	int pidfd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)w->pid);
+	if (known(f, w->pid) || proc_stat(path, &st, NULL) < 0)
+		return 0; /* listed twice (several fds), or gone: a writer that left is fine */
+	if (st == 'T' || st == 't')
+		return 0; /* stopped by someone else: leave it as it is */
+	pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	if (pidfd < 0 && errno == ESRCH)
+		return 0;
+	/* Through the pidfd we signal exactly the process checked here: a pid that was
+	 * reused since, or let go of the file, is not stopped. */
+	if (!holds(j, w)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return 0;
+	}
+	if (grow(f) < 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return -ENOMEM;
+	}
+	if (pidfd >= 0)
+		(void)fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	f->pidfd[f->n] = pidfd;
+	f->pid[f->n++] = w->pid;
+	return 0;
+}
+
+/* The writers as /proc has them now (--freeze only), checked for pids we must never
+ * stop, into F. */
+static int collect(struct job *j)
+{
+	struct wlist w = {0};
+	int r = 0;
+
+	if (!j->spec.freeze)
+		return 0;
+	if ((r = writers_scan(j->st_start.st_dev, j->st_start.st_ino, &w)) < 0) {
+		free(w.v);
+		return job_fail(j, r, "cannot read who writes the file: %s", strerror(-r));
+	}
+	for (size_t i = 0; r == 0 && i < w.n; i++) {
+		if (unstoppable(w.v[i].pid))
+			r = job_fail(j, -EPERM,
+			             "process %d writes the file now and cannot be stopped (pid 1, or "
+			             "an ancestor of ours): every writer was resumed",
+			             (int)w.v[i].pid);
+		else if (take(j, &w.v[i]) < 0)
+			r = job_fail(j, -ENOMEM, "out of memory");
+	}
+	free(w.v);
+	return r;
+}
+
 static int prepare(struct job *j)
 {
 	struct job_freeze *f = &j->fz;
-	size_t nw = j->spec.nwriters;
 	int r;
 
-	f->pid = calloc(nw ? nw : 1, sizeof(*f->pid));
-	f->pidfd = calloc(nw ? nw : 1, sizeof(*f->pidfd));
-	if (!f->pid || !f->pidfd)
-		return job_fail(j, -ENOMEM, "out of memory");
-	for (size_t i = 0; j->spec.freeze && i < nw; i++) {
-		pid_t pid = j->spec.writers[i].pid;
-		char path[64], st;
-		bool dup = false;
-		for (size_t k = 0; k < f->n; k++)
-			dup = dup || f->pid[k] == pid;
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		if (dup || proc_stat(path, &st, NULL) < 0)
-			continue; /* listed twice, or gone */
-		if (st == 'T' || st == 't')
-			continue; /* stopped by someone else: leave it as it is */
-		f->pidfd[f->n] = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (f->pidfd[f->n] < 0 && errno == ESRCH)
-			continue;
-		/* Through the pidfd we signal exactly the process checked here: a pid that
-		 * was reused since the scan, or let go of the file, is not stopped. */
-		if (!holds(j, &j->spec.writers[i])) {
-			if (f->pidfd[f->n] >= 0)
-				close(f->pidfd[f->n]);
-			continue;
-		}
-		if (f->pidfd[f->n] >= 0)
-			(void)fcntl(f->pidfd[f->n], F_SETFD, FD_CLOEXEC);
-		f->pid[f->n++] = pid;
-	}
-	if (j->spec.freeze_fs) {
+	f->n = 0;
+	if ((r = collect(j)) < 0)
+		return r;
+	if (j->spec.freeze_fs && f->fsfd < 0) {
 		f->fsfd = open(j->spec.freeze_fs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (f->fsfd < 0)
 			return job_fail(j, -errno, "cannot open %s to freeze it: %s",
 			                j->spec.freeze_fs, strerror(errno));
 	}
+	f->guard_gave_up = false;
 	if ((r = guardian_start(f)) < 0)
 		return job_fail(j, r, "cannot start the process that guards the freeze: %s",
 		                strerror(-r));
+	if ((r = beat_start(f)) < 0)
+		return job_fail(j, r, "cannot start the guardian's heartbeat: %s", strerror(-r));
 	for (size_t i = 0; i < f->n; i++) {
 		if (send_sig(f->pidfd[i], f->pid[i], SIGSTOP) == -ESRCH)
 			f->pid[i] = 0; /* exited meanwhile */
 	}
 	f->stopped = true;
+	f->settled = false;
 	f->t_stop = job_now();
 	f->prepared = true;
 	return 0;
+}
+
+/* Let everything go without counting it as resumed after a frozen pass: a freeze
+ * that is started over. */
+static void release(struct job *j)
+{
+	struct job_freeze *f = &j->fz;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->pid[i] > 0)
+			send_sig(f->pidfd[i], f->pid[i], SIGCONT);
+	f->stopped = f->settled = false;
+	beat_end(f);
+	if (f->gpipe >= 0) {
+		tell_guardian(f, 'D');
+		close(f->gpipe);
+		f->gpipe = -1;
+	}
+	if (f->guardian > 0) {
+		while (waitpid(f->guardian, NULL, 0) < 0 && errno == EINTR)
+			;
+		f->guardian = 0;
+	}
+	for (size_t i = 0; i < f->n; i++)
+		if (f->pidfd[i] >= 0)
+			close(f->pidfd[i]);
+	f->n = 0;
+	f->prepared = false;
+}
+
+/* Once every writer we know of is stopped: is there one we do not know (it opened
+ * the file since we looked)? Then start over with it, at most JOB_FREEZE_ROUNDS
+ * times. 0 when the set is complete, 1 to go on waiting, or a failure. */
+static int recheck(struct job *j)
+{
+	struct job_freeze *f = &j->fz;
+	struct wlist w = {0};
+	bool news = false;
+	int r;
+
+	if (!j->spec.freeze)
+		return 0;
+	if ((r = writers_scan(j->st_start.st_dev, j->st_start.st_ino, &w)) < 0) {
+		free(w.v);
+		return job_fail(j, r, "cannot read who writes the file: %s", strerror(-r));
+	}
+	for (size_t i = 0; i < w.n && !news; i++) {
+		char path[64], st;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)w.v[i].pid);
+		news = !known(f, w.v[i].pid) && proc_stat(path, &st, NULL) == 0 && st != 'T' &&
+		       st != 't';
+	}
+	free(w.v);
+	if (!news)
+		return 0;
+	release(j);
+	if (++f->rounds >= JOB_FREEZE_ROUNDS)
+		return job_fail(j, -EAGAIN,
+		                "new writers kept opening the file while the others were stopped: "
+		                "every writer was resumed; try again, the partial result is kept");
+	return 1;
+}
+
+int job_fail_guard(struct job *j)
+{
+	return job_fail(j, -ETIMEDOUT,
+	                "rescuetui was stopped for more than %d s while the writers were frozen: "
+	                "the guardian resumed them, so this pass is no snapshot; run the same "
+	                "command again, the partial result is kept",
+	                JOB_GUARD_SILENCE_MS / 1000);
+}
+
+bool job_guard_gave_up(struct job *j)
+{
+	return j->fz.prepared && guardian_gave_up(&j->fz);
 }
 
 int job_freeze_step(struct job *j, int64_t deadline)
@@ -301,11 +522,14 @@ int job_freeze_step(struct job *j, int64_t deadline)
 	struct job_freeze *f = &j->fz;
 	int r;
 
+again:
 	if (!f->prepared && (r = prepare(j)) < 0)
 		return r;
 	job_publish(j, 0, j->end - j->lo);
 	for (;;) {
 		pid_t late = 0;
+		if (guardian_gave_up(f))
+			return job_fail_guard(j);
 		for (size_t i = 0; i < f->n && !late; i++)
 			if (f->pid[i] > 0 && !all_stopped(f->pid[i]))
 				late = f->pid[i];
@@ -320,6 +544,12 @@ int job_freeze_step(struct job *j, int64_t deadline)
 			return 1;
 		usleep(2000);
 	}
+	if ((r = recheck(j)) < 0)
+		return r;
+	if (r > 0)
+		goto again;
+	f->settled = true;
+	job_publish(j, 0, j->end - j->lo); /* now the record may say frozen */
 	if (f->fsfd >= 0 && !f->fs_frozen) {
 		tell_guardian(f, 'F'); /* before: a death in between must still thaw */
 		if (ioctl(f->fsfd, FIFREEZE, 0) < 0) {
@@ -345,15 +575,19 @@ void job_resume_all(struct job *j)
 		f->fs_frozen = false;
 	}
 	if (f->stopped) {
+		pid_t *list = realloc(j->res.frozen, (j->res.nfrozen + f->n + 1) * sizeof(*list));
+		if (list)
+			j->res.frozen = list;
 		for (size_t i = 0; i < f->n; i++) {
 			if (f->pid[i] <= 0)
 				continue;
 			send_sig(f->pidfd[i], f->pid[i], SIGCONT);
-			if (j->res.nfrozen < sizeof(j->res.frozen) / sizeof(j->res.frozen[0]))
+			if (list)
 				j->res.frozen[j->res.nfrozen++] = f->pid[i];
 		}
-		f->stopped = false;
+		f->stopped = f->settled = false;
 	}
+	beat_end(f);
 	if (f->gpipe >= 0) {
 		tell_guardian(f, 'D');
 		close(f->gpipe);
@@ -382,10 +616,38 @@ void job_resume_all(struct job *j)
 
 bool job_writers_alive(struct job *j)
 {
+	struct job_freeze *f = &j->fz;
+	struct wlist w = {0};
+	int64_t now = job_now();
+
 	for (size_t i = 0; i < j->spec.nwriters; i++)
 		if (holds(j, &j->spec.writers[i]))
 			return true;
-	return false;
+	/* None of the planned writers is left: is there another one (no limit, and one
+	 * that opened the file after the scan counts too)? /proc is read in full, so
+	 * not more often than JOB_WRITER_RESCAN_NS. */
+	if (f->t_rescan && now - f->t_rescan < JOB_WRITER_RESCAN_NS)
+		return f->rescan_found;
+	f->t_rescan = now;
+	/* when /proc cannot be read, keep following: stopping early loses data */
+	f->rescan_found = writers_scan(j->st_start.st_dev, j->st_start.st_ino, &w) < 0 || w.n > 0;
+	free(w.v);
+	return f->rescan_found;
+}
+
+void job_emergency_resume(struct job *j)
+{
+	struct job_freeze *f = &j->fz;
+
+	/* Only system calls: this runs in a signal handler. */
+	if (f->fs_frozen && f->fsfd >= 0)
+		ioctl(f->fsfd, FITHAW, 0);
+	if (f->stopped)
+		for (size_t i = 0; i < f->n; i++)
+			if (f->pid[i] > 0)
+				send_sig(f->pidfd[i], f->pid[i], SIGCONT);
+	if (f->gpipe >= 0)
+		close(f->gpipe); /* the guardian sees EOF and does the same */
 }
 
 /* After the frozen pass: was every writer we stopped still stopped? (Someone may

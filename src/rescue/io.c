@@ -97,7 +97,8 @@ void job_full_reset(struct job *j)
 	for (int i = 0; i < 2; i++) {
 		struct stat st;
 		j->fext[i].fd = side_fd(j, i);
-		j->fext[i].ok = !(i == 0 && j->loopdev);
+		/* a getfd pin shares the holder's offset: SEEK_DATA would move it */
+		j->fext[i].ok = !(i == 0 && (j->loopdev || j->spec.src->kind == PIN_GETFD));
 		/* SEEK_DATA calls everything past the end a hole: the size tells */
 		j->fext[i].size = j->fext[i].fd >= 0 && fstat(j->fext[i].fd, &st) == 0
 		                      ? (uint64_t)st.st_size

@@ -133,9 +133,10 @@ nomem:
 static int source_facts(struct job *j)
 {
 	const struct job_spec *spec = &j->spec;
+	int r = pin_stat(spec->src->fd, &j->st_start);
 
-	if (fstat(spec->src->fd, &j->st_start) < 0)
-		return -errno;
+	if (r < 0)
+		return r;
 	j->loopdev = spec->src->kind == PIN_LOOPDEV;
 	if (j->loopdev) {
 		uint64_t size = spec->src_size;
@@ -228,7 +229,8 @@ static void open_source(struct job *j)
 		(void)posix_fadvise(j->src_fd, 0, 0, POSIX_FADV_NOREUSE);
 	}
 	j->ext.fd = j->src_fd;
-	j->ext.ok = !j->loopdev;
+	/* a getfd pin shares the holder's offset: SEEK_DATA would move it */
+	j->ext.ok = !j->loopdev && j->spec.src->kind != PIN_GETFD;
 	job_ext_reset(&j->ext);
 }
 
@@ -551,6 +553,7 @@ void job_free(struct job *j)
 		close(j->dir_fd);
 	free(j->fz.pid);
 	free(j->fz.pidfd);
+	free(j->res.frozen);
 	chash_free(j->stream_h);
 	chash_free(j->frozen_h);
 	chash_free(j->v.a);

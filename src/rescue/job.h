@@ -180,7 +180,8 @@ struct job_result {
 	                       * last truncation; 0 without one) */
 	bool resumed;         /* continued from a journal */
 	uint64_t resumed_at;  /* source bytes (follow: result bytes) taken as done */
-	pid_t frozen[64];     /* writers stopped and resumed (--freeze), for the summary */
+	pid_t *frozen;        /* writers stopped and resumed (--freeze), all of them, for
+	                       * the summary; owned by the job */
 	size_t nfrozen;
 	double seconds_copy;   /* time spent before verification (copy, passes, follow) */
 	double seconds_verify; /* time spent verifying */
@@ -192,7 +193,9 @@ struct job;
 struct entry;
 
 /* The holders of E that can change it, as a job wants them: fds with write access,
- * and shared writable mappings (fd -1). Fills at most MAX; returns how many. */
+ * and shared writable mappings (fd -1). Fills at most MAX (give E->nholders: there
+ * is no other limit); returns how many. A freeze reads the writers again from /proc
+ * when it stops them: these are the ones the plan is made with. */
 size_t job_writers_of(const struct entry *e, struct job_writer *w, size_t max);
 
 /* Prepare a job: check the spec (method against the source), create DEST.partial
@@ -223,6 +226,11 @@ int job_step(struct job *j, unsigned budget_ms);
  * Follow: the first call ends the follow normally (verified, renamed); a second
  * cancels. */
 void job_cancel(struct job *j);
+
+/* For a signal handler that is about to end the program (a second Ctrl-C): thaw
+ * what the job froze and SIGCONT the writers it stopped, with system calls only,
+ * and let the guardian go. Nothing is freed; the job must not be stepped again. */
+void job_emergency_resume(struct job *j);
 
 /* A consistent copy of the progress record; safe from another thread. */
 void job_progress(struct job *j, struct job_progress *out);

@@ -119,20 +119,15 @@ int job_journal_maybe(struct job *j, int64_t now)
 	return 0;
 }
 
-static int journal_read_at(int dir_fd, const char *name, struct journal *jr)
+int journal_parse(const char *buf, size_t len, struct journal *jr)
 {
-	char text[2048], *line, *save;
-	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
+	char text[JOURNAL_MAX + 1], *line, *save;
 
 	memset(jr, 0, sizeof(*jr));
-	if (fd < 0)
-		return -errno;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	text[n] = '\0';
+	if (len > JOURNAL_MAX)
+		len = JOURNAL_MAX;
+	memcpy(text, buf, len);
+	text[len] = '\0';
 	line = strtok_r(text, "\n", &save);
 	if (!line || strcmp(line, JOURNAL_MAGIC) != 0)
 		return -EINVAL;
@@ -175,6 +170,22 @@ static int journal_read_at(int dir_fd, const char *name, struct journal *jr)
 			jr->truncations = (unsigned)v;
 	}
 	return jr->complete ? 0 : -EINVAL;
+}
+
+static int journal_read_at(int dir_fd, const char *name, struct journal *jr)
+{
+	char text[JOURNAL_MAX];
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	memset(jr, 0, sizeof(*jr));
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	return journal_parse(text, (size_t)n, jr);
 }
 
 int job_journal_read(struct job *j, struct journal *jr)

@@ -14,6 +14,13 @@ struct journal {
 	bool complete;
 };
 
+/* A journal is a few short lines; more than this is not one of ours. */
+#define JOURNAL_MAX 2047
+
+/* Parse the text of a journal (LEN bytes, at most JOURNAL_MAX are looked at) into
+ * JR. 0, or -EINVAL for text that is not a complete journal of ours. Pure. */
+int journal_parse(const char *buf, size_t len, struct journal *jr);
+
 /* Save the journal when it is due (2 s or 256 MiB); a failure ends the job. */
 int job_journal_maybe(struct job *j, int64_t now);
 /* Save the journal now: the result's data first (fdatasync). Negative errno. */

@@ -19,7 +19,7 @@
 #define PWBUF_LEN    4096
 #define LOG_HASH_LEN 16
 #define LOG_LINE_MAX 16384
-#define OK_TAIL      " result=ok"
+#define OK_TAIL      " result=\"ok\""
 
 /* The user's home: HOME, else the password database. */
 static int home_dir(char *buf, size_t len)
@@ -58,12 +58,15 @@ int rlog_default_path(char *buf, size_t len)
 	return snprintf(buf, len, "%s/" LOG_NAME, dir) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
+/* " KEY=VALUE": the value a JSON string (exact bytes, reversibly escaped, one line
+ * whatever the name holds), or null. */
 static void put_field(FILE *f, const char *key, const char *s, size_t len)
 {
-	char *e = s ? esc_display(s, len) : NULL;
-
-	fprintf(f, " %s=%s", key, e ? e : "-");
-	free(e);
+	fprintf(f, " %s=", key);
+	if (s)
+		esc_json(f, s, len);
+	else
+		fputs("null", f);
 }
 
 int rlog_append(const char *path, const struct rlog_line *l)
@@ -97,7 +100,8 @@ int rlog_append(const char *path, const struct rlog_line *l)
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* Names may hold newlines or escapes: escaped, each action stays one line. */
+	/* Names may hold newlines or escapes: JSON-escaped, each action stays one line
+	 * and the exact bytes can be read back. */
 	/* The fixed fields first, free text after: a name can never fake them. */
 	fputs(when, f);
 	put_field(f, "method", l->method, l->method ? strlen(l->method) : 0);
@@ -131,8 +135,9 @@ static int parse_rescue(const char *line, const char *id, struct rlog_rescue *ou
 
 	if (!strptime(line, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		return 0;
-	if (sscanf(line, "%*s method=%31s source=%127s verified=%7s size=%llu hash=%33s %n", method,
-	           src, ver, &size, hash, &used) != 5 ||
+	/* method and source are JSON strings of words and digits: no quote inside */
+	if (sscanf(line, "%*s method=\"%31[^\"]\" source=\"%127[^\"]\" verified=%7s size=%llu hash=%33s %n",
+	           method, src, ver, &size, hash, &used) != 5 ||
 	    !used)
 		return 0;
 	if (strcmp(src, id) != 0 || strcmp(ver, "yes") != 0 || strcmp(method, "reclaim") == 0)

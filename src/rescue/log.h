@@ -1,6 +1,10 @@
 /* log: the action log, one line per rescue (or refusal), so that an admin can tell
- * afterwards what was done to which file and with what result. The log carries the
- * exact bytes of names, escaped so that each action stays one line.
+ * afterwards what was done to which file and with what result. One line per action:
+ *   2026-11-29T04:30:00Z method="copy" source="8:1:12" path="/var/lib/vm.img"
+ *   target="/backup/vm.img" bytes=67108864 result="ok"
+ * (on one line). Every value but bytes is a JSON string (text/esc.h esc_json: exact
+ * bytes, invalid UTF-8 as "\udcNN") or null, so a name cannot break the line or
+ * reach a terminal raw, and its bytes can be read back exactly.
  */
 #ifndef RT_RESCUE_LOG_H
 #define RT_RESCUE_LOG_H

@@ -98,7 +98,7 @@ void job_publish(struct job *j, uint64_t done, uint64_t total)
 		j->prog.eta_s = -1;
 	j->prog.pass = j->pass;
 	j->prog.pass_changed = j->res.last_pass_changed;
-	j->prog.frozen = j->fz.stopped || j->fz.fs_frozen;
+	j->prog.frozen = (j->fz.stopped && j->fz.settled) || j->fz.fs_frozen;
 	pthread_mutex_unlock(&j->mu);
 }
 

@@ -35,6 +35,11 @@
 #define JOB_RATE_MIN_SPAN_NS (50000000ll)    /* ... and never over less than this */
 #define JOB_RATE_RING        40u             /* readings kept: covers the window */
 #define JOB_STOP_WAIT_NS     (10000000000ll) /* freeze: how long a writer may take to stop */
+#define JOB_FREEZE_ROUNDS    4u              /* freeze: new writers appearing, tries at most */
+#define JOB_GUARD_BEAT_MS    200             /* freeze: we tell the guardian we run this often */
+#define JOB_GUARD_SILENCE_MS 3000            /* ... and it resumes everything after this silence */
+#define JOB_GUARD_GAVE_UP    3               /* the guardian's exit status when it did */
+#define JOB_WRITER_RESCAN_NS (1000000000ll)  /* follow: /proc read for new writers at most this often */
 #define JOB_PASSES_DEFAULT   8u              /* sync: passes at most unless the spec says */
 #define JOB_CONVERGE_PART    1000u           /* sync: converged when a pass changes 1/1000 ... */
 #define JOB_CONVERGE_MIN     (1u << 20)      /* ... or 1 MiB, whichever is more */
@@ -68,14 +73,28 @@ struct job_ext {
 struct job_freeze {
 	pid_t *pid; /* unique writer pids that we stop (not ones already stopped) */
 	int *pidfd; /* pidfd_open of each, -1 where not available */
-	size_t n;
+	size_t n, cap;
 	bool stopped; /* SIGSTOP sent, not yet resumed */
+	bool settled; /* ... and every thread of every writer seen stopped, none new:
+	               * only then does the progress record say frozen */
 	int fsfd;     /* freeze_fs directory, -1 */
 	bool fs_frozen;
 	pid_t guardian;
-	int gpipe; /* write end: 'F' = filesystem frozen by us, 'D' = all resumed */
+	/* our end of the socket to the guardian: 'F' = filesystem frozen by us, 'f' = not,
+	 * 'H' = we still run (JOB_GUARD_BEAT_MS), 'D' = all resumed */
+	int gpipe;
+	bool guard_gave_up; /* the guardian resumed everything: we were stopped too long */
+	pthread_t beat;
+	bool beating;
+	pthread_mutex_t beat_mu;
+	pthread_cond_t beat_cv;
+	bool beat_stop;
 	int64_t t_stop;
 	bool prepared;
+	unsigned rounds; /* freezes started over because a new writer appeared */
+	/* follow: the last full look for writers, and whether it found one */
+	int64_t t_rescan;
+	bool rescan_found;
 };
 
 /* Verification: one side at a time, in chunks. */
@@ -142,6 +161,11 @@ struct job {
 	bool frozen_hash_done;
 	bool src_hash_done;  /* the source's hash is known before verifying: no second read */
 	pid_t freeze_broken; /* a writer ran during the frozen pass (someone resumed it) */
+	/* The source was truncated under the copy: from SHRANK_FROM bytes (its size when
+	 * the copy began) to SHRANK_TO (where the reads ended); a change of the source,
+	 * not a fault of the target. */
+	bool shrank;
+	uint64_t shrank_from, shrank_to;
 
 	/* follow */
 	uint64_t src_pos, tgt_pos, tail_start;

@@ -3,6 +3,7 @@
  * their hashes compared; the result says what was verified and, when the source
  * moved, why it could not be. */
 #include "rescue/verify.h"
+#include "text/fmt.h"
 #include "rescue/io.h"
 
 #include <errno.h>
@@ -129,7 +130,7 @@ static int verify_side_begin(struct job *j, struct job_verify *v)
 	job_full_reset(j);
 	if (v->side == 0) {
 		chash_reset(v->a);
-		if (fstat(j->spec.src->fd, &v->st0) < 0)
+		if (pin_stat(j->spec.src->fd, &v->st0) < 0)
 			return job_fail(j, -errno, "cannot look at the source: %s",
 			                strerror(errno));
 		v->pos = 0;
@@ -159,6 +160,26 @@ static int verify_side_begin(struct job *j, struct job_verify *v)
 		v->b_is_a = v->a_from == v->b_from; /* one hash of the same bytes */
 	}
 	v->started = true;
+	return 0;
+}
+
+/* The source was truncated under the copy: what was read before it is the best copy
+ * there is, but it is no copy of one moment of the source. */
+static int conclude_shrank(struct job *j)
+{
+	char from[16], to[16];
+
+	j->res.verified = false;
+	j->res.source_changed = true;
+	j->res.size = j->end;
+	job_say(j,
+	        "the source shrank from %s to %s during the copy: the result holds what was "
+	        "read (%" PRIu64 " bytes), the best copy there is, but not one moment of "
+	        "the file; %s",
+	        fmt_size(from, sizeof(from), j->shrank_from),
+	        fmt_size(to, sizeof(to), j->shrank_to), j->end,
+	        j->table ? "run the sync again, with --freeze for a consistent copy"
+	                 : "use sync (or follow for a log) to copy it as it is now");
 	return 0;
 }
 
@@ -194,6 +215,8 @@ static int verify_conclude(struct job *j)
 		    j->res.final_path);
 	}
 	equal = memcmp(j->res.src_hash, j->res.dst_hash, 16) == 0;
+	if (j->shrank && j->spec.method != REC_FOLLOW)
+		return conclude_shrank(j);
 	if (!equal && !j->loopdev && !v->src_moved &&
 	    (j->spec.method == REC_COPY || (j->spec.method == REC_REFLINK && !j->table))) {
 		/* The source kept its size and mtime: the difference is ours (a part copied
@@ -279,7 +302,7 @@ static bool source_stood_still(struct job *j)
 	if (j->spec.method != REC_COPY || !j->stream_valid || j->stream_from != 0 || j->stream ||
 	    j->loopdev || j->lo || !j->spec.src_static || j->res.resumed)
 		return false;
-	return fstat(j->spec.src->fd, &now) == 0 && same_stat(&now, &j->st_start);
+	return pin_stat(j->spec.src->fd, &now) == 0 && same_stat(&now, &j->st_start);
 }
 
 int job_verify_step(struct job *j, int64_t deadline)
@@ -322,7 +345,7 @@ int job_verify_step(struct job *j, int64_t deadline)
 		if (v->side == 0) {
 			struct stat st1;
 			chash_digest(v->a, j->res.src_hash);
-			if (fstat(j->spec.src->fd, &st1) < 0 || !same_stat(&st1, &v->st0) ||
+			if (pin_stat(j->spec.src->fd, &st1) < 0 || !same_stat(&st1, &v->st0) ||
 			    !same_stat(&v->st0, &j->st_start))
 				v->src_moved = true;
 			if (j->stream) {

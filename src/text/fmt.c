@@ -34,6 +34,10 @@ char *fmt_size(char *buf, size_t len, uint64_t bytes)
 			return buf;
 		}
 		uint64_t whole = q + (r >= half);
+		/* 15.5E and up would round to "16E", which is 2^64 and does not read back:
+		 * the top unit is cut down instead, so every string here parses. */
+		if (k == 6 && whole > 15)
+			whole = 15;
 		/* 1023.5K and up would print as "1024K": that is "1.0M". */
 		if (whole >= 1024 && k < 6)
 			continue;
@@ -41,6 +45,40 @@ char *fmt_size(char *buf, size_t len, uint64_t bytes)
 		return buf;
 	}
 	return buf; /* not reached: k == 6 always prints */
+}
+
+uint64_t fmt_u64_of(double v)
+{
+	/* 2^64 is exact in a double; v >= it (or NaN, by the first test) cannot convert. */
+	if (!(v > 0))
+		return 0;
+	if (v >= 18446744073709551616.0)
+		return UINT64_MAX;
+	return (uint64_t)v;
+}
+
+#define ETA_MAX_S (99.0 * 3600)
+
+char *fmt_eta(char *buf, size_t len, double secs)
+{
+	unsigned long s;
+
+	if (len == 0)
+		return buf;
+	if (secs < 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	if (!(secs < ETA_MAX_S)) {
+		snprintf(buf, len, ">99h");
+		return buf;
+	}
+	s = (unsigned long)secs;
+	if (s >= 3600)
+		snprintf(buf, len, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, len, "%lu:%02lu", s / 60, s % 60);
+	return buf;
 }
 
 /* Power of 1024 for a unit letter (either case), or -1. */

@@ -85,7 +85,7 @@ check_all() {
 	echo "ok: holes stay holes ($alloc bytes allocated of $SIZE)"
 	[ "$(stat -c %a "$rec/rescued-$INO")" = 600 ] || fail "the copy is not mode 0600"
 	assert_eq "$(md5sum <"$IMG")" "$sum0" "image unchanged by --recover"
-	grep -q "method=offline-copy .*result=ok" "$T/actions.log" || fail "no log line for the copy"
+	grep -q "method=\"offline-copy\" .*result=\"ok" "$T/actions.log" || fail "no log line for the copy"
 	# A second run never overwrites: a directory target gets a new name.
 	"$RT_BIN" --offline "$IMG" --recover "$INO" --to "$rec/rescued-$INO" >"$out" 2>&1 &&
 		fail "an existing target was overwritten"
@@ -110,7 +110,7 @@ check_all() {
 		echo "ok: e2fsck -fy freed the other orphans (exit $rc)"
 	fi
 	e2fsck -fn "$IMG" >"$T/fsck.out" 2>&1 || fail "e2fsck -fn: $(cat "$T/fsck.out")"
-	grep -q "method=offline-relink .*result=ok" "$T/actions.log" || fail "no log line for the relink"
+	grep -q "method=\"offline-relink\" .*result=\"ok" "$T/actions.log" || fail "no log line for the relink"
 	attach "$IMG" -r
 	mount_at "$T/ro" -o ro "$LOOPDEV"
 	cmp "$ORIG" "$T/ro/lost+found/rescued-$INO" || fail "the relinked file differs"

@@ -54,7 +54,7 @@ grew=$((after - before))
 	fail "free space grew by $grew bytes, the file had $alloc allocated"
 [ "$(size_of "$wpid" "$wfd")" = 0 ] || fail "the file was not truncated"
 grep -q "^Reclaimed $id: " "$T/reclaim.out" || fail "summary: $(cat "$T/reclaim.out")"
-grep -q "method=reclaim source=$id .* result=ok$" "$LOG" || fail "no log line: $(cat "$LOG")"
+grep -q "method=\"reclaim\" source=\"$id\" .* result=\"ok\"$" "$LOG" || fail "no log line: $(cat "$LOG")"
 kill -CONT "$wpid"
 wait_until 10 bigger_than "$wpid" "$wfd" 0
 s=$(size_of "$wpid" "$wfd")

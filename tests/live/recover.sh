@@ -25,7 +25,9 @@ cmp "$T/out/vm.img" "$T/vm.img.expected" || fail "copy differs"
 grep -q "^Rescued: copy -> $T/out/vm.img (64M, verified)" "$T/summary" || fail "summary: $(cat "$T/summary")"
 [ "$(stat -c %a "$T/out/vm.img")" = 600 ] || fail "mode is not 0600"
 [ ! -e "$T/out/vm.img.partial" ] && [ ! -e "$T/out/vm.img.partial.journal" ] || fail "leftovers"
-grep -q "method=copy source=$id verified=yes size=67108864 hash=[0-9a-f]\{32\} path=$T/vm.img target=$T/out/vm.img bytes=67108864 result=ok" \
+grep -qF "method=\"copy\" source=\"$id\" verified=yes size=67108864 hash=" "$T/actions.log" ||
+	fail "log head: $(cat "$T/actions.log")"
+grep -q "hash=[0-9a-f]\{32\} path=\"$T/vm.img\" target=\"$T/out/vm.img\" bytes=67108864 result=\"ok\"$" \
 	"$T/actions.log" || fail "log: $(cat "$T/actions.log")"
 echo "ok: auto copy, verified, logged"
 
@@ -84,4 +86,7 @@ before=$(wc -l <"$T/actions.log")
 rt "$nid" --to "$T/out" >/dev/null 2>&1
 [ -f "$T/out/$nasty" ] || fail "copy of the odd name not found"
 assert_eq "$(($(wc -l <"$T/actions.log") - before))" 1 "one log line for a name with a newline"
-grep -qF 'odd\nname\e[31m' "$T/actions.log" || fail "log does not escape the name"
+grep -qF 'odd\nname\u001b[31m' "$T/actions.log" || fail "log does not escape the name"
+# The log's values are JSON strings: the exact bytes of the name come back.
+tail -n 1 "$T/actions.log" | grep -o 'path="\([^"\\]\|\\.\)*"' | cut -c6- >"$T/logpath"
+[ "$(jq -r . "$T/logpath")" = "$T/$nasty" ] || fail "log path does not read back: $(cat "$T/logpath")"

@@ -29,13 +29,13 @@ START_TEST(live_image_copy_is_checked)
 	size_t n = after_checks(&f, l);
 
 	ck_assert(has(l, n, "crash-consistent"));
-	ck_assert(has(l, n, "e2fsck -fn '/backup/vm.img'"));
+	ck_assert(has(l, n, "e2fsck -fn /backup/vm.img"));
 	f.content = CONTENT_QCOW2;
 	n = after_checks(&f, l);
-	ck_assert(has(l, n, "qemu-img check '/backup/vm.img'"));
+	ck_assert(has(l, n, "qemu-img check /backup/vm.img"));
 	f.content = CONTENT_XFS;
 	n = after_checks(&f, l);
-	ck_assert(has(l, n, "xfs_repair -n -f '/backup/vm.img'"));
+	ck_assert(has(l, n, "xfs_repair -n -f /backup/vm.img"));
 	f.content = CONTENT_UNKNOWN;
 	n = after_checks(&f, l);
 	ck_assert(has(l, n, "application's own tools"));
@@ -62,7 +62,7 @@ START_TEST(loop_freeze_and_failures)
 
 	ck_assert(has(l, n, "pid 123, 456"));
 	ck_assert(has(l, n, "/mnt/d is still mounted from the deleted image on /dev/loop3"));
-	ck_assert(has(l, n, "e2fsck -fn '/b/disk.img'"));
+	ck_assert(has(l, n, "e2fsck -fn /b/disk.img"));
 	ck_assert(!has(l, n, "crash-consistent")); /* frozen: consistent */
 	/* Failure: keep it mounted, keep the partial, run again. */
 	f.ok = false;

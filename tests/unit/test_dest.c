@@ -5,6 +5,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,55 @@ START_TEST(odd_names)
 }
 END_TEST
 
+/* A base name of 236 to 255 bytes: the result, its .partial and its journal can all
+ * be created (each within NAME_MAX), and the extension is kept. */
+START_TEST(long_names_leave_room_for_the_suffixes)
+{
+	char out[4200], orig[300], suffixed[4300];
+	bool resume;
+
+	for (size_t bl = 230; bl <= 255; bl++) {
+		memset(orig, 'a', bl - 6);
+		memcpy(orig + bl - 6, ".qcow2", 7);
+		ck_assert_int_eq(dest_resolve(dir, orig, bl, 9, out, sizeof(out), &resume), 0);
+		const char *base = strrchr(out, '/') + 1;
+		ck_assert_uint_le(strlen(base) + strlen(DEST_JOURNAL), NAME_MAX);
+		ck_assert_msg(strcmp(base + strlen(base) - 6, ".qcow2") == 0, "lost extension: %s", base);
+		snprintf(suffixed, sizeof(suffixed), "%s%s", out, DEST_JOURNAL);
+		int fd = open(suffixed, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		ck_assert_msg(fd >= 0, "cannot create the journal of a %zu-byte name", bl);
+		close(fd);
+		unlink(suffixed);
+	}
+	/* A name given in full that leaves no room is refused, not cut. */
+	snprintf(suffixed, sizeof(suffixed), "%s/%.*s", dir, 250, orig);
+	ck_assert_int_eq(dest_resolve(suffixed, "x", 1, 9, out, sizeof(out), &resume),
+	                 -ENAMETOOLONG);
+	/* A multibyte character is never cut in half. */
+	char utf[300] = "";
+	for (int i = 0; i < 120; i++)
+		strcat(utf, "\xc3\xa9");
+	strcat(utf, ".img");
+	ck_assert_int_eq(dest_resolve(dir, utf, strlen(utf), 9, out, sizeof(out), &resume), 0);
+	const char *base = strrchr(out, '/') + 1;
+	size_t stem = strlen(base) - 4;
+	ck_assert_msg(stem % 2 == 0, "a character was cut: %s", base);
+}
+END_TEST
+
+START_TEST(trailing_slash_makes_no_double_slash)
+{
+	char out[4200], to[600];
+	bool resume;
+
+	snprintf(to, sizeof(to), "%s//", dir);
+	ck_assert_int_eq(dest_resolve(to, "/x/name", 7, 9, out, sizeof(out), &resume), 0);
+	ck_assert_ptr_null(strstr(out, "//"));
+	ck_assert_int_eq(dest_resolve("/", "/x/name", 7, 9, out, sizeof(out), &resume), 0);
+	ck_assert_str_eq(out, "/name");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dest");
@@ -132,6 +182,8 @@ int main(void)
 	tcase_add_test(tc, resume_when_journal_is_there);
 	tcase_add_test(tc, new_name_and_refusals);
 	tcase_add_test(tc, odd_names);
+	tcase_add_test(tc, long_names_leave_room_for_the_suffixes);
+	tcase_add_test(tc, trailing_slash_makes_no_double_slash);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
