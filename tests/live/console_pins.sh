@@ -31,7 +31,7 @@ wait "$HPID" 2>/dev/null || true
 con_keys r
 for f in one two; do
 	CON_DEADLINE=30 con_wait_gone "holder[$HPID]" "the exited holder"
-	con_wait "$T/fs/$f.dat" "$f.dat still listed"
+	con_wait "fs/$f.dat" "$f.dat still listed" # the [kept by pin] mark may cut the path on the left
 done
 con_screen | grep -F "$T/fs/one.dat" | grep -qF "[kept by pin]" &&
 	echo "ok: marked [kept by pin]" || echo "note: another scan's pin holds it too"
