@@ -101,6 +101,7 @@
 
 #include "find/pin.h"
 #include "decide/rec.h"
+#include "rescue/badmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -145,6 +146,9 @@ struct job_spec {
 	 * then takes the source's hash while copying instead of reading it again, when
 	 * its size and mtime have not moved either. */
 	bool src_static;
+	/* readerr: rounds of retries of the unread ranges after the first pass; 0: the
+	 * default (1), negative: none */
+	int retries;
 };
 
 struct job_progress {
@@ -162,6 +166,8 @@ struct job_progress {
 	int error;             /* negative errno of the failure, 0 */
 	char message[320];     /* what happened, for people */
 	bool frozen;           /* writers are stopped or the filesystem frozen right now */
+	uint64_t unread_bytes; /* readerr: bytes that could not be read so far ... */
+	unsigned unread_ranges; /* ... in this many ranges */
 };
 
 struct job_result {
@@ -186,6 +192,13 @@ struct job_result {
 	double seconds_verify; /* time spent verifying */
 	int64_t unreadable;    /* loop device pins: bytes that could not be read, -1 unknown */
 	unsigned char src_hash[16], dst_hash[16];
+	/* readerr: bytes of the source that could not be read, in how many ranges (see
+	 * job_unread()); they are holes in the result, left out of both hashes, and
+	 * VERIFIED is false. UNREAD_MAP: the map file kept beside the result ("" when
+	 * none is kept) */
+	uint64_t unread_bytes;
+	unsigned unread_ranges;
+	char unread_map[4096];
 };
 
 struct job;
@@ -236,6 +249,14 @@ void job_free(struct job *j);
 /* Does DEST.partial.journal record an interrupted rescue of the file DEV:INO? (A
  * .partial of another file with the same name must not be taken for ours.) */
 bool job_journal_is_for(const char *dest, dev_t dev, ino_t ino);
+
+/* readerr: the ranges that could not be read (result offsets, sorted), valid until
+ * the next job_step or job_free. */
+const struct badmap *job_unread(const struct job *j);
+
+/* Is DEST.unread the map of an incomplete rescue of the file DEV:INO into DEST? (The
+ * same command then continues into DEST in place, reading only those ranges.) */
+bool job_unread_is_for(const char *dest, dev_t dev, ino_t ino);
 
 /* "running", "verifying", "done", "failed", "cancelled". */
 const char *job_state_name(enum job_state s);
