@@ -89,6 +89,21 @@
  * continues or a new pass starts; follow: from the recorded end; reflink: cloned
  * again. Every resumed job is verified in full at the end.
  *
+ * Read errors (readerr): a read of the source that fails with a media error (EIO,
+ * ENXIO, EREMOTEIO, ENODATA, EBADMSG, EUCLEAN) does not end copy, sync or follow: it
+ * is halved down to 4 KiB, the blocks that fail are left as holes in the result and
+ * recorded in a map (job_unread(), result offsets), saved with the journal as
+ * DEST.unread. Before verifying, RETRIES rounds (default 1), each after 200 ms, read
+ * only the mapped ranges again. Verification leaves the unread ranges out of both
+ * hashes. With ranges left, the job still ends with 0 and the result renamed (the
+ * best copy there is) but VERIFIED is false, SOURCE_CHANGED says whether what was
+ * read differs, UNREAD_BYTES/UNREAD_RANGES/UNREAD_MAP say what is missing, and
+ * DEST.unread stays. A later job_start for the same source whose DEST exists with a
+ * DEST.unread naming it (same device, inode and size; DEST a regular file of ours
+ * with one link and that size) continues DEST in place: it reads only the mapped
+ * ranges, then verifies DEST in full and removes the map when none remain. Any
+ * other existing DEST is still -EEXIST. A stream gets zeros for what is unread.
+ *
  * I/O manners: the source gets POSIX_FADV_SEQUENTIAL and NOREUSE (never DONTNEED,
  * which would drop the holder's pages); the result is written behind (writeback
  * started per chunk, waited for and dropped from the page cache every 8 MiB); the
