@@ -56,8 +56,10 @@ static ssize_t raw_read(struct job *j, bool full, unsigned char *buf, size_t n, 
 }
 
 /* Read [OFF, OFF+N); where that fails, each half, down to one unit, which is then
- * recorded. Left to right, so that an O_DIRECT read rounded up past its piece only
- * touches bytes read afterwards. *EOF: the source ended. */
+ * recorded. Units are on the grid that starts at j->lo (a loop device's offset), so
+ * that O_DIRECT reads of the device stay aligned. Left to right, so that an
+ * O_DIRECT read rounded up past its piece only touches bytes read afterwards.
+ * *EOF: the source ended. */
 static ssize_t bisect(struct job *j, bool full, unsigned char *buf, size_t n, uint64_t off,
                       uint64_t delta, bool *eof)
 {
@@ -73,9 +75,9 @@ static ssize_t bisect(struct job *j, bool full, unsigned char *buf, size_t n, ui
 	}
 	if (!job_media_error((int)r))
 		return r;
-	mid = (off + n / 2) / j->unit * j->unit;
+	mid = j->lo + (off - j->lo + n / 2) / j->unit * j->unit;
 	if (mid <= off)
-		mid = (off / j->unit + 1) * j->unit;
+		mid = j->lo + ((off - j->lo) / j->unit + 1) * j->unit;
 	if (mid >= off + n) {
 		/* within one unit: this is what fails */
 		memset(buf, 0, n);
