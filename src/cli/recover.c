@@ -440,9 +440,10 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 		fprintf(out, ", %" PRIu64 " bytes unread in %u range(s)", res->unread_bytes,
 		        res->unread_ranges);
 	fprintf(out, ", %s)\n",
-	        res->verified ? "verified"
-	        : ok          ? "a live copy: crash-consistent at best"
-	                      : "NOT verified");
+	        res->verified       ? "verified"
+	        : ok                ? "a live copy: crash-consistent at best"
+	        : res->unread_bytes ? "incomplete, not verified"
+	                            : "NOT verified");
 	if (pr->message[0])
 		fprintf(out, "  %s\n", pr->message);
 	if (res->unread_bytes)
