@@ -426,7 +426,8 @@ int job_pass_step(struct job *j, int64_t deadline)
 			}
 			/* a block that now lies past a shrunken end is put right by the next
 			 * pass's ftruncate; write what is there */
-			if (have && (r = job_dst_write(j, j->buf + o, have, j->pos + o)) < 0)
+			/* readerr: a block unread now becomes a hole, not what was there */
+			if (have && (r = job_write_known(j, j->buf + o, have, j->pos + o)) < 0)
 				return job_fail_write(j, r);
 			j->table[i] = h;
 			j->changed += len;

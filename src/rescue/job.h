@@ -94,8 +94,10 @@
  * is halved down to 4 KiB, the blocks that fail are left as holes in the result and
  * recorded in a map (job_unread(), result offsets), saved with the journal as
  * DEST.unread. Before verifying, RETRIES rounds (default 1), each after 200 ms, read
- * only the mapped ranges again. Verification leaves the unread ranges out of both
- * hashes. With ranges left, the job still ends with 0 and the result renamed (the
+ * only the mapped ranges again; a block that fails only in a later sync pass is
+ * punched out of the result (what pass 1 read may be stale). Verification leaves
+ * the unread ranges out of both hashes; a block of the source that fails only then
+ * joins the map too (the result keeps what the copy read there, unchecked). With ranges left, the job still ends with 0 and the result renamed (the
  * best copy there is) but VERIFIED is false, SOURCE_CHANGED says whether what was
  * read differs, UNREAD_BYTES/UNREAD_RANGES/UNREAD_MAP say what is missing, and
  * DEST.unread stays. A later job_start for the same source whose DEST exists with a

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/falloc.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -126,15 +127,36 @@ static bool next_piece(const struct badmap *m, size_t *i, uint64_t o, uint64_t e
 	return true;
 }
 
+/* Make result range [OFF, END) read as zeros without writing data there: a hole
+ * (it usually is one already), or zeros where the filesystem cannot punch. */
+static int unread_hole(struct job *j, uint64_t off, uint64_t end)
+{
+	static const unsigned char zeros[JOB_BLOCK_MIN];
+
+	if (fallocate(j->dst_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+	              (off_t)(end - off)) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return -errno;
+	for (uint64_t o = off; o < end; o += sizeof(zeros)) {
+		size_t k = end - o < sizeof(zeros) ? (size_t)(end - o) : sizeof(zeros);
+		if (pwrite(j->dst_fd, zeros, k, (off_t)o) != (ssize_t)k)
+			return errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
 int job_write_known(struct job *j, const unsigned char *buf, size_t n, uint64_t off)
 {
 	size_t i = badmap_find(&j->bad, off);
 	uint64_t end = off + n, pend;
+	int r;
 
 	for (uint64_t o = off; o < end; o = pend) {
 		if (!next_piece(&j->bad, &i, o, end, &pend))
-			continue;
-		int r = job_dst_write(j, buf + (o - off), (size_t)(pend - o), o);
+			r = unread_hole(j, o, pend); /* never what an earlier read left */
+		else
+			r = job_dst_write(j, buf + (o - off), (size_t)(pend - o), o);
 		if (r < 0)
 			return r;
 	}
@@ -144,26 +166,28 @@ int job_write_known(struct job *j, const unsigned char *buf, size_t n, uint64_t 
 ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off,
                        uint64_t delta)
 {
-	size_t i;
-	uint64_t end = off + delta + n, pend;
+	uint64_t end = off + delta + n, pend, counted = j->res.bytes_read;
+	ssize_t r = (ssize_t)n;
 
-	if (!badmap_overlaps(&j->bad, off + delta, n))
-		return job_read_full(j, 0, buf, n, off);
-	i = badmap_find(&j->bad, off + delta);
 	for (uint64_t o = off + delta; o < end; o = pend) {
 		unsigned char *p = buf + (o - off - delta);
-		ssize_t r;
+		size_t i = badmap_find(&j->bad, o);
 		if (!next_piece(&j->bad, &i, o, end, &pend)) {
 			memset(p, 0, (size_t)(pend - o));
 			continue;
 		}
-		r = job_read_full(j, 0, p, (size_t)(pend - o), o - delta);
+		/* a block that fails only now joins the map: left out on both sides */
+		r = job_salvage_read(j, true, p, (size_t)(pend - o), o - delta, delta);
 		if (r < 0)
-			return r;
-		if ((uint64_t)r < pend - o)
-			return (ssize_t)(o - off - delta + (uint64_t)r); /* the end came early */
+			break;
+		if ((uint64_t)r < pend - o) {
+			r = (ssize_t)(o - off - delta + (uint64_t)r); /* the end came early */
+			break;
+		}
+		r = (ssize_t)n;
 	}
-	return (ssize_t)n;
+	j->res.bytes_read = counted; /* verification's reads are not the copy's */
+	return r;
 }
 
 void job_hash_known(struct job *j, XXH3_state_t *h, const unsigned char *buf, size_t n,

@@ -24,13 +24,16 @@ bool job_media_error(int err);
 ssize_t job_salvage_read(struct job *j, bool full, unsigned char *buf, size_t n, uint64_t off,
                          uint64_t delta);
 
-/* Write BUF[0, N) at result offset OFF, except the ranges in the map: those stay
- * holes. Negative errno of the write. */
+/* Write BUF[0, N) at result offset OFF, except the ranges in the map: those are
+ * made holes (zeros where the filesystem cannot punch one), never left with what
+ * an earlier pass wrote. Negative errno of the write. */
 int job_write_known(struct job *j, const unsigned char *buf, size_t n, uint64_t off);
 
 /* Verification: read the source at OFF in full (as job_read_full) except the
- * ranges in the map (at OFF + DELTA), which read as zeros and are not touched.
- * Bytes, or a negative errno. */
+ * ranges in the map (at OFF + DELTA), which read as zeros and are not touched; a
+ * block that fails only now is narrowed down and added to the map (so that both
+ * hashes leave it out; the result is then not verified). Not counted in
+ * res.bytes_read. Bytes, or a negative errno that is not a media error. */
 ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off,
                        uint64_t delta);
 
