@@ -307,7 +307,8 @@ static int take_option(struct args *a, int c, const char *arg)
 	case 'T':
 		if (parse_retries(arg, &a->ro.retries) < 0) {
 			s = cli_shown(arg, strlen(arg));
-			cli_usage("--retries wants a count from 0 to %d, not '%s'", CLI_RETRIES_MAX, s);
+			cli_usage("--retries wants a count from 0 to %d, not '%s'", CLI_RETRIES_MAX,
+			          s);
 			free(s);
 			return 2;
 		}

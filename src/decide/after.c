@@ -45,19 +45,23 @@ static size_t unread_checks(const struct after_facts *f, char lines[][AFTER_LEN]
 	const char *res = f->result ? f->result : "the copy";
 	size_t n = 0;
 
-	n = add(lines, n,
-	        "%llu bytes in %u range(s) could not be read: they are holes (zeros) in %s, which is not a complete copy; the ranges are listed in %s.",
-	        f->unread, f->unread_ranges, res, f->unread_map ? f->unread_map : "the summary");
-	n = add(lines, n,
-	        "Do not stop the programs that hold the original: they keep it alive while parts are missing.");
+	n = add(
+	    lines, n,
+	    "%llu bytes in %u range(s) could not be read: they are holes (zeros) in %s, which is not a complete copy; the ranges are listed in %s.",
+	    f->unread, f->unread_ranges, res, f->unread_map ? f->unread_map : "the summary");
+	n = add(
+	    lines, n,
+	    "Do not stop the programs that hold the original: they keep it alive while parts are missing.");
 	if (f->retry)
-		n = add(lines, n,
-		        "When the disk may read them (it cooled down, a cable was reseated), read only those ranges again into it: %s",
-		        f->retry);
+		n = add(
+		    lines, n,
+		    "When the disk may read them (it cooled down, a cable was reseated), read only those ranges again into it: %s",
+		    f->retry);
 	if (f->loop_mountpoint)
-		n = add(lines, n,
-		        "Do not unmount %s: the deleted image behind %s is still the only full copy.",
-		        f->loop_mountpoint, f->loop_dev);
+		n = add(
+		    lines, n,
+		    "Do not unmount %s: the deleted image behind %s is still the only full copy.",
+		    f->loop_mountpoint, f->loop_dev);
 	return n;
 }
 

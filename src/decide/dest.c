@@ -26,8 +26,7 @@ static bool exists_with(const char *path, const char *suffix)
 
 /* PATH is our own incomplete result: a map of unread ranges beside it that OURS
  * says is this file's. */
-static bool incomplete_ours(const char *path, bool (*ours)(const char *dest, void *ctx),
-                            void *ctx)
+static bool incomplete_ours(const char *path, bool (*ours)(const char *dest, void *ctx), void *ctx)
 {
 	return ours && exists(path) && exists_with(path, DEST_UNREAD) && ours(path, ctx);
 }

@@ -165,8 +165,8 @@ int badmap_format(const struct badmap *m, const struct badmap_id *id, char **tex
 	             id->dev, id->ino, id->size);
 	off = (size_t)w;
 	for (size_t i = 0; i < m->n; i++) {
-		w = snprintf(s + off, cap - off, "range %" PRIu64 " %" PRIu64 " %d\n", m->v[i].start,
-		             m->v[i].len, m->v[i].err);
+		w = snprintf(s + off, cap - off, "range %" PRIu64 " %" PRIu64 " %d\n",
+		             m->v[i].start, m->v[i].len, m->v[i].err);
 		off += (size_t)w;
 	}
 	w = snprintf(s + off, cap - off, BADMAP_END "\n");
@@ -195,8 +195,8 @@ static int range_line(const char *line, const struct badmap_id *id, struct badma
 	unsigned long long s, l;
 	int e, used = 0;
 
-	if (sscanf(line, "range %llu %llu %d%n", &s, &l, &e, &used) != 3 ||
-	    line[used] != '\0' || strchr(line, '-'))
+	if (sscanf(line, "range %llu %llu %d%n", &s, &l, &e, &used) != 3 || line[used] != '\0' ||
+	    strchr(line, '-'))
 		return -EINVAL;
 	if (l == 0 || s + l < s || s + l > id->size || e <= 0 || e > BADMAP_ERR_MAX)
 		return -EINVAL;
@@ -259,8 +259,7 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int badmap_save_at(int dir_fd, const char *name, const struct badmap *m,
-                   const struct badmap_id *id)
+int badmap_save_at(int dir_fd, const char *name, const struct badmap *m, const struct badmap_id *id)
 {
 	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	char tmp[300], *text;

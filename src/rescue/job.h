@@ -97,8 +97,9 @@
  * only the mapped ranges again; a block that fails only in a later sync pass is
  * punched out of the result (what pass 1 read may be stale). Verification leaves
  * the unread ranges out of both hashes; a block of the source that fails only then
- * joins the map too (the result keeps what the copy read there, unchecked). With ranges left, the job still ends with 0 and the result renamed (the
- * best copy there is) but VERIFIED is false, SOURCE_CHANGED says whether what was
+ * joins the map too (the result keeps what the copy read there, unchecked). With
+ * ranges left, the job still ends with 0 and the result renamed (the best copy
+ * there is) but VERIFIED is false, SOURCE_CHANGED says whether what was
  * read differs, UNREAD_BYTES/UNREAD_RANGES/UNREAD_MAP say what is missing, and
  * DEST.unread stays. A later job_start for the same source whose DEST exists with a
  * DEST.unread naming it (same device, inode and size; DEST a regular file of ours
@@ -183,8 +184,10 @@ struct job_progress {
 	int error;             /* negative errno of the failure, 0 */
 	char message[320];     /* what happened, for people */
 	bool frozen;           /* writers are stopped or the filesystem frozen right now */
-	uint64_t unread_bytes; /* readerr: bytes that could not be read so far ... */
-	unsigned unread_ranges; /* ... in this many ranges */
+
+	/* readerr: bytes of the source that could not be read so far, in how many ranges */
+	uint64_t unread_bytes;
+	unsigned unread_ranges;
 };
 
 struct job_result {

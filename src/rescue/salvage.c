@@ -113,8 +113,7 @@ ssize_t job_salvage_read(struct job *j, bool full, unsigned char *buf, size_t n,
 
 /* The piece of [O, END) that starts at O: known (true) or unread, and where it ends.
  * *I is the map index to look at, kept between calls. */
-static bool next_piece(const struct badmap *m, size_t *i, uint64_t o, uint64_t end,
-                       uint64_t *pend)
+static bool next_piece(const struct badmap *m, size_t *i, uint64_t o, uint64_t end, uint64_t *pend)
 {
 	while (*i < m->n && m->v[*i].start + m->v[*i].len <= o)
 		(*i)++;
@@ -163,8 +162,7 @@ int job_write_known(struct job *j, const unsigned char *buf, size_t n, uint64_t 
 	return 0;
 }
 
-ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off,
-                       uint64_t delta)
+ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off, uint64_t delta)
 {
 	uint64_t end = off + delta + n, pend, counted = j->res.bytes_read;
 	ssize_t r = (ssize_t)n;
@@ -221,9 +219,11 @@ static void retries_end(struct job *j)
 	}
 	job_unread_publish(j);
 	if (j->bad.n && j->retry_round)
-		job_say(j,
-		        "%" PRIu64 " bytes in %zu range(s) still could not be read after %u retry round(s); verifying what was read",
-		        badmap_total(&j->bad), j->bad.n, j->retry_round);
+		job_say(
+		    j,
+		    "%" PRIu64
+		    " bytes in %zu range(s) still could not be read after %u retry round(s); verifying what was read",
+		    badmap_total(&j->bad), j->bad.n, j->retry_round);
 	job_set_phase(j, PH_VERIFY, "verifying");
 }
 
@@ -237,7 +237,8 @@ static int round_begin(struct job *j, int64_t deadline)
 		j->retry_wait = now + JOB_RETRY_PAUSE_NS;
 		snprintf(ph, sizeof(ph), "retrying (%u of %u)", j->retry_round + 1, j->retries);
 		job_set_phase(j, PH_VERIFY, ph);
-		job_say(j, "%" PRIu64 " bytes in %zu range(s) could not be read: reading them again",
+		job_say(j,
+		        "%" PRIu64 " bytes in %zu range(s) could not be read: reading them again",
 		        badmap_total(&j->bad), j->bad.n);
 	}
 	if (now < j->retry_wait) {
@@ -327,11 +328,15 @@ int job_unread_conclude(struct job *j, bool equal)
 	j->res.size = j->spec.method == REC_FOLLOW ? j->tgt_pos : j->end;
 	if (j->stream)
 		job_say(j,
-		        "%" PRIu64 " bytes in %zu range(s) could not be read (the first at byte %" PRIu64 ", %s) and were sent as zeros: the copy is incomplete",
+		        "%" PRIu64
+		        " bytes in %zu range(s) could not be read (the first at byte %" PRIu64
+		        ", %s) and were sent as zeros: the copy is incomplete",
 		        j->res.unread_bytes, j->bad.n, first->start, strerror(first->err));
 	else
 		job_say(j,
-		        "%" PRIu64 " bytes in %zu range(s) could not be read (the first at byte %" PRIu64 ", %s): they are holes in the result; %s; the map of what is missing is %s",
+		        "%" PRIu64
+		        " bytes in %zu range(s) could not be read (the first at byte %" PRIu64
+		        ", %s): they are holes in the result; %s; the map of what is missing is %s",
 		        j->res.unread_bytes, j->bad.n, first->start, strerror(first->err),
 		        equal ? "everything else equals the source"
 		              : "what was read does not equal the source (it changed meanwhile)",

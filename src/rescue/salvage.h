@@ -34,8 +34,7 @@ int job_write_known(struct job *j, const unsigned char *buf, size_t n, uint64_t 
  * block that fails only now is narrowed down and added to the map (so that both
  * hashes leave it out; the result is then not verified). Not counted in
  * res.bytes_read. Bytes, or a negative errno that is not a media error. */
-ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off,
-                       uint64_t delta);
+ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off, uint64_t delta);
 
 /* Feed H with BUF[0, N), which lies at result offset OFF, leaving out what the map
  * holds: both hashes then compare only what was read. */

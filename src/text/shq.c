@@ -13,11 +13,11 @@ int shq_append(char *buf, size_t len, size_t *used, const char *s)
 	size_t o = *used;
 	bool plain = *s && strspn(s, SHQ_PLAIN) == strlen(s);
 
-#define SHQ_PUT(c)                                                                             \
-	do {                                                                                   \
-		if (o + 1 >= len)                                                              \
-			goto full;                                                             \
-		buf[o++] = (c);                                                                \
+#define SHQ_PUT(c)                                                                                 \
+	do {                                                                                       \
+		if (o + 1 >= len)                                                                  \
+			goto full;                                                                 \
+		buf[o++] = (c);                                                                    \
 	} while (0)
 	if (o)
 		SHQ_PUT(' ');

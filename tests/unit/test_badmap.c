@@ -49,7 +49,8 @@ END_TEST
 START_TEST(overlap_takes_the_new_error)
 {
 	struct badmap m;
-	static const uint64_t want[][3] = {{0, 4096, EIO}, {4096, 4096, EBADMSG}, {8192, 4096, EIO}};
+	static const uint64_t want[][3] = {
+	    {0, 4096, EIO}, {4096, 4096, EBADMSG}, {8192, 4096, EIO}};
 
 	badmap_init(&m);
 	ck_assert_int_eq(badmap_add(&m, 0, 12288, EIO), 0);
@@ -136,16 +137,16 @@ START_TEST(refuses_what_is_not_ours)
 	const char *head = "rescuetui-unread 1\ndev 1\nino 2\nsize 100000\n";
 	char buf[512];
 	static const char *const bad[] = {
-	    "range 0 4096 5\n",                     /* no end line: cut short */
-	    "range 8192 4096 5\nrange 0 4096 5\n",  /* out of order */
-	    "range 0 8192 5\nrange 4096 4096 5\n",  /* overlapping */
-	    "range 0 0 5\n",                        /* empty */
-	    "range 98304 4096 5\n",                 /* past the size */
-	    "range 0 4096 0\n",                     /* no error */
-	    "range -1 4096 5\n",                    /* negative */
-	    "range 0 4096 5 x\n",                   /* trailing junk */
-	    "ranges 0 4096 5\n",                    /* unknown line */
-	    "end-of-map\nrange 0 4096 5\n",         /* after the end */
+	    "range 0 4096 5\n",                    /* no end line: cut short */
+	    "range 8192 4096 5\nrange 0 4096 5\n", /* out of order */
+	    "range 0 8192 5\nrange 4096 4096 5\n", /* overlapping */
+	    "range 0 0 5\n",                       /* empty */
+	    "range 98304 4096 5\n",                /* past the size */
+	    "range 0 4096 0\n",                    /* no error */
+	    "range -1 4096 5\n",                   /* negative */
+	    "range 0 4096 5 x\n",                  /* trailing junk */
+	    "ranges 0 4096 5\n",                   /* unknown line */
+	    "end-of-map\nrange 0 4096 5\n",        /* after the end */
 	};
 
 	snprintf(buf, sizeof(buf), "%srange 0 4096 5\nend-of-map\n", head);

@@ -143,9 +143,9 @@ START_TEST(incomplete_result_continues_in_place)
 	snprintf(want, sizeof(want), "%s/db.img", dir);
 	ck_assert_str_eq(out, want);
 	ck_assert(resume);
-	ck_assert_int_eq(dest_resolve_ours(want, ORIG("/x"), 3, map_is_ours, &ours, out,
-	                                   sizeof(out), &resume),
-	                 0);
+	ck_assert_int_eq(
+	    dest_resolve_ours(want, ORIG("/x"), 3, map_is_ours, &ours, out, sizeof(out), &resume),
+	    0);
 	ck_assert(resume);
 	/* another file's: never touched; a directory gives the next name */
 	ours = false;
@@ -156,9 +156,9 @@ START_TEST(incomplete_result_continues_in_place)
 	ck_assert_str_eq(out, want);
 	ck_assert(!resume);
 	snprintf(want, sizeof(want), "%s/db.img", dir);
-	ck_assert_int_eq(dest_resolve_ours(want, ORIG("/x"), 3, map_is_ours, &ours, out,
-	                                   sizeof(out), &resume),
-	                 -EEXIST);
+	ck_assert_int_eq(
+	    dest_resolve_ours(want, ORIG("/x"), 3, map_is_ours, &ours, out, sizeof(out), &resume),
+	    -EEXIST);
 	/* without OURS an existing name is always taken */
 	ck_assert_int_eq(dest_resolve(want, ORIG("/x"), 3, out, sizeof(out), &resume), -EEXIST);
 	/* a map whose result is gone still takes its name */
