@@ -439,7 +439,7 @@ static int do_cancel(struct job *j)
 	                                             : 0;
 
 	job_resume_all(j);
-	if (j->have_partial)
+	if (j->have_partial || j->repair) /* readerr: or the map of a result in place */
 		(void)job_journal_save(j);
 	j->err = -ECANCELED;
 	pthread_mutex_lock(&j->mu);
