@@ -62,7 +62,7 @@ static ssize_t raw_read(struct job *j, bool full, unsigned char *buf, size_t n, 
  * O_DIRECT read rounded up past its piece only touches bytes read afterwards.
  * *EOF: the source ended. */
 static ssize_t bisect(struct job *j, bool full, unsigned char *buf, size_t n, uint64_t off,
-                      uint64_t delta, bool *eof)
+                      uint64_t delta, bool *eof, bool whole)
 {
 	ssize_t r = raw_read(j, full, buf, n, off), a, b;
 	uint64_t mid;
@@ -79,7 +79,7 @@ static ssize_t bisect(struct job *j, bool full, unsigned char *buf, size_t n, ui
 	mid = j->lo + (off - j->lo + n / 2) / j->unit * j->unit;
 	if (mid <= off)
 		mid = j->lo + ((off - j->lo) / j->unit + 1) * j->unit;
-	if (mid >= off + n) {
+	if (whole || mid >= off + n) {
 		/* within one unit: this is what fails */
 		memset(buf, 0, n);
 		if (badmap_add(&j->bad, off + delta, n, (int)-r) < 0)
@@ -87,10 +87,10 @@ static ssize_t bisect(struct job *j, bool full, unsigned char *buf, size_t n, ui
 		j->bad_seen = true;
 		return (ssize_t)n;
 	}
-	a = bisect(j, full, buf, (size_t)(mid - off), off, delta, eof);
+	a = bisect(j, full, buf, (size_t)(mid - off), off, delta, eof, false);
 	if (a < 0 || *eof)
 		return a;
-	b = bisect(j, full, buf + (mid - off), (size_t)(off + n - mid), mid, delta, eof);
+	b = bisect(j, full, buf + (mid - off), (size_t)(off + n - mid), mid, delta, eof, false);
 	return b < 0 ? b : a + b;
 }
 
@@ -98,12 +98,17 @@ ssize_t job_salvage_read(struct job *j, bool full, unsigned char *buf, size_t n,
                          uint64_t delta)
 {
 	size_t before = j->bad.n;
+	uint64_t read0 = j->res.bytes_read;
 	bool eof = false;
 	ssize_t r;
 
 	if (!j->unit)
 		j->unit = JOB_BLOCK_MIN;
-	r = bisect(j, full, buf, n, off, delta, &eof);
+	/* A disk that failed a whole chunk is likely to fail the next: do not spend
+	 * thousands of failing reads on it now, the retries come back for it. */
+	r = bisect(j, full, buf, n, off, delta, &eof, j->skip_ahead && !j->retry_in_round);
+	if (r > 0)
+		j->skip_ahead = j->res.bytes_read == read0;
 	if (r >= 0 && (j->bad.n || before))
 		job_unread_publish(j);
 	return r;
@@ -175,9 +180,11 @@ ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off
 			continue;
 		}
 		/* a block that fails only now joins the map: left out on both sides */
+		uint64_t total = badmap_total(&j->bad);
 		r = job_salvage_read(j, true, p, (size_t)(pend - o), o - delta, delta);
 		if (r < 0)
 			break;
+		j->unchecked += badmap_total(&j->bad) - total;
 		if ((uint64_t)r < pend - o) {
 			r = (ssize_t)(o - off - delta + (uint64_t)r); /* the end came early */
 			break;
@@ -332,6 +339,16 @@ int job_unread_conclude(struct job *j, bool equal)
 		        " bytes in %zu range(s) could not be read (the first at byte %" PRIu64
 		        ", %s) and were sent as zeros: the copy is incomplete",
 		        j->res.unread_bytes, j->bad.n, first->start, strerror(first->err));
+	else if (j->unchecked)
+		job_say(
+		    j,
+		    "%" PRIu64
+		    " bytes in %zu range(s) could not be read (the first at byte %" PRIu64
+		    ", %s); %" PRIu64
+		    " of them were copied but could not be read again to check them, the rest are holes; %s; the map is %s",
+		    j->res.unread_bytes, j->bad.n, first->start, strerror(first->err), j->unchecked,
+		    equal ? "everything else equals the source" : "the rest differs",
+		    j->unread_base ? j->unread_base : "kept");
 	else
 		job_say(j,
 		        "%" PRIu64

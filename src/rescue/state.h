@@ -195,13 +195,16 @@ struct job {
 
 	/* readerr: what could not be read (result offsets), and its retries */
 	struct badmap bad;
-	char *unread_base; /* DEST's base name + ".unread": the map beside the result */
-	bool unread_saved; /* a map file of ours exists */
-	bool bad_seen;     /* the map was not empty at some time: hashes taken while
-	                    * copying hold zeros for what was unread */
-	bool repair;       /* continuing our own incomplete result DEST in place */
-	uint32_t unit;     /* the smallest read: bisection stops there */
-	unsigned retries;  /* rounds over the map before verifying */
+	char *unread_base;  /* DEST's base name + ".unread": the map beside the result */
+	bool unread_saved;  /* a map file of ours exists */
+	bool bad_seen;      /* the map was not empty at some time: hashes taken while
+	                     * copying hold zeros for what was unread */
+	bool repair;        /* continuing our own incomplete result DEST in place */
+	uint32_t unit;      /* the smallest read: bisection stops there */
+	bool skip_ahead;    /* the last chunk read nothing: the next failing one is not
+	                     * split (ddrescue's first pass); the retries split it */
+	uint64_t unchecked; /* bytes of the map the copy read, but the check could not */
+	unsigned retries;   /* rounds over the map before verifying */
 	unsigned retry_round;
 	bool retry_in_round, retry_done, retry_wrote;
 	uint64_t retry_pos; /* the round's position (result offset) */
