@@ -72,7 +72,7 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 		}
 		/* readerr: what cannot be read is zeros here and a hole in the result */
 		ssize_t k =
-		    job_salvage_read(j, false, buf + (o - off), (size_t)(rend - o), o, delta);
+		    job_salvage_read(j, false, buf + (o - off), (size_t)(rend - o), o, delta, NULL);
 		if (k < 0)
 			return job_fail_read(j, (int)k, o);
 		if (nrg < ARRAY_SIZE(rg))

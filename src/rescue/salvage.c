@@ -51,9 +51,11 @@ void job_unread_publish(struct job *j)
 
 /* ---- reading around errors ---- */
 
-static ssize_t raw_read(struct job *j, bool full, unsigned char *buf, size_t n, uint64_t off)
+/* HOLE (full reads only, may be NULL): as job_read_full's. */
+static ssize_t raw_read(struct job *j, bool full, unsigned char *buf, size_t n, uint64_t off,
+                        bool *hole)
 {
-	return full ? job_read_full(j, 0, buf, n, off) : job_src_read(j, buf, n, off);
+	return full ? job_read_full(j, 0, buf, n, off, hole) : job_src_read(j, buf, n, off);
 }
 
 /* Read [OFF, OFF+N); where that fails, each half, down to one unit, which is then
@@ -62,15 +64,16 @@ static ssize_t raw_read(struct job *j, bool full, unsigned char *buf, size_t n, 
  * O_DIRECT read rounded up past its piece only touches bytes read afterwards.
  * *EOF: the source ended. */
 static ssize_t bisect(struct job *j, bool full, unsigned char *buf, size_t n, uint64_t off,
-                      uint64_t delta, bool *eof, bool whole)
+                      uint64_t delta, bool *eof, bool whole, bool *hole)
 {
-	ssize_t r = raw_read(j, full, buf, n, off), a, b;
+	ssize_t r = raw_read(j, full, buf, n, off, hole), a, b;
 	uint64_t mid;
 
 	if (r >= 0) {
 		if (badmap_remove(&j->bad, off + delta, (uint64_t)r) < 0)
 			return -ENOMEM;
-		j->res.bytes_read += (uint64_t)r;
+		if (!hole || !*hole) /* a hole is not read */
+			j->res.bytes_read += (uint64_t)r;
 		*eof = (size_t)r < n;
 		return r;
 	}
@@ -87,27 +90,30 @@ static ssize_t bisect(struct job *j, bool full, unsigned char *buf, size_t n, ui
 		j->bad_seen = true;
 		return (ssize_t)n;
 	}
-	a = bisect(j, full, buf, (size_t)(mid - off), off, delta, eof, false);
+	a = bisect(j, full, buf, (size_t)(mid - off), off, delta, eof, false, NULL);
 	if (a < 0 || *eof)
 		return a;
-	b = bisect(j, full, buf + (mid - off), (size_t)(off + n - mid), mid, delta, eof, false);
+	b = bisect(j, full, buf + (mid - off), (size_t)(off + n - mid), mid, delta, eof, false,
+	           NULL);
 	return b < 0 ? b : a + b;
 }
 
 ssize_t job_salvage_read(struct job *j, bool full, unsigned char *buf, size_t n, uint64_t off,
-                         uint64_t delta)
+                         uint64_t delta, bool *hole)
 {
 	size_t before = j->bad.n;
 	uint64_t read0 = j->res.bytes_read;
 	bool eof = false;
 	ssize_t r;
 
+	if (hole)
+		*hole = false;
 	if (!j->unit)
 		j->unit = JOB_BLOCK_MIN;
 	/* A disk that failed a whole chunk is likely to fail the next: do not spend
 	 * thousands of failing reads on it now, the retries come back for it. */
-	r = bisect(j, full, buf, n, off, delta, &eof, j->skip_ahead && !j->retry_in_round);
-	if (r > 0)
+	r = bisect(j, full, buf, n, off, delta, &eof, j->skip_ahead && !j->retry_in_round, hole);
+	if (r > 0 && !(hole && *hole))
 		j->skip_ahead = j->res.bytes_read == read0;
 	if (r >= 0 && (j->bad.n || before))
 		job_unread_publish(j);
@@ -167,11 +173,22 @@ int job_write_known(struct job *j, const unsigned char *buf, size_t n, uint64_t 
 	return 0;
 }
 
-ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off, uint64_t delta)
+ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off, uint64_t delta,
+                       bool *hole)
 {
 	uint64_t end = off + delta + n, pend, counted = j->res.bytes_read;
 	ssize_t r = (ssize_t)n;
 
+	*hole = false;
+	if (!badmap_overlaps(&j->bad, off + delta, n)) {
+		/* the whole range may be a hole: then nothing is read or touched */
+		uint64_t total = badmap_total(&j->bad);
+		r = job_salvage_read(j, true, buf, n, off, delta, hole);
+		if (r >= 0)
+			j->unchecked += badmap_total(&j->bad) - total;
+		j->res.bytes_read = counted; /* verification's reads are not the copy's */
+		return r;
+	}
 	for (uint64_t o = off + delta; o < end; o = pend) {
 		unsigned char *p = buf + (o - off - delta);
 		size_t i = badmap_find(&j->bad, o);
@@ -181,7 +198,7 @@ ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off
 		}
 		/* a block that fails only now joins the map: left out on both sides */
 		uint64_t total = badmap_total(&j->bad);
-		r = job_salvage_read(j, true, p, (size_t)(pend - o), o - delta, delta);
+		r = job_salvage_read(j, true, p, (size_t)(pend - o), o - delta, delta, NULL);
 		if (r < 0)
 			break;
 		j->unchecked += badmap_total(&j->bad) - total;
@@ -195,20 +212,30 @@ ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off
 	return r;
 }
 
-void job_hash_known(struct job *j, XXH3_state_t *h, const unsigned char *buf, size_t n,
+/* BUF[O - OFF, PEND - OFF) into H; a NULL BUF is zeros (a hole, not read). */
+static void hash_piece(struct chash *h, const unsigned char *buf, uint64_t off, uint64_t o,
+                       uint64_t pend)
+{
+	if (buf)
+		chash_update(h, buf + (o - off), (size_t)(pend - o));
+	else
+		chash_zeros(h, pend - o);
+}
+
+void job_hash_known(struct job *j, struct chash *h, const unsigned char *buf, size_t n,
                     uint64_t off)
 {
 	size_t i;
 	uint64_t end = off + n, pend;
 
 	if (!badmap_overlaps(&j->bad, off, n)) {
-		XXH3_128bits_update(h, buf, n);
+		hash_piece(h, buf, off, off, end);
 		return;
 	}
 	i = badmap_find(&j->bad, off);
 	for (uint64_t o = off; o < end; o = pend)
 		if (next_piece(&j->bad, &i, o, end, &pend))
-			XXH3_128bits_update(h, buf + (o - off), (size_t)(pend - o));
+			hash_piece(h, buf, off, o, pend);
 }
 
 /* ---- retries ---- */
@@ -265,7 +292,7 @@ static int round_begin(struct job *j, int64_t deadline)
 static int retry_piece(struct job *j, uint64_t s, uint64_t e)
 {
 	uint64_t delta = result_delta(j), written = j->res.bytes_written;
-	ssize_t k = job_salvage_read(j, false, j->buf, (size_t)(e - s), s - delta, delta);
+	ssize_t k = job_salvage_read(j, false, j->buf, (size_t)(e - s), s - delta, delta, NULL);
 	int r;
 
 	if (k < 0)

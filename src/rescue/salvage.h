@@ -19,10 +19,11 @@ bool job_media_error(int err);
  * job_read_full; else data as job_src_read), narrowing media errors down by
  * bisection. What fails is zeroed in BUF and added to the map at its offset + DELTA
  * (the result offset of the source's byte 0); what is read is taken out of it.
- * Counts the bytes read in res.bytes_read. Returns the bytes (short only at the
+ * HOLE (full reads, may be NULL): as job_read_full's: the whole range is a hole and
+ * BUF is left alone. Counts the bytes read in res.bytes_read. Returns the bytes (short only at the
  * source's end), or another negative errno (not reported). */
 ssize_t job_salvage_read(struct job *j, bool full, unsigned char *buf, size_t n, uint64_t off,
-                         uint64_t delta);
+                         uint64_t delta, bool *hole);
 
 /* Write BUF[0, N) at result offset OFF, except the ranges in the map: those are
  * made holes (zeros where the filesystem cannot punch one), never left with what
@@ -33,12 +34,14 @@ int job_write_known(struct job *j, const unsigned char *buf, size_t n, uint64_t 
  * ranges in the map (at OFF + DELTA), which read as zeros and are not touched; a
  * block that fails only now is narrowed down and added to the map (so that both
  * hashes leave it out; the result is then not verified). Not counted in
- * res.bytes_read. Bytes, or a negative errno that is not a media error. */
-ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off, uint64_t delta);
+ * res.bytes_read. *HOLE as job_read_full's. Bytes, or a negative errno that is not a
+ * media error. */
+ssize_t job_read_known(struct job *j, unsigned char *buf, size_t n, uint64_t off, uint64_t delta,
+                       bool *hole);
 
-/* Feed H with BUF[0, N), which lies at result offset OFF, leaving out what the map
- * holds: both hashes then compare only what was read. */
-void job_hash_known(struct job *j, XXH3_state_t *h, const unsigned char *buf, size_t n,
+/* Feed H with BUF[0, N) (NULL: N zeros, a hole), which lies at result offset OFF,
+ * leaving out what the map holds: both hashes then compare only what was read. */
+void job_hash_known(struct job *j, struct chash *h, const unsigned char *buf, size_t n,
                     uint64_t off);
 
 /* Before verifying (PH_VERIFY until j->retry_done): up to j->retries rounds over
