@@ -1,6 +1,7 @@
 /* cli: the non-interactive face, one file per command (list.c, targets.c,
  * recover.c), called from main() after it parsed the options. Each command returns
- * the exit status: 0 success, 1 failure, 2 usage error. Messages to people are made
+ * the exit status: 0 success, 1 failure, 2 usage error, 3 a rescue that left ranges
+ * unread (recover). Messages to people are made
  * only here and in the console; the layers below return errors as values.
  */
 #ifndef RT_CLI_H
@@ -33,6 +34,7 @@ struct recover_opts {
 	uint64_t max_rate; /* bytes per second, 0 for no limit */
 	double sample;     /* seconds of change sampling for auto */
 	enum scan_method scan; /* --scan */
+	int retries;       /* --retries: rounds over unread ranges; -1: not given */
 };
 
 struct reclaim_opts {

@@ -28,7 +28,7 @@ static void usage(FILE *f)
 	        "       %s --list [--all] [--sample SECONDS] [--json]\n"
 	        "       %s --targets [--json]\n"
 	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
-	        "                 [--json] [--max-rate BYTES/S] [--log PATH]\n"
+	        "                 [--json] [--max-rate BYTES/S] [--retries N] [--log PATH]\n"
 	        "       %s --reclaim SEL [--discard] [--yes] [--log PATH]\n"
 	        "       %s --offline DEVICE|IMAGE [--list] [--deep] [--json]\n"
 	        "       %s --offline DEVICE|IMAGE --recover INODE --to PATH\n"
@@ -63,6 +63,10 @@ static void usage(FILE *f)
 	        "  -y, --yes       do not ask for confirmation (needed without a terminal)\n"
 	        "      --max-rate BYTES/S\n"
 	        "                  limit the copy's speed, e.g. 50M\n"
+	        "      --retries N read the ranges that failed again N times (default 1),\n"
+	        "                  each after a short pause; what still fails stays a hole,\n"
+	        "                  listed in RESULT.unread, and the same command later\n"
+	        "                  reads only those ranges into RESULT\n"
 	        "      --log PATH  append one line per action here, names as JSON strings\n"
 	        "                  (default /var/log/rescuetui.log, or ~/.local/state for\n"
 	        "                  users; a regular file only, created 0600)\n"
@@ -107,7 +111,8 @@ static void usage(FILE *f)
 	        "\n"
 	        "Run as root: other users' processes, memory-only mappings and loop devices\n"
 	        "can only be inspected with root privileges.\n"
-	        "Exit status: 0 success, 1 failure, 2 usage error.\n",
+	        "Exit status: 0 success, 1 failure, 2 usage error, 3 rescued but ranges of\n"
+	        "the source could not be read (the result is incomplete).\n",
 	        prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
@@ -146,6 +151,21 @@ static int parse_scan(const char *s, enum scan_method *out)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+/* --retries: a whole number of rounds, 0 to CLI_RETRIES_MAX. */
+#define CLI_RETRIES_MAX 100
+static int parse_retries(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > CLI_RETRIES_MAX)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
 }
 
 /* What the command line asked for. */
@@ -188,6 +208,7 @@ static const struct option opts[] = {
     {"only", required_argument, NULL, OPT_ONLY},
     {"max-iterations", required_argument, NULL, OPT_MAX_ITERATIONS},
     {"scan", required_argument, NULL, 'S'},
+    {"retries", required_argument, NULL, 'T'},
     {NULL, 0, NULL, 0},
 };
 
@@ -287,6 +308,15 @@ static int take_option(struct args *a, int c, const char *arg)
 		}
 		a->sampled = true;
 		break;
+	case 'T':
+		if (parse_retries(arg, &a->ro.retries) < 0) {
+			s = cli_shown(arg, strlen(arg));
+			cli_usage("--retries wants a count from 0 to %d, not '%s'", CLI_RETRIES_MAX,
+			          s);
+			free(s);
+			return 2;
+		}
+		break;
 	case 'C':
 		a->reclaim = arg;
 		break;
@@ -339,7 +369,7 @@ static int dispatch_offline(struct args *a)
 	oo->list = a->list;
 	oo->json = a->lo.json;
 	oo->other = a->lo.all || a->targets || a->sampled || a->ro.freeze || a->ro.max_rate ||
-	            strcmp(a->ro.method, "auto") != 0;
+	            strcmp(a->ro.method, "auto") != 0 || a->ro.retries >= 0;
 	return cli_offline(oo);
 }
 
@@ -374,7 +404,7 @@ static int dispatch(struct args *a)
 		return dispatch_offline(a);
 	if (a->reclaim) {
 		if (ro->sel || ro->to || ro->freeze || a->list || a->targets || ro->max_rate ||
-		    strcmp(ro->method, "auto"))
+		    strcmp(ro->method, "auto") || ro->retries >= 0)
 			return cli_usage("--reclaim goes alone (with --discard, --yes and --log)");
 		return cli_reclaim(&(struct reclaim_opts){
 		    .sel = a->reclaim, .log = ro->log, .discard = a->discard, .yes = ro->yes});
@@ -392,9 +422,9 @@ static int dispatch(struct args *a)
 		return cli_recover(ro);
 	}
 	if (ro->to || ro->freeze || ro->yes || ro->log || ro->max_rate ||
-	    strcmp(ro->method, "auto"))
+	    strcmp(ro->method, "auto") || ro->retries >= 0)
 		return cli_usage(
-		    "--to, --method, --freeze, --yes, --max-rate and --log go with --recover");
+		    "--to, --method, --freeze, --yes, --max-rate, --retries and --log go with --recover");
 	if (a->targets && (a->list || a->lo.all || a->sampled))
 		return cli_usage("--targets goes alone (with --json at most)");
 	if (a->targets)
@@ -409,7 +439,7 @@ static int dispatch(struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = {.ro = {.method = "auto"}, .lo = {.sample = 1}};
+	struct args a = {.ro = {.method = "auto", .retries = -1}, .lo = {.sample = 1}};
 	int c, status;
 
 	setlocale(LC_ALL, "");

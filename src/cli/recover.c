@@ -15,9 +15,11 @@
 #include "rescue/log.h"
 #include "text/fmt.h"
 #include "text/json.h"
+#include "text/shq.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +34,8 @@
 #define RECOVER_SAMPLE_BUDGET (64ull << 20)
 /* How long one job step may take before the progress line is drawn again. */
 #define RECOVER_STEP_MS 100
+/* The exit status of a rescue that left ranges of the source unread. */
+#define RECOVER_INCOMPLETE 3
 
 struct plan {
 	enum rec_method method;
@@ -58,6 +62,7 @@ struct recover {
 	struct job_spec spec;
 	struct job *job;
 	int err; /* the job's end: 0, or a negative errno */
+	char retry[PATH_MAX + 256]; /* readerr: the command that reads unread ranges again */
 };
 
 /* The job a signal should cancel. job_cancel() only sets a flag. */
@@ -189,12 +194,13 @@ static void dir_of(const char *path, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)(slash - path), path);
 }
 
-/* dest_resolve_ours(): is the interrupted rescue at DEST this entry's? */
+/* dest_resolve_ours(): is the interrupted rescue at DEST this entry's, or (readerr)
+ * the incomplete result DEST whose map names it? */
 static bool journal_is_ours(const char *dest, void *ctx)
 {
 	const struct entry *e = ctx;
 
-	return job_journal_is_for(dest, e->dev, e->ino);
+	return job_journal_is_for(dest, e->dev, e->ino) || job_unread_is_for(dest, e->dev, e->ino);
 }
 
 static const struct holder *loop_holder(const struct entry *e)
@@ -225,6 +231,11 @@ static void progress_line(struct job *j)
 	        p.total && p.done <= p.total ? (unsigned)((double)p.done / (double)p.total * 100)
 	                                     : 0,
 	        rate, eta);
+	if (p.unread_bytes) { /* readerr */
+		char unread[16];
+		fprintf(stderr, "  unread %s in %u", fmt_size(unread, sizeof(unread), p.unread_bytes),
+		        p.unread_ranges);
+	}
 	fflush(stderr);
 }
 
@@ -335,9 +346,84 @@ static int choose(struct recover *rc)
 	return 1;
 }
 
+/* readerr: the symbolic name of a read error, for machines. */
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EIO:
+		return "EIO";
+	case ENXIO:
+		return "ENXIO";
+	case EREMOTEIO:
+		return "EREMOTEIO";
+	case ENODATA:
+		return "ENODATA";
+	case EBADMSG:
+		return "EBADMSG";
+	case EUCLEAN:
+		return "EUCLEAN";
+	default:
+		return "other";
+	}
+}
+
+/* readerr: "unread": {"bytes", "ranges": [{"start", "length", "error"}], "map",
+ * "retry"}. */
+static void json_unread(struct json *j, const struct job_result *res, const struct badmap *bad,
+                        const char *retry)
+{
+	json_key(j, "unread");
+	json_obj_begin(j);
+	json_key(j, "bytes");
+	json_uint(j, res->unread_bytes);
+	json_key(j, "ranges");
+	json_arr_begin(j);
+	for (size_t i = 0; bad && i < bad->n; i++) {
+		json_obj_begin(j);
+		json_key(j, "start");
+		json_uint(j, bad->v[i].start);
+		json_key(j, "length");
+		json_uint(j, bad->v[i].len);
+		json_key(j, "error");
+		json_str(j, errno_name(bad->v[i].err));
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "map");
+	json_str(j, res->unread_map[0] ? res->unread_map : NULL);
+	json_key(j, "retry");
+	json_str(j, retry && retry[0] ? retry : NULL);
+	json_obj_end(j);
+}
+
+/* readerr: the first unread ranges and the command that reads them again. */
+static void print_unread(FILE *out, const struct job_result *res, const struct badmap *bad,
+                         const char *retry)
+{
+	enum { SHOWN = 8 };
+	char sz[16];
+
+	fprintf(out, "Unread (holes in the result):\n");
+	for (size_t i = 0; bad && i < bad->n && i < SHOWN; i++)
+		fprintf(out, "  bytes %" PRIu64 "-%" PRIu64 " (%s): %s\n", bad->v[i].start,
+		        bad->v[i].start + bad->v[i].len - 1, fmt_size(sz, sizeof(sz), bad->v[i].len),
+		        strerror(bad->v[i].err));
+	if (bad && bad->n > SHOWN) {
+		char *m = cli_shown(res->unread_map, strlen(res->unread_map));
+		fprintf(out, "  ... and %zu more, listed in %s\n", bad->n - SHOWN, m);
+		free(m);
+	}
+	if (retry && retry[0]) {
+		char *c = cli_shown(retry, strlen(retry));
+		fprintf(out, "To read them again: %s\n", c);
+		free(c);
+	}
+}
+
 static void print_summary(FILE *out, bool json, const struct plan *p, const char *id,
                           const struct entry *e, const struct job_result *res,
-                          const struct job_progress *pr, bool ok, char lines[][AFTER_LEN], size_t n)
+                          const struct job_progress *pr, bool ok, char lines[][AFTER_LEN], size_t n,
+                          const struct badmap *bad, const char *retry)
 {
 	char sz[16];
 
@@ -384,6 +470,7 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 		json_arr_end(&j);
 		json_key(&j, "unreadable");
 		json_int(&j, res->unreadable);
+		json_unread(&j, res, bad, retry);
 		json_key(&j, "seconds_copy");
 		json_double(&j, res->seconds_copy);
 		json_key(&j, "seconds_verify");
@@ -399,7 +486,11 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 		json_obj_end(&j);
 		return;
 	}
-	fprintf(out, "%s: %s", ok ? "Rescued" : "Not rescued", rec_method_name(p->method));
+	fprintf(out, "%s: %s",
+	        ok                   ? "Rescued"
+	        : res->unread_bytes ? "Rescued incompletely"
+	                             : "Not rescued",
+	        rec_method_name(p->method));
 	if (res->final_path[0]) {
 		char *t = cli_shown(res->final_path, strlen(res->final_path));
 		fprintf(out, " -> %s", t);
@@ -410,12 +501,18 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 		fprintf(out, ", %u passes", res->passes);
 	if (res->resumed)
 		fprintf(out, ", resumed");
+	if (res->unread_bytes)
+		fprintf(out, ", %" PRIu64 " bytes unread in %u range(s)", res->unread_bytes,
+		        res->unread_ranges);
 	fprintf(out, ", %s)\n",
-	        res->verified ? "verified"
-	        : ok          ? "a live copy: crash-consistent at best"
-	                      : "NOT verified");
+	        res->verified       ? "verified"
+	        : ok                ? "a live copy: crash-consistent at best"
+	        : res->unread_bytes ? "incomplete, not verified"
+	                            : "NOT verified");
 	if (pr->message[0])
 		cli_put_shown(out, "  ", pr->message);
+	if (res->unread_bytes)
+		print_unread(out, res, bad, retry);
 	if (n)
 		fprintf(out, "Next:\n");
 	for (size_t i = 0; i < n; i++)
@@ -547,6 +644,7 @@ static int plan(struct recover *rc)
 	    .src_static = !scan_entry_writable(e),
 	    .freeze = o->freeze,
 	    .freeze_fs = o->freeze && rc->lh ? rc->lh->loop_mountpoint : NULL,
+	    .retries = o->retries < 0 ? 0 : o->retries == 0 ? -1 : o->retries,
 	};
 	return 0;
 }
@@ -560,7 +658,11 @@ static int confirm_plan(const struct recover *rc)
 	char *why = cli_shown(rc->p.reason, strlen(rc->p.reason));
 
 	fprintf(stderr, "%s %s (%s) -> %s%s\n  %s\n", rec_method_name(rc->p.method), src, rc->id,
-	        dst ? dst : "?", rc->resume ? " (continuing an interrupted run)" : "", why);
+	        dst ? dst : "?",
+	        !rc->resume                   ? ""
+	        : access(rc->dest, F_OK) == 0 ? " (reading again only what its map lists as unread)"
+	                                      : " (continuing an interrupted run)",
+	        why);
 	free(why);
 	if (rc->o->freeze)
 		fprintf(
@@ -609,6 +711,33 @@ static int run(struct recover *rc)
 	return 0;
 }
 
+/* readerr: the command that reads the unread ranges of RES again, into RC->retry
+ * (empty when there are none, or for a stream). */
+static void retry_command(struct recover *rc, const struct job_result *res)
+{
+	const char *m = rec_method_name(rc->p.method);
+	char n[16];
+	size_t used = 0;
+	bool fits;
+
+	rc->retry[0] = '\0';
+	if (!res->unread_bytes || rc->stream || !res->final_path[0])
+		return;
+	snprintf(n, sizeof(n), "%d", rc->o->retries);
+	fits = shq_append(rc->retry, sizeof(rc->retry), &used, program_invocation_short_name) == 0 &&
+	       shq_append(rc->retry, sizeof(rc->retry), &used, "--recover") == 0 &&
+	       shq_append(rc->retry, sizeof(rc->retry), &used, rc->id) == 0 &&
+	       shq_append(rc->retry, sizeof(rc->retry), &used, "--to") == 0 &&
+	       shq_append(rc->retry, sizeof(rc->retry), &used, res->final_path) == 0 &&
+	       shq_append(rc->retry, sizeof(rc->retry), &used, "--method") == 0 &&
+	       shq_append(rc->retry, sizeof(rc->retry), &used, m) == 0 &&
+	       (rc->o->retries < 0 ||
+	        (shq_append(rc->retry, sizeof(rc->retry), &used, "--retries") == 0 &&
+	         shq_append(rc->retry, sizeof(rc->retry), &used, n) == 0));
+	if (!fits)
+		rc->retry[0] = '\0';
+}
+
 /* Step 5: verdict, what to check next, the summary and the log line. */
 static int report(struct recover *rc)
 {
@@ -617,14 +746,19 @@ static int report(struct recover *rc)
 	char lines[AFTER_MAX][AFTER_LEN];
 	struct job_progress pr;
 	struct after_facts af;
-	bool ok, live_sync;
+	bool ok, live_sync, incomplete;
+	char logres[128];
 	size_t n;
 
 	job_progress(rc->job, &pr);
 	/* A sync of a live file without --freeze cannot equal a source that keeps
 	 * changing: converged passes are its success (a crash-consistent copy). */
 	live_sync = (rc->p.method == REC_SYNC || rc->spec.sync_after_reflink) && !rc->o->freeze;
-	ok = rc->err == 0 && (res->verified || rc->p.method == REC_RELINK || live_sync);
+	/* readerr: ranges left unread: the best copy there is, never a success */
+	incomplete = rc->err == 0 && res->unread_bytes > 0;
+	ok = rc->err == 0 && !incomplete &&
+	     (res->verified || rc->p.method == REC_RELINK || live_sync);
+	retry_command(rc, res);
 	af = (struct after_facts){
 	    .method = rc->p.method,
 	    .result = res->final_path[0] && !rc->stream ? res->final_path : NULL,
@@ -640,20 +774,28 @@ static int report(struct recover *rc)
 	    .loop_mountpoint = lh ? lh->loop_mountpoint : NULL,
 	    .loop_autoclear = lh && lh->autoclear,
 	    .unreadable = rc->e->pin.kind == PIN_LOOPDEV ? (long long)res->unreadable : 0,
+	    .unread = incomplete ? res->unread_bytes : 0,
+	    .unread_ranges = res->unread_ranges,
+	    .unread_map = res->unread_map[0] ? res->unread_map : NULL,
+	    .retry = rc->retry[0] ? rc->retry : NULL,
 	};
 	n = after_checks(&af, lines);
-	if (!ok) {
+	if (!ok && !incomplete) {
 		const char *why = pr.message[0] ? pr.message : strerror(rc->err < 0 ? -rc->err : EIO);
 		char *s = cli_shown(why, strlen(why));
 		cli_say("%s failed: %s", rec_method_name(rc->p.method), s);
 		free(s);
 	}
-	print_summary(rc->out, rc->o->json, &rc->p, rc->id, rc->e, res, &pr, ok, lines, n);
+	print_summary(rc->out, rc->o->json, &rc->p, rc->id, rc->e, res, &pr, ok, lines, n,
+	              job_unread(rc->job), rc->retry);
+	snprintf(logres, sizeof(logres), "incomplete: %" PRIu64 " bytes unread in %u range(s)",
+	         res->unread_bytes, res->unread_ranges);
 	log_it(rc, res->final_path[0] ? res->final_path : (rc->stream ? "-" : rc->dest),
-	       res->bytes_written, ok ? "ok" : (pr.message[0] ? pr.message : "failed"), res);
+	       res->bytes_written,
+	       ok ? "ok" : incomplete ? logres : (pr.message[0] ? pr.message : "failed"), res);
 	if (fflush(rc->out) != 0)
 		return 1;
-	return ok ? 0 : 1;
+	return ok ? 0 : incomplete ? RECOVER_INCOMPLETE : 1;
 }
 
 int cli_recover(const struct recover_opts *o)

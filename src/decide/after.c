@@ -55,6 +55,32 @@ static const char *check_command(enum after_content c)
 	}
 }
 
+/* readerr: a result with holes where the source could not be read. */
+static size_t unread_checks(const struct after_facts *f, char lines[][AFTER_LEN])
+{
+	const char *res = f->result ? f->result : "the copy";
+	size_t n = 0;
+
+	n = add(
+	    lines, n,
+	    "%llu bytes in %u range(s) could not be read: they are holes (zeros) in %s, which is not a complete copy; the ranges are listed in %s.",
+	    f->unread, f->unread_ranges, res, f->unread_map ? f->unread_map : "the summary");
+	n = add(
+	    lines, n,
+	    "Do not stop the programs that hold the original: they keep it alive while parts are missing.");
+	if (f->retry)
+		n = add(
+		    lines, n,
+		    "When the disk may read them (it cooled down, a cable was reseated), read only those ranges again into it: %s",
+		    f->retry);
+	if (f->loop_mountpoint)
+		n = add(
+		    lines, n,
+		    "Do not unmount %s: the deleted image behind %s is still the only full copy.",
+		    f->loop_mountpoint, f->loop_dev);
+	return n;
+}
+
 size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 {
 	const char *cmd = check_command(f->content);
@@ -62,6 +88,9 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 	bool named = f->result && strcmp(f->result, "-") != 0;
 	const char *res = named ? f->result : "the copy sent to standard output";
 	size_t n = 0;
+
+	if (f->unread)
+		return unread_checks(f, lines);
 
 	if (!f->ok) {
 		if (f->source_changed)

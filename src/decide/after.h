@@ -29,6 +29,11 @@ struct after_facts {
 	const char *loop_dev, *loop_mountpoint; /* loop image, mounted there */
 	bool loop_autoclear;
 	long long unreadable; /* bytes a loop device pin could not give, -1 unknown */
+	/* readerr: bytes of the source that could not be read, in how many ranges (holes
+	 * in RESULT, listed in its map), and the command that reads them again */
+	unsigned long long unread;
+	unsigned unread_ranges;
+	const char *unread_map, *retry;
 };
 
 #define AFTER_MAX 8

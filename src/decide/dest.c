@@ -51,6 +51,13 @@ static void shorten(char *name, size_t max)
 	memmove(name + keep, name + len - ext_len, ext_len + 1);
 }
 
+/* PATH is our own incomplete result: a map of unread ranges beside it that OURS
+ * says is this file's. */
+static bool incomplete_ours(const char *path, bool (*ours)(const char *dest, void *ctx), void *ctx)
+{
+	return ours && exists(path) && exists_with(path, DEST_UNREAD) && ours(path, ctx);
+}
+
 /* The base name to use in a directory: the original one, unless it is empty, a
  * dot name, or the "#INO" the kernel gives O_TMPFILE files. */
 static void base_name(const char *orig, size_t len, ino_t ino, char *out, size_t outlen)
@@ -106,13 +113,22 @@ int dest_resolve_ours(const char *to, const char *orig, size_t orig_len, ino_t i
 				*resume = true;
 				return 0;
 			}
-			if (!exists(out) && !exists_with(out, DEST_PARTIAL))
+			if (incomplete_ours(out, ours, ctx)) {
+				*resume = true;
+				return 0;
+			}
+			if (!exists(out) && !exists_with(out, DEST_PARTIAL) &&
+			    !exists_with(out, DEST_UNREAD))
 				return 0;
 		}
 		return -EEXIST;
 	}
 	if (snprintf(out, len, "%s", to) >= (int)len)
 		return -ENAMETOOLONG;
+	if (incomplete_ours(to, ours, ctx)) {
+		*resume = true;
+		return 0;
+	}
 	{
 		/* A name given in full is kept as it is: it must leave room for the
 		 * suffixes of the files beside it. */

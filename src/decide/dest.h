@@ -14,6 +14,7 @@
 /* The suffixes the recovery engines use beside the final name. */
 #define DEST_PARTIAL ".partial"
 #define DEST_JOURNAL ".partial.journal"
+#define DEST_UNREAD  ".unread" /* the map of ranges a rescue could not read */
 
 /* Resolve TO for a file originally named ORIG (ORIG_LEN bytes, may be empty) with
  * inode INO into OUT (LEN bytes). A directory gets the original base name; an
@@ -28,7 +29,10 @@ int dest_resolve(const char *to, const char *orig, size_t orig_len, ino_t ino, c
 /* The same, where a .partial and journal in a directory TO count as a rescue to
  * continue only when OURS(candidate, CTX) says the journal is this file's; another
  * file's interrupted rescue is left alone and the next name tried. (A file name TO
- * is taken as given: there the job refuses a journal that is not its own.) */
+ * is taken as given: there the job refuses a journal that is not its own.) An
+ * existing result with a map of unread ranges beside it (DEST_UNREAD) is continued
+ * in place (*RESUME) when OURS says the map is this file's; a name whose map is not
+ * is taken. Without OURS an existing name is always -EEXIST. */
 int dest_resolve_ours(const char *to, const char *orig, size_t orig_len, ino_t ino,
                       bool (*ours)(const char *dest, void *ctx), void *ctx, char *out, size_t len,
                       bool *resume);

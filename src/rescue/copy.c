@@ -5,6 +5,7 @@
 #include "rescue/freeze.h"
 #include "rescue/io.h"
 #include "rescue/journal.h"
+#include "rescue/salvage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,10 +70,11 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 			hole = true;
 			continue;
 		}
-		ssize_t k = job_src_read(j, buf + (o - off), (size_t)(rend - o), o);
+		/* readerr: what cannot be read is zeros here and a hole in the result */
+		ssize_t k =
+		    job_salvage_read(j, false, buf + (o - off), (size_t)(rend - o), o, delta, NULL);
 		if (k < 0)
 			return job_fail_read(j, (int)k, o);
-		j->res.bytes_read += (uint64_t)k;
 		if (nrg < ARRAY_SIZE(rg))
 			rg[nrg++].s = o, rg[nrg - 1].e = o + (uint64_t)k;
 		else
@@ -101,14 +103,14 @@ static int64_t copy_chunk(struct job *j, uint64_t off, uint64_t n, uint64_t delt
 			return job_fail_write(j, r);
 	} else if (many) {
 		/* a chunk full of small holes: write it whole (zeros and all) */
-		if (got && (r = job_dst_write(j, buf, (size_t)got, off + delta)) < 0)
+		if (got && (r = job_write_known(j, buf, (size_t)got, off + delta)) < 0)
 			return job_fail_write(j, r);
 	} else {
 		for (size_t i = 0; i < nrg; i++) {
 			uint64_t e = rg[i].e < off + got ? rg[i].e : off + got;
 			if (e > rg[i].s &&
-			    (r = job_dst_write(j, buf + (rg[i].s - off), (size_t)(e - rg[i].s),
-			                       rg[i].s + delta)) < 0)
+			    (r = job_write_known(j, buf + (rg[i].s - off), (size_t)(e - rg[i].s),
+			                         rg[i].s + delta)) < 0)
 				return job_fail_write(j, r);
 		}
 	}
@@ -427,11 +429,9 @@ int job_pass_step(struct job *j, int64_t deadline)
 
 		if (!job_throttle(j, n, deadline))
 			return 1;
-		k = job_read_full(j, 0, j->buf, (size_t)n, j->pos, &hole);
+		k = job_salvage_read(j, true, j->buf, (size_t)n, j->pos, 0, &hole); /* readerr */
 		if (k < 0)
 			return job_fail_read(j, (int)k, j->pos);
-		if (!hole)
-			j->res.bytes_read += (uint64_t)k;
 		if (!hole && (uint64_t)k < n)
 			memset(j->buf + k, 0, (size_t)(n - (uint64_t)k));
 		if (frozen && hole)
@@ -457,7 +457,8 @@ int job_pass_step(struct job *j, int64_t deadline)
 			}
 			/* a block that now lies past a shrunken end is put right by the next
 			 * pass's ftruncate; write what is there */
-			if (have && (r = job_dst_write(j, j->buf + o, have, j->pos + o)) < 0)
+			/* readerr: a block unread now becomes a hole, not what was there */
+			if (have && (r = job_write_known(j, j->buf + o, have, j->pos + o)) < 0)
 				return job_fail_write(j, r);
 			j->table[i] = h;
 			j->changed += len;
@@ -522,6 +523,9 @@ static int tail_differs(struct job *j)
 	ssize_t k;
 
 	if (!j->tail_len)
+		return 0;
+	/* readerr: a tail with unread bytes cannot be compared */
+	if (badmap_overlaps(&j->bad, j->tgt_pos - j->tail_len, j->tail_len))
 		return 0;
 	k = job_src_read(j, p, j->tail_len, j->src_pos - j->tail_len);
 	if (k < 0)

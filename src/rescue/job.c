@@ -8,6 +8,7 @@
 #include "rescue/io.h"
 #include "rescue/journal.h"
 #include "rescue/prepare.h"
+#include "rescue/salvage.h"
 #include "rescue/verify.h"
 #include "find/parse.h"
 #include "base/compat.h"
@@ -178,6 +179,8 @@ static void set_grid(struct job *j)
 	j->max_passes = spec->max_passes ? spec->max_passes : JOB_PASSES_DEFAULT;
 	if ((spec->freeze || spec->freeze_fs) && j->max_passes < 2)
 		j->max_passes = 2;
+	/* readerr: rounds over the unread ranges */
+	j->retries = spec->retries < 0 ? 0 : spec->retries ? (unsigned)spec->retries : JOB_RETRIES_DEFAULT;
 	j->converge = spec->converge_bytes;
 	if (!j->converge)
 		j->converge = j->end / JOB_CONVERGE_PART > JOB_CONVERGE_MIN
@@ -240,6 +243,12 @@ static void first_phase(struct job *j)
 	const struct job_spec *spec = &j->spec;
 	bool freeze = spec->freeze || spec->freeze_fs;
 
+	if (j->repair) { /* readerr: only the unread ranges of our result, then the check */
+		job_say(j, "continuing %s in place: %" PRIu64 " bytes in %zu range(s) to read again",
+		        j->dest, badmap_total(&j->bad), j->bad.n);
+		job_set_phase(j, PH_VERIFY, "retrying");
+		return;
+	}
 	switch (spec->method) {
 	case REC_RELINK:
 		job_set_phase(j, PH_RELINK, "relinking");
@@ -384,6 +393,17 @@ static int finish_step(struct job *j)
 	}
 	if (fsync(j->dst_fd) < 0)
 		return job_fail_write(j, -errno);
+	/* readerr: the map stays beside the result while ranges are missing; a result
+	 * continued in place has its name already */
+	if ((r = job_unread_settle(j)) < 0)
+		return job_fail_write(j, r);
+	if (j->repair) {
+		job_set_phase(j, PH_END, "done");
+		pthread_mutex_lock(&j->mu);
+		j->prog.state = JOB_DONE;
+		pthread_mutex_unlock(&j->mu);
+		return 0;
+	}
 	r = renameat2(j->dir_fd, j->partial_base, j->dir_fd, j->base, RENAME_NOREPLACE);
 	if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
 		/* no RENAME_NOREPLACE here: link() never replaces either */
@@ -421,7 +441,7 @@ static int do_cancel(struct job *j)
 	                                             : 0;
 
 	job_resume_all(j);
-	if (j->have_partial)
+	if (j->have_partial || j->repair) /* readerr: or the map of a result in place */
 		(void)job_journal_save(j);
 	j->err = -ECANCELED;
 	pthread_mutex_lock(&j->mu);
@@ -514,7 +534,8 @@ int job_step(struct job *j, unsigned budget_ms)
 			r = 0;
 			break;
 		case PH_VERIFY:
-			r = job_verify_step(j, deadline);
+			/* readerr: the unread ranges get their retries first */
+			r = j->retry_done ? job_verify_step(j, deadline) : job_retry_step(j, deadline);
 			break;
 		case PH_FINISH:
 			r = finish_step(j);
@@ -568,6 +589,8 @@ void job_free(struct job *j)
 	free(j->base);
 	free(j->partial_base);
 	free(j->journal_base);
+	free(j->unread_base); /* readerr */
+	badmap_free(&j->bad);
 	busy_release(j->busy_fd);
 	pthread_mutex_destroy(&j->mu);
 	free(j);

@@ -89,6 +89,24 @@
  * continues or a new pass starts; follow: from the recorded end; reflink: cloned
  * again. Every resumed job is verified in full at the end.
  *
+ * Read errors (readerr): a read of the source that fails with a media error (EIO,
+ * ENXIO, EREMOTEIO, ENODATA, EBADMSG, EUCLEAN) does not end copy, sync or follow: it
+ * is halved down to 4 KiB, the blocks that fail are left as holes in the result and
+ * recorded in a map (job_unread(), result offsets), saved with the journal as
+ * DEST.unread. Before verifying, RETRIES rounds (default 1), each after 200 ms, read
+ * only the mapped ranges again; a block that fails only in a later sync pass is
+ * punched out of the result (what pass 1 read may be stale). Verification leaves
+ * the unread ranges out of both hashes; a block of the source that fails only then
+ * joins the map too (the result keeps what the copy read there, unchecked). With
+ * ranges left, the job still ends with 0 and the result renamed (the best copy
+ * there is) but VERIFIED is false, SOURCE_CHANGED says whether what was
+ * read differs, UNREAD_BYTES/UNREAD_RANGES/UNREAD_MAP say what is missing, and
+ * DEST.unread stays. A later job_start for the same source whose DEST exists with a
+ * DEST.unread naming it (same device, inode and size; DEST a regular file of ours
+ * with one link and that size) continues DEST in place: it reads only the mapped
+ * ranges, then verifies DEST in full and removes the map when none remain. Any
+ * other existing DEST is still -EEXIST. A stream gets zeros for what is unread.
+ *
  * I/O manners: the source gets POSIX_FADV_SEQUENTIAL and NOREUSE (never DONTNEED,
  * which would drop the holder's pages); the result is written behind (writeback
  * started per chunk, waited for and dropped from the page cache every 8 MiB); the
@@ -101,6 +119,7 @@
 
 #include "find/pin.h"
 #include "decide/rec.h"
+#include "rescue/badmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -145,6 +164,9 @@ struct job_spec {
 	 * then takes the source's hash while copying instead of reading it again, when
 	 * its size and mtime have not moved either. */
 	bool src_static;
+	/* readerr: rounds of retries of the unread ranges after the first pass; 0: the
+	 * default (1), negative: none */
+	int retries;
 };
 
 struct job_progress {
@@ -162,6 +184,10 @@ struct job_progress {
 	int error;             /* negative errno of the failure, 0 */
 	char message[320];     /* what happened, for people */
 	bool frozen;           /* writers are stopped or the filesystem frozen right now */
+
+	/* readerr: bytes of the source that could not be read so far, in how many ranges */
+	uint64_t unread_bytes;
+	unsigned unread_ranges;
 };
 
 struct job_result {
@@ -187,6 +213,13 @@ struct job_result {
 	double seconds_verify; /* time spent verifying */
 	int64_t unreadable;    /* loop device pins: bytes that could not be read, -1 unknown */
 	unsigned char src_hash[16], dst_hash[16];
+	/* readerr: bytes of the source that could not be read, in how many ranges (see
+	 * job_unread()); they are holes in the result, left out of both hashes, and
+	 * VERIFIED is false. UNREAD_MAP: the map file kept beside the result ("" when
+	 * none is kept) */
+	uint64_t unread_bytes;
+	unsigned unread_ranges;
+	char unread_map[4096];
 };
 
 struct job;
@@ -244,6 +277,14 @@ void job_free(struct job *j);
 /* Does DEST.partial.journal record an interrupted rescue of the file DEV:INO? (A
  * .partial of another file with the same name must not be taken for ours.) */
 bool job_journal_is_for(const char *dest, dev_t dev, ino_t ino);
+
+/* readerr: the ranges that could not be read (result offsets, sorted), valid until
+ * the next job_step or job_free. */
+const struct badmap *job_unread(const struct job *j);
+
+/* Is DEST.unread the map of an incomplete rescue of the file DEV:INO into DEST? (The
+ * same command then continues into DEST in place, reading only those ranges.) */
+bool job_unread_is_for(const char *dest, dev_t dev, ino_t ino);
 
 /* "running", "verifying", "done", "failed", "cancelled". */
 const char *job_state_name(enum job_state s);

@@ -50,6 +50,9 @@ int job_journal_save(struct job *j)
 		return 0;
 	if (j->dst_fd >= 0 && fdatasync(j->dst_fd) < 0 && errno != EINVAL)
 		return -errno;
+	/* readerr: a result continued in place has no journal, only its map */
+	if (j->repair)
+		return job_unread_store(j);
 	n = snprintf(text, sizeof(text),
 	             JOURNAL_MAGIC "\n"
 	                           "method %s\n"
@@ -104,6 +107,28 @@ int job_journal_save(struct job *j)
 		j->j_last = job_now();
 		j->j_bytes = 0;
 	}
+	if (r == 0)
+		r = job_unread_store(j); /* readerr: the map goes with the journal */
+	return r;
+}
+
+/* readerr: the map of unread ranges beside the result, named after the source. An
+ * empty map is kept while one exists: only the end of the job removes it (a result
+ * whose last ranges were read is not verified until then). */
+int job_unread_store(struct job *j)
+{
+	struct badmap_id id = {
+	    .dev = (uint64_t)j->spec.dev,
+	    .ino = (uint64_t)j->spec.ino,
+	    .size = j->spec.method == REC_FOLLOW ? j->tgt_pos : j->end,
+	};
+	int r;
+
+	if (j->stream || !j->unread_base || (!j->bad.n && !j->unread_saved))
+		return 0;
+	r = badmap_save_at(j->dir_fd, j->unread_base, &j->bad, &id);
+	if (r == 0)
+		j->unread_saved = true;
 	return r;
 }
 

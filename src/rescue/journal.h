@@ -25,6 +25,9 @@ int journal_parse(const char *buf, size_t len, struct journal *jr);
 int job_journal_maybe(struct job *j, int64_t now);
 /* Save the journal now: the result's data first (fdatasync). Negative errno. */
 int job_journal_save(struct job *j);
+/* readerr: save the map of unread ranges as DEST.unread (atomically) when there
+ * are ranges or a map of ours exists already. Negative errno. */
+int job_unread_store(struct job *j);
 /* Read J's journal into JR. 0, or -EINVAL for a journal that is not one of ours or
  * is incomplete, or the errno of opening or reading it. */
 int job_journal_read(struct job *j, struct journal *jr);

@@ -3,6 +3,7 @@
  * journal, or the clone made for a reflink. */
 #include "rescue/prepare.h"
 #include "rescue/journal.h"
+#include "rescue/salvage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +45,10 @@ static int split_dest(struct job *j)
 		return -ENOMEM;
 	snprintf(j->partial_base, bl + 9, "%s.partial", base);
 	snprintf(j->journal_base, bl + 17, "%s.partial.journal", base);
+	/* readerr: the map of unread ranges beside the result */
+	if (!(j->unread_base = malloc(bl + sizeof(BADMAP_SUFFIX))))
+		return -ENOMEM;
+	snprintf(j->unread_base, bl + sizeof(BADMAP_SUFFIX), "%s" BADMAP_SUFFIX, base);
 	return 0;
 }
 
@@ -236,7 +241,7 @@ int job_prepare_target(struct job *j)
 	if (j->dir_fd < 0)
 		return -errno;
 	if (fstatat(j->dir_fd, j->base, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return -EEXIST;
+		return job_unread_reopen(j); /* readerr: only our own incomplete result */
 	if (errno != ENOENT)
 		return -errno;
 	if (fstat(j->dir_fd, &dst) < 0)
@@ -269,7 +274,7 @@ int job_prepare_target(struct job *j)
 			j->res.resumed = false;
 			return -EEXIST;
 		}
-		if (r < 0)
+		if (r < 0 || (r = job_unread_load(j)) < 0) /* readerr: and its map */
 			return r;
 		if (j->spec.method == REC_REFLINK) {
 			if ((r = clone_into_partial(j)) < 0)
@@ -280,6 +285,9 @@ int job_prepare_target(struct job *j)
 	}
 	if (errno != ENOENT)
 		return -errno;
+	/* readerr: a map of unread ranges with no result of ours beside it: not ours */
+	if (fstatat(j->dir_fd, j->unread_base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
 	if ((r = create_partial(j)) < 0)
 		return r < 0 && j->have_partial ? unmake(j, r) : r;
 	if (j->spec.method == REC_REFLINK) {

@@ -5,14 +5,17 @@
  *   freeze.c   stop the writers and a filesystem; the guardian
  *   verify.c   the final comparison
  *   prepare.c  the target: .partial, resume, clone
+ *   salvage.c  reads that survive errors, the retries of what failed, the map
  *   io.c       reads, writes, hashing, throttle
  *   journal.c  the resumable record
  *   state.c    phase, progress, message, failure, cancellation
+ * badmap.c (the map of unread ranges) is plain data below them all.
  */
 #ifndef RT_RESCUE_STATE_H
 #define RT_RESCUE_STATE_H
 
 #include "rescue/chash.h"
+#include "rescue/badmap.h"
 #include "rescue/job.h"
 
 #include <pthread.h>
@@ -45,6 +48,8 @@
 #define JOB_CONVERGE_MIN     (1u << 20)      /* ... or 1 MiB, whichever is more */
 #define JOB_ALIGN            4096u           /* buffer alignment for O_DIRECT */
 #define JOB_TAIL             4096u           /* follow: bytes compared to notice a rewrite */
+#define JOB_RETRIES_DEFAULT  1u              /* readerr: rounds over the unread ranges */
+#define JOB_RETRY_PAUSE_NS   (200000000ll)   /* ... each after this pause (the disk settles) */
 
 enum job_phase {
 	PH_RELINK,      /* linkat the inode to DEST */
@@ -211,6 +216,23 @@ struct job {
 	int busy_fd; /* our mark that a job reads the source (rescue/busy.h), -1 */
 
 	struct job_result res;
+
+	/* readerr: what could not be read (result offsets), and its retries */
+	struct badmap bad;
+	char *unread_base;  /* DEST's base name + ".unread": the map beside the result */
+	bool unread_saved;  /* a map file of ours exists */
+	bool bad_seen;      /* the map was not empty at some time: hashes taken while
+	                     * copying hold zeros for what was unread */
+	bool repair;        /* continuing our own incomplete result DEST in place */
+	uint32_t unit;      /* the smallest read: bisection stops there */
+	bool skip_ahead;    /* the last chunk read nothing: the next failing one is not
+	                     * split (ddrescue's first pass); the retries split it */
+	uint64_t unchecked; /* bytes of the map the copy read, but the check could not */
+	unsigned retries;   /* rounds over the map before verifying */
+	unsigned retry_round;
+	bool retry_in_round, retry_done, retry_wrote;
+	uint64_t retry_pos; /* the round's position (result offset) */
+	int64_t retry_wait; /* when the round may begin */
 };
 
 /* The phase steps (job_*_step) run until DEADLINE (monotonic ns) or a change of

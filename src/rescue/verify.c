@@ -5,6 +5,7 @@
 #include "rescue/verify.h"
 #include "text/fmt.h"
 #include "rescue/io.h"
+#include "rescue/salvage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +60,7 @@ static int verify_chunk(struct job *j, struct job_verify *v)
 {
 	uint64_t n = v->end - v->pos;
 	bool hole;
+	uint64_t delta = j->spec.method == REC_FOLLOW ? j->tail_start : 0; /* readerr */
 	ssize_t r;
 
 	if (n > j->chunk)
@@ -79,7 +81,8 @@ static int verify_chunk(struct job *j, struct job_verify *v)
 			v->pos += n;
 			return 0;
 		}
-		r = job_read_full(j, 0, j->buf, (size_t)n, v->pos, &hole);
+		/* readerr: the unread ranges are left out of both hashes */
+		r = job_read_known(j, j->buf, (size_t)n, v->pos, delta, &hole);
 		if (r < 0)
 			return job_fail_read(j, (int)r, v->pos);
 		if (hole) {
@@ -90,12 +93,12 @@ static int verify_chunk(struct job *j, struct job_verify *v)
 		}
 		if ((uint64_t)r < n) {
 			/* the source shrank: hash what is there; the sizes will differ */
-			chash_update(v->a, j->buf, (size_t)r);
+			job_hash_known(j, v->a, j->buf, (size_t)r, v->pos + delta);
 			v->pos = v->end;
 			j->work += (uint64_t)r;
 			return 0;
 		}
-		chash_update(v->a, j->buf, (size_t)n);
+		job_hash_known(j, v->a, j->buf, (size_t)n, v->pos + delta);
 	} else {
 		size_t got;
 		r = job_read_full(j, 1, j->buf, (size_t)n, v->pos, &hole);
@@ -114,7 +117,11 @@ static int verify_chunk(struct job *j, struct job_verify *v)
 			(void)posix_fadvise(j->dst_fd, (off_t)v->pos, (off_t)n,
 			                    POSIX_FADV_DONTNEED);
 		/* a: compared with the source; b: the landing check */
-		feed_from(v->a, v, v->a_from, j->buf, hole, n);
+		/* readerr: a leaves the unread ranges out */
+		if (v->pos + n > v->a_from) {
+			uint64_t s = v->pos < v->a_from ? v->a_from - v->pos : 0;
+			job_hash_known(j, v->a, hole ? NULL : j->buf + s, (size_t)(n - s), v->pos + s);
+		}
 		if (v->b && !v->b_is_a)
 			feed_from(v->b, v, v->b_from, j->buf, hole, n);
 		if (j->table && v->pos >= j->lo && !v->table_bad)
@@ -157,7 +164,8 @@ static int verify_side_begin(struct job *j, struct job_verify *v)
 			v->a_from = 0;
 		}
 		v->b_from = j->stream_from;
-		v->b_is_a = v->a_from == v->b_from; /* one hash of the same bytes */
+		/* one hash of the same bytes (readerr: not when a leaves unread ranges out) */
+		v->b_is_a = v->a_from == v->b_from && !j->bad_seen;
 	}
 	v->started = true;
 	return 0;
@@ -227,6 +235,8 @@ static int verify_conclude(struct job *j)
 		    "the result %s differs from the source, which did not change: the target's storage may be failing (see dmesg); run the same command again, it copies afresh",
 		    j->res.final_path);
 	}
+	if (j->bad.n) /* readerr: ranges left unread: the best copy there is, not verified */
+		return job_unread_conclude(j, equal);
 	/* What was written landed (checked above), so a difference is the source's. */
 	j->res.verified = equal && !j->freeze_broken;
 	j->res.source_changed = !equal || j->freeze_broken;
@@ -318,14 +328,15 @@ int job_verify_step(struct job *j, int64_t deadline)
 		/* the frozen pass already hashed the source while nothing could change it;
 		 * so did a copy of a source that nobody could write; a stream has no
 		 * target to read back */
-		if (!j->frozen_hash_done && source_stood_still(j)) {
+		/* readerr: hashes taken while reading hold zeros for what was unread */
+		if (!j->frozen_hash_done && !j->bad_seen && source_stood_still(j)) {
 			chash_digest(j->stream_h, j->res.src_hash);
 			job_say(
 			    j,
 			    "nobody could write the source and it did not change: the hash taken while copying stands for it");
 			j->src_hash_done = true;
 		}
-		j->src_hash_done |= j->frozen_hash_done;
+		j->src_hash_done |= j->frozen_hash_done && !j->bad_seen;
 		v->side = j->src_hash_done ? 1 : 0;
 		v->started = false;
 	}
@@ -352,6 +363,11 @@ int job_verify_step(struct job *j, int64_t deadline)
 				unsigned char sent[16];
 				chash_digest(j->stream_h, sent);
 				memcpy(j->res.dst_hash, sent, 16);
+				if (j->bad.n) { /* readerr: sent as zeros */
+					job_unread_conclude(j, false);
+					job_set_phase(j, PH_FINISH, "finishing");
+					return 0;
+				}
 				j->res.verified = memcmp(sent, j->res.src_hash, 16) == 0;
 				j->res.source_changed = !j->res.verified;
 				j->res.size = j->end;

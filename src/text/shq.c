@@ -1,6 +1,8 @@
 /* shq: quoting for a POSIX shell. See shq.h. */
 #include "text/shq.h"
 
+#include <errno.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -118,4 +120,21 @@ char *shq_dup(const char *s, size_t len)
 	if (out)
 		shq_quote(out, need + 1, s, len);
 	return out;
+}
+
+int shq_append(char *buf, size_t len, size_t *used, const char *s)
+{
+	size_t at = *used + (*used ? 1 : 0), need;
+
+	if (at >= len)
+		return -ENAMETOOLONG;
+	need = shq_quote(buf + at, len - at, s, strlen(s));
+	if (need >= len - at) {
+		buf[*used] = '\0';
+		return -ENAMETOOLONG;
+	}
+	if (*used)
+		buf[*used] = ' ';
+	*used = at + need;
+	return 0;
 }

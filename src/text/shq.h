@@ -28,4 +28,9 @@ size_t shq_quote(char *out, size_t outlen, const char *s, size_t len);
 /* shq_quote into a malloc'ed string; NULL when out of memory. */
 char *shq_dup(const char *s, size_t len);
 
+/* Append S as one more quoted word to the command in BUF (LEN bytes, *USED of them
+ * used), with a space before it unless it is the first. 0, or -ENAMETOOLONG when it
+ * does not fit (BUF is then left as it was). */
+int shq_append(char *buf, size_t len, size_t *used, const char *s);
+
 #endif

@@ -172,6 +172,53 @@ START_TEST(trailing_slash_makes_no_double_slash)
 }
 END_TEST
 
+/* readerr: OURS says whether DEST's map names this file: here, when CTX is true. */
+static bool map_is_ours(const char *dest, void *ctx)
+{
+	(void)dest;
+	return *(bool *)ctx;
+}
+
+START_TEST(incomplete_result_continues_in_place)
+{
+	char out[512], want[512];
+	bool resume = false, ours = true;
+
+	touch("db.img");
+	touch("db.img.unread");
+	/* ours: the result itself, to be continued in place */
+	ck_assert_int_eq(dest_resolve_ours(dir, ORIG("/var/db.img"), 3, map_is_ours, &ours, out,
+	                                   sizeof(out), &resume),
+	                 0);
+	snprintf(want, sizeof(want), "%s/db.img", dir);
+	ck_assert_str_eq(out, want);
+	ck_assert(resume);
+	ck_assert_int_eq(
+	    dest_resolve_ours(want, ORIG("/x"), 3, map_is_ours, &ours, out, sizeof(out), &resume),
+	    0);
+	ck_assert(resume);
+	/* another file's: never touched; a directory gives the next name */
+	ours = false;
+	ck_assert_int_eq(dest_resolve_ours(dir, ORIG("/var/db.img"), 3, map_is_ours, &ours, out,
+	                                   sizeof(out), &resume),
+	                 0);
+	snprintf(want, sizeof(want), "%s/db.img.1", dir);
+	ck_assert_str_eq(out, want);
+	ck_assert(!resume);
+	snprintf(want, sizeof(want), "%s/db.img", dir);
+	ck_assert_int_eq(
+	    dest_resolve_ours(want, ORIG("/x"), 3, map_is_ours, &ours, out, sizeof(out), &resume),
+	    -EEXIST);
+	/* without OURS an existing name is always taken */
+	ck_assert_int_eq(dest_resolve(want, ORIG("/x"), 3, out, sizeof(out), &resume), -EEXIST);
+	/* a map whose result is gone still takes its name */
+	touch("log.unread");
+	ck_assert_int_eq(dest_resolve(dir, ORIG("/var/log"), 4, out, sizeof(out), &resume), 0);
+	snprintf(want, sizeof(want), "%s/log.1", dir);
+	ck_assert_str_eq(out, want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dest");
@@ -184,6 +231,7 @@ int main(void)
 	tcase_add_test(tc, odd_names);
 	tcase_add_test(tc, long_names_leave_room_for_the_suffixes);
 	tcase_add_test(tc, trailing_slash_makes_no_double_slash);
+	tcase_add_test(tc, incomplete_result_continues_in_place);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
