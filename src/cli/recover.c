@@ -396,6 +396,7 @@ static int select_file(struct recover *rc)
 	struct scan_result one;
 	long idx;
 
+	cli_filter_apply(rc->o->filter, &so);
 	if (cli_scan(&so, &rc->r) < 0)
 		return 1;
 	idx = scan_select(&rc->r, rc->o->sel);
