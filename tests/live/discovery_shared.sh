@@ -36,7 +36,7 @@ ino_slow=$(stat -c %i "$T/slow")
 hold r:"$T/slow"
 list
 mkdir "$T/out"
-"$RT_BIN" --recover "$(by_ino "$ino_slow" .id)" --to "$T/out" --method copy --yes \
+"$RT_BIN" --only "$T" --recover "$(by_ino "$ino_slow" .id)" --to "$T/out" --method copy --yes \
 	--max-rate 1000000 --log /dev/null </dev/null >/dev/null 2>"$T/other.err" &
 other=$!
 PIDS+=($other)

@@ -33,7 +33,7 @@ head -c 100000 /dev/urandom >"$T/idle.bin"
 for f in random append ro idle; do declare "ino_$f=$(stat -c %i "$T/$f".*)"; done
 hold rr:"$T/random.bin":2000000 aw:"$T/append.log":1000000 r:"$T/ro.bin" rw:"$T/idle.bin"
 
-"$RT_BIN" --list --json --sample 1 >"$T/list.json"
+"$RT_BIN" --list --only "$T" --json --sample 1 >"$T/list.json"
 
 # Reflink where the filesystem really supports it.
 for fs in btrfs xfs; do
@@ -70,7 +70,7 @@ echo "ok: append growth $growth B/s"
 
 # Fit, in numbers: the 16 MiB tmpfs cannot take the 64 MiB file, and the file's own
 # ext4 would leave its writer short.
-"$RT_BIN" --targets --json >"$T/targets.json"
+"$RT_BIN" --targets --json --only "$T" >"$T/targets.json"
 fit() { jq -r --arg m "$1" --arg id "$2" \
 	'.targets[] | select(.mountpoint == $m) | .files[] | select(.id == $id) | '"$3" "$T/targets.json"; }
 id_big=$(by_ino "$ino_big" .id)
@@ -86,7 +86,7 @@ jq -e '[.targets[].fstype] | index("proc") == null and index("sysfs") == null' "
 	>/dev/null || fail "pseudo filesystems listed as targets"
 
 # The table shows the decision under each row.
-"$RT_BIN" --list --sample 1 >"$T/table"
+"$RT_BIN" --list --only "$T" --sample 1 >"$T/table"
 grep -q -- "-> sync to .*rewritten inside" "$T/table" || fail "table: $(cat "$T/table")"
 grep -q -- "-> follow to .*grows at the end" "$T/table" || fail "no follow line"
 grep -q -- "-> reflink to $T/btrfs" "$T/table" || fail "no reflink line"

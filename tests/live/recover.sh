@@ -5,7 +5,7 @@
 need_root
 need_cmd jq
 
-rt() { "$RT_BIN" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
+rt() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
 
 head -c $((64 << 20)) /dev/urandom >"$T/vm.img"
 cp "$T/vm.img" "$T/vm.img.expected"
@@ -54,7 +54,7 @@ assert_eq $? 1 "unknown SEL"
 grep -q "no held deleted file matches" "$T/err" || fail "unknown SEL message"
 rt "$id" --to "$T/out" --method teleport >/dev/null 2>"$T/err"
 assert_eq $? 2 "bad method is a usage error"
-"$RT_BIN" --recover "$id" --to "$T/out" </dev/null >/dev/null 2>"$T/err"
+"$RT_BIN" --only "$T" --recover "$id" --to "$T/out" </dev/null >/dev/null 2>"$T/err"
 assert_eq $? 2 "no terminal and no --yes"
 grep -q -- "--yes" "$T/err" || fail "does not point to --yes"
 # 4. Infeasible methods are refused with their reason.

@@ -13,10 +13,10 @@ holder1=$HPID
 list
 id=$(jq -r --arg p "$T/big.bin" '.files[] | select(.path == $p) | .id' "$T/list.json")
 mkdir "$T/out"
-rt() { "$RT_BIN" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
+rt() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
 # In the background, rescuetui itself must be the process: $! of a backgrounded
 # function would be a subshell, and signals would miss rescuetui.
-rt_bg() { "$RT_BIN" --recover "$@" --yes --log "$T/actions.log" </dev/null & }
+rt_bg() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/null & }
 
 # 1. SIGKILL mid-copy, then the same command again: resumed and verified.
 rt_bg "$id" --to "$T/out/big.bin" --method copy --max-rate 8000000 >/dev/null 2>&1

@@ -7,7 +7,7 @@ need_root
 need_cmd jq
 need_cmd mkfs.btrfs
 
-rt() { "$RT_BIN" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
+rt() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
 id_of() { jq -r --arg p "$1" '.files[] | select(.path == $p) | .id' "$T/list.json"; }
 mkdir "$T/out"
 

@@ -1214,7 +1214,7 @@ static pid_t job_in_child(ino_t ino, enum rec_method m, const char *dest, uint64
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		struct scan_opts so = tl_scan_opts();
 		struct scan_result r;
 		struct job *j;
 		if (scan_run(&so, &r) < 0)
@@ -1290,7 +1290,7 @@ static pid_t freeze_in_child(ino_t ino, const char *dest, int fd, bool cancel_on
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		struct scan_opts so = tl_scan_opts();
 		struct job_writer w[4];
 		struct job_progress p;
 		struct scan_result r;
@@ -1641,7 +1641,7 @@ START_TEST(follow_resume)
 	kid = fork();
 	ck_assert_int_ge(kid, 0);
 	if (kid == 0) {
-		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		struct scan_opts so = tl_scan_opts();
 		if (scan_run(&so, &r) < 0)
 			_exit(3);
 		for (size_t i = 0; i < r.n; i++) {

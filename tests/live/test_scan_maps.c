@@ -15,7 +15,9 @@
 
 static void scan_with(struct scan_result *r, bool text)
 {
-	struct scan_opts o = {.proc = "/proc", .sys = "/sys", .text_maps = text};
+	struct scan_opts o = tl_scan_opts();
+
+	o.text_maps = text;
 
 	ck_assert_int_eq(scan_run(&o, r), 0);
 }
