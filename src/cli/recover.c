@@ -256,11 +256,16 @@ static int choose(struct recover *rc)
 			continue;
 		if (!opt->feasible) {
 			char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
+			char why[sizeof(opt->reason) + 16];
 			cli_say("%s to %s is not possible: %s", rec_method_name(opt->method), m,
 			        opt->reason);
 			free(m);
 			if (rr.warning[0])
 				cli_say("%s", rr.warning);
+			/* A refusal is an action the admin may look for later too. */
+			rc->p.method = opt->method;
+			snprintf(why, sizeof(why), "refused: %s", opt->reason);
+			log_it(rc, rc->dest, 0, why);
 			return 1;
 		}
 		rc->p.method = opt->method;

@@ -95,6 +95,19 @@ assert_eq() { # ACTUAL EXPECTED WHAT
 	echo "ok: $3 = $2"
 }
 
+# journal_pos JOURNAL: the bytes a rescue's journal says are done (0 while there is
+# none): pos for a copy or sync, tgt_pos for a follow
+journal_pos() {
+	awk '($1 == "pos" || $1 == "tgt_pos") && $2 > n {n = $2} END {print n + 0}' "$1" 2>/dev/null || echo 0
+}
+journal_has_progress() { [ "$(journal_pos "$1")" -gt 0 ]; }
+# size_at_least FILE BYTES
+size_at_least() { [ -e "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]; }
+# proc_state PID: the state letter of /proc/PID/stat (T: stopped)
+proc_state() { awk '{print $3}' /proc/"$1"/stat; }
+not_stopped() { [ "$(proc_state "$1")" != T ]; }
+is_stopped() { [ "$(proc_state "$1")" = T ]; }
+
 # hold ARGS...: start a holder, wait for "ready"; sets HOUT (its output file) and
 # HPID (its first process). Every pid it reports is killed at exit.
 hold() {

@@ -11,14 +11,6 @@ rt() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/n
 # rescuetui itself must be $!: a backgrounded function would be a subshell.
 rt_bg() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/null & }
 
-# journal_pos JOURNAL: the bytes it says are done (0 when it is not there yet): pos
-# for a copy or sync, tgt_pos for a follow
-journal_pos() {
-	awk '($1 == "pos" || $1 == "tgt_pos") && $2 > n {n = $2} END {print n + 0}' "$1" 2>/dev/null || echo 0
-}
-journal_has_progress() { [ "$(journal_pos "$1")" -gt 0 ]; }
-size_at_least() { [ -e "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]; }
-
 # stop_with SIG DEST RPID: wait until the journal records progress, send SIG, and
 # check the clean stop.
 stop_with() {
