@@ -259,6 +259,21 @@ static bool wait_state(pid_t pid, bool want_t, int ms)
 	return false;
 }
 
+/* tl_wait_for(): has the file behind FD been written since WAS? */
+struct mtime_watch {
+	int fd;
+	struct timespec was;
+};
+
+static bool mtime_moved(void *arg)
+{
+	const struct mtime_watch *w = arg;
+	struct stat st;
+
+	return fstat(w->fd, &st) == 0 &&
+	       (st.st_mtim.tv_sec != w->was.tv_sec || st.st_mtim.tv_nsec != w->was.tv_nsec);
+}
+
 /* The one entry of inode INO, pinned. */
 /* Make PATH with SIZE bytes of the stream of SEED (its hash in *WANT unless NULL),
  * start a holder with the spec TYPE + PATH + REST (as "rr:" PATH ":2000000"), which
@@ -793,7 +808,7 @@ START_TEST(sync_freeze)
 	struct outcome o;
 	struct h128 frozen;
 	bool saw = false;
-	struct stat st1, st2;
+	struct stat st1;
 	struct job *j;
 	ino_t ino;
 	int rc;
@@ -827,12 +842,10 @@ START_TEST(sync_freeze)
 	ck_assert_uint_eq(o.res.nfrozen, 1);
 	ck_assert_int_eq(o.res.frozen[0], h.pids[0]);
 	/* running and writing again */
-	ck_assert(wait_state(h.pids[0], false, 1000));
+	ck_assert(wait_state(h.pids[0], false, 10000));
 	ck_assert_int_eq(fstat(e->pin.fd, &st1), 0);
-	usleep(300000);
-	ck_assert_int_eq(fstat(e->pin.fd, &st2), 0);
-	ck_assert(st1.st_mtim.tv_nsec != st2.st_mtim.tv_nsec ||
-	          st1.st_mtim.tv_sec != st2.st_mtim.tv_sec);
+	struct mtime_watch mw = {.fd = e->pin.fd, .was = st1.st_mtim};
+	tl_wait_for(mtime_moved, &mw, 10000, "the writer to write again after the freeze");
 	scan_free(&r);
 }
 END_TEST
@@ -1349,7 +1362,7 @@ static void freeze_killed(int sig)
 	else
 		ck_assert(WIFSIGNALED(status));
 	/* the guardian (SIGKILL) or the job itself (SIGTERM) let it go */
-	ck_assert_msg(wait_state(h.pids[0], false, 2000), "the writer is still stopped");
+	ck_assert_msg(wait_state(h.pids[0], false, 10000), "the writer is still stopped");
 	snprintf(spec, sizeof(spec), "%s.partial", dest);
 	ck_assert(exists(spec));
 	close(p[0]);
@@ -1613,7 +1626,7 @@ START_TEST(reflink_sync_freeze)
 	ck_assert(o.res.verified);
 	ck_assert_uint_ge(o.res.passes, 2);
 	ck_assert(heq(frozen, hash_path(dest).b));
-	ck_assert(wait_state(h.pids[0], false, 1000));
+	ck_assert(wait_state(h.pids[0], false, 10000));
 	tl_holder_stop(&h, SIGKILL);
 	scan_free(&r);
 }
@@ -1733,7 +1746,7 @@ START_TEST(sync_freeze_growing)
 	ck_assert_uint_gt(fsize, 4 * MiB + 100);
 	ck_assert_uint_eq(o.res.size, fsize);
 	ck_assert(heq(frozen, hash_path(dest).b));
-	ck_assert(wait_state(h.pids[0], false, 1000));
+	ck_assert(wait_state(h.pids[0], false, 10000));
 	scan_free(&r);
 }
 END_TEST
@@ -1861,7 +1874,7 @@ START_TEST(freeze_fs_loop)
 	ck_assert(fs_frozen(inner));
 	kill(kid, SIGKILL);
 	waitpid(kid, NULL, 0);
-	for (int i = 0; i < 200 && fs_frozen(inner); i++)
+	for (int i = 0; i < 1000 && fs_frozen(inner); i++)
 		usleep(10000);
 	ck_assert(!fs_frozen(inner));
 	kill(-writer, SIGKILL);
