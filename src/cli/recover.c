@@ -265,7 +265,7 @@ static int choose(struct recover *rc)
 			/* A refusal is an action the admin may look for later too. */
 			rc->p.method = opt->method;
 			snprintf(why, sizeof(why), "refused: %s", opt->reason);
-			log_it(rc, rc->dest, 0, why);
+			log_it(rc, rc->dest, 0, why, NULL);
 			return 1;
 		}
 		rc->p.method = opt->method;

@@ -9,7 +9,7 @@ need_cmd jq
 need_cmd mkfs.ext4
 
 LOG=$T/actions.log
-rt() { "$RT_BIN" "$@" --log "$LOG" </dev/null; }
+rt() { "$RT_BIN" "$@" --only "$T" --log "$LOG" </dev/null; }
 free_bytes() { sync -f "$T/mnt/."; stat -f -c '%f %S' "$T/mnt" | awk '{printf "%d\n", $1 * $2}'; }
 id_of() { # PATH: the id of the held file with that original path
 	list
