@@ -30,14 +30,24 @@ fi
 O=${1:-build}
 shift
 filters=("$@")
+top=$(cd "$(dirname "$0")/.." && pwd)
+[[ $O == /* ]] || O="$top/$O"
+# A filter that is some test's exact name picks that test alone (check-tsan's
+# "recover" is recover.sh, not every recover_*); any other picks every test whose
+# name contains it.
+all_names=" $(cd "$O/tests" 2>/dev/null && ls -d test_* 2>/dev/null | tr '\n' ' ') $(cd "$top/tests/live" && ls *.sh | sed 's/\.sh$//' | tr '\n' ' ') "
 wanted() {
 	[ ${#filters[@]} -eq 0 ] && return 0
 	local f
-	for f in "${filters[@]}"; do [[ $1 == *$f* ]] && return 0; done
+	for f in "${filters[@]}"; do
+		if [[ $all_names == *" $f "* ]]; then
+			[[ $1 == "$f" ]] && return 0
+		elif [[ $1 == *$f* ]]; then
+			return 0
+		fi
+	done
 	return 1
 }
-top=$(cd "$(dirname "$0")/.." && pwd)
-[[ $O == /* ]] || O="$top/$O"
 export RT_BIN="$O/rescuetui" RT_TESTBIN="$O/tests" RT_TOP="$top"
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 passed=0 failed=0 skipped=0 failures=() skips=()
