@@ -14,6 +14,7 @@ attach "$T/outer.img"
 outer=$LOOPDEV
 mount_at "$T/outer" "$outer"
 
+tcase '1. A plain loop device over a file whose size is not a multiple of 512'
 # 1) A plain loop device over a file whose size is not a multiple of 512.
 size=$((1000 * 1000 + 123))
 head -c $size /dev/urandom >"$T/outer/disk.raw"
@@ -39,6 +40,7 @@ grep -qF "$loop is backed by this deleted file" "$T/table" || fail "table: $(cat
 grep -qF "never detach $loop (losetup -d)" "$T/table" || fail "no warning in the table"
 losetup -d "$loop"
 
+tcase '2. A deleted image that is loop-mounted (mount -o loop sets autoclear)'
 # 2) A deleted image that is loop-mounted (mount -o loop sets autoclear).
 make_fs ext4 "$T/outer/fs.img" 16M
 ino2=$(stat -c %i "$T/outer/fs.img")

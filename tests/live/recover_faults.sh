@@ -18,6 +18,7 @@ rt() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/n
 # function would be a subshell, and signals would miss rescuetui.
 rt_bg() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/null & }
 
+tcase '1. SIGKILL mid-copy, then the same command again'
 # 1. SIGKILL mid-copy, then the same command again: resumed and verified.
 rt_bg "$id" --to "$T/out/big.bin" --method copy --max-rate 8000000 >/dev/null 2>&1
 rpid=$!
@@ -28,6 +29,7 @@ kill -KILL $rpid
 wait $rpid 2>/dev/null || true
 [ -e "$T/out/big.bin.partial" ] || fail "no .partial after SIGKILL"
 [ ! -e "$T/out/big.bin" ] || fail "a partial result looks complete"
+tcase '1b. Meanwhile another deleted file named big.bin is rescued into the same'
 # 1b. Meanwhile another deleted file named big.bin is rescued into the same
 # directory: the interrupted rescue there is not its own, so it takes the next name
 # and leaves that one alone.
@@ -49,6 +51,7 @@ assert_eq "$(jq -r '.result | "\(.resumed) \(.verified)"' "$T/resume.json")" "tr
 [ "$(jq -r .result.resumed_at "$T/resume.json")" -gt 0 ] || fail "resumed from 0"
 cmp "$T/out/big.bin" "$T/big.expected" || fail "resumed copy differs"
 
+tcase '2. Holders killed mid-copy'
 # 2. Holders killed mid-copy: the pin keeps the data and the copy completes.
 rt_bg "$id" --to "$T/out/after-kill.bin" --method copy --max-rate 16000000 >/dev/null 2>"$T/err"
 rpid=$!
@@ -59,6 +62,7 @@ kill -KILL "$holder1"
 wait $rpid || fail "copy failed after the holder died: $(cat "$T/err")"
 cmp "$T/out/after-kill.bin" "$T/big.expected" || fail "copy after holder death differs"
 
+tcase '3. --freeze and SIGTERM'
 # 3. --freeze and SIGTERM: the writers run again afterwards.
 # A slow writer and a copy fast enough to converge after pass 2: the freeze comes
 # within seconds (a writer faster than the copy would only be frozen after 8 passes).
@@ -98,6 +102,7 @@ if [ $rc -ne 0 ]; then
 	wait_for 5 "the writer to run again" not_stopped "$writer"
 fi
 
+tcase '4. A target that fills up'
 # 4. A target that fills up: exit 1, a clear message, the .partial kept.
 mount_at "$T/small" -t tmpfs -o size=100m rt-small
 head -c $((48 << 20)) /dev/urandom >"$T/c.bin"
