@@ -655,7 +655,8 @@ START_TEST(follow_append)
 	tl_holder_stop(&h, SIGTERM);
 	o = finish(j, now_s());
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
-	ck_assert_msg(o.seconds < 2, "took %.1f s to notice the writer is gone", o.seconds);
+	/* Ends by itself: a hang, not a speed (a loaded machine may take a while). */
+	ck_assert_msg(o.seconds < 30, "took %.1f s to notice the writer is gone", o.seconds);
 	want = hash_pin(&e->pin, &size);
 	ck_assert_uint_gt(size, 256 * 1024 + 2 * 1000000);
 	ck_assert(o.res.verified);
@@ -932,8 +933,9 @@ static void reflink_case(const char *fstype)
 	struct job_spec s = spec_for(e, REC_REFLINK, dest);
 	free0 = fs_free(mnt);
 	t0 = now_s();
+	/* A clone, not a copy: told by the space it uses below, not by its speed (a
+	 * timing goal belongs in bench/). */
 	ck_assert_int_eq(job_start(&s, &j), 0);
-	ck_assert_msg(now_s() - t0 < 0.5, "the clone took %.2f s", now_s() - t0);
 	o = finish(j, t0);
 	free1 = fs_free(mnt);
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
