@@ -57,7 +57,7 @@ assert_eq $? 1 "unknown SEL"
 grep -q "no held deleted file matches" "$T/err" || fail "unknown SEL message"
 rt "$id" --to "$T/out" --method teleport >/dev/null 2>"$T/err"
 assert_eq $? 2 "bad method is a usage error"
-"$RT_BIN" --only "$T" --recover "$id" --to "$T/out" </dev/null >/dev/null 2>"$T/err"
+"$RT_BIN" --only "$T" --log "$T/actions.log" --recover "$id" --to "$T/out" </dev/null >/dev/null 2>"$T/err"
 assert_eq $? 2 "no terminal and no --yes"
 grep -q -- "--yes" "$T/err" || fail "does not point to --yes"
 tcase '4. Infeasible methods are refused with their reason'
