@@ -48,7 +48,7 @@ wanted() {
 	done
 	return 1
 }
-export RT_BIN="$O/rescuetui" RT_TESTBIN="$O/tests" RT_TOP="$top"
+export RT_BIN="${bin:-$O/rescuetui}" RT_TESTBIN="$O/tests" RT_TOP="$top"
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 passed=0 failed=0 skipped=0 failures=() skips=()
 # A user runs the unit tests; the live ones make loop devices and mounts and hold
@@ -155,7 +155,7 @@ count_script() {
 }
 
 for t in "$O"/tests/test_*; do
-	[ -x "$t" ] || continue
+	[ -x "$t" ] && [ -z "$bin" ] || continue
 	name=$(basename "$t")
 	wanted "$name" || continue
 	log="$logdir/$name.log"
