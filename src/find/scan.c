@@ -1717,8 +1717,10 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = q.procfd < 0 ? -errno : 1;
 	/* A filter is applied by the /proc walk before anything is opened: with one,
-	 * that walk it is (the BPF path names and pins what it finds). */
-	if (err == 1 && o->method != SCAN_PROC && !o->nonly && !o->npids)
+	 * SCAN_AUTO walks /proc (the BPF path names and pins what it finds; asked for
+	 * explicitly, it still runs, unfiltered). */
+	if (err == 1 && (o->method == SCAN_BPF ||
+	                 (o->method == SCAN_AUTO && !o->nonly && !o->npids)))
 		err = bpf_candidates(o, &q, &main_s, r, &recs, &tasks);
 	if (err == 1)
 		err = list_pids(&q, o, main_s.self);

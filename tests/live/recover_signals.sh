@@ -112,6 +112,9 @@ wait "$rpid" 2>/dev/null || true
 rt_bg "$aid" --to "$dest" --method follow --json >"$T/resume.json" 2>"$T/err"
 rpid=$!
 PIDS+=("$rpid")
+# It must hold the file before the writer goes (the .partial is already long).
+holds_app() { find /proc/"$rpid"/fd -lname "$T/app.HUP.log (deleted)" 2>/dev/null | grep -q .; }
+wait_for 60 "the resumed follow to pin the file" holds_app
 wait_for 60 "the resumed follow to catch up" size_at_least "$dest.partial" \
 	"$(stat -c %s /proc/"$appender"/fd/"$afd")"
 # The writer goes: the follow catches up, verifies and ends by itself.
