@@ -87,7 +87,7 @@ sp_read=$(jq -r .result.bytes_read "$work/sp.json")
 sp_alloc=$(($(stat -c %b "$work/sp.rt") * 512))
 rm -f "$work/sp.rt" "$work/sp.cp"
 
-# Sync over 1 GiB, held read-write but idle: the second pass changes nothing.
+# Sync over the same file, held read-write but idle: the second pass changes nothing.
 cp "$src" "$work/g1rw" # g1 itself has no name any more: copy it from its holder
 hold rw:"$work/g1rw"
 wid=$(id_of "$work/g1rw")
@@ -122,6 +122,6 @@ for cache in warm cold; do
 done
 echo "sparse 4 GiB, 192 MiB of data: rescuetui ${sp_rt} ms, cp ${sp_cp} ms" \
 	"(cp/rescuetui $(ratio "$sp_cp" "$sp_rt")); read $((sp_read >> 20)) MiB; result allocates $((sp_alloc >> 20)) MiB"
-echo "sync over 1 GiB, idle writer: ${sy} ms in $sy_passes passes, last pass changed $sy_last bytes;" \
+echo "sync over $size_mb MiB, idle writer: ${sy} ms in $sy_passes passes, last pass changed $sy_last bytes;" \
 	"a plain copy ${cy} ms (sync/copy $(ratio "$sy" "$cy"))"
 echo "peak RSS of a 4 GiB sync: $rss (goal < 32 MiB)"

@@ -47,7 +47,9 @@ done
 # One run: CPU seconds (user+system) on stdout's last line, the JSON in $work/$2.json.
 run() { # SAMPLE TAG
 	local TIMEFORMAT='%U %S' t
-	t=$({ time "$RT_BIN" --list --json --sample "$1" >"$work/$2.json" 2>/dev/null; } 2>&1)
+	# Only the benchmark's own files (--only): the rest of the machine is no part of it.
+	t=$({ time "$RT_BIN" --list --json --only "$work" --sample "$1" >"$work/$2.json" 2>"$work/err"; } 2>&1) ||
+		{ echo "sampling.sh: rescuetui failed: $(cat "$work/err")" >&2; exit 1; }
 	awk '{print $1 + $2}' <<<"$t"
 }
 
@@ -56,6 +58,8 @@ for ((i = 0; i < runs; i++)); do
 	run 1 "s$i" >>"$work/cpu1"
 	run 0 "z$i" >>"$work/cpu0"
 	for n in "${names[@]}"; do
+		jq -e --arg p "$work/$n" '[.files[] | select(.path == $p)] | length == 1' "$work/s$i.json" >/dev/null ||
+			{ echo "sampling.sh: round $i does not list $n once" >&2; exit 1; }
 		jq -r --arg p "$work/$n" \
 			'.files[] | select(.path == $p) | "\(.change.class) \(.change.rate_bps) \(.change.growth_bps) \(.change.sample_bytes)"' \
 			"$work/s$i.json" >>"$work/$n.est"
@@ -64,7 +68,7 @@ done
 
 cpu1=$(median <"$work/cpu1") cpu0=$(median <"$work/cpu0")
 printf 'change sampling, 1 s, six writers sampled at once (median of %d rounds)\n\n' "$runs"
-printf '%-22s %10s %12s %8s %8s %12s\n' writer "true B/s" "estimate" error class "bytes read"
+printf '%-22s %10s %12s %8s %21s %8s %12s\n' writer "true B/s" "estimate" error "(min-max)" class "bytes read"
 for n in "${names[@]}"; do
 	kind=${n%%-*} truth=${n#*-}
 	# the random writer's estimate is rate_bps, the appender's growth_bps
@@ -74,8 +78,9 @@ for n in "${names[@]}"; do
 	cls=$(awk '{print $1}' "$work/$n.est" | sort | uniq -c | sort -rn | awk 'NR == 1 {print $2}')
 	bytes=$(awk '{print $4}' "$work/$n.est" | median)
 	err=$(awk -v e="$est" -v t="$truth" 'BEGIN {printf "%+.1f%%", (e - t) * 100 / t}')
+	rng=$(awk -v c=$col '{print $c}' "$work/$n.est" | sort -g | awk '{a[NR] = $1} END {printf "(%.0f-%.0f)", a[1], a[NR]}')
 	label=$([ "$kind" = rr ] && echo "random 4 KiB writes" || echo "appending")
-	printf '%-22s %10s %12.0f %8s %8s %12s\n' "$label" "$truth" "$est" "$err" "$cls" "$bytes"
+	printf '%-22s %10s %12.0f %8s %21s %8s %12s\n' "$label" "$truth" "$est" "$err" "$rng" "$cls" "$bytes"
 done
 awk -v a="$cpu1" -v b="$cpu0" -v n="${#names[@]}" 'BEGIN {
 	printf "\nCPU time: %.3f s with sampling, %.3f s without: %.1f ms per sampled file\n",

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 struct entry;
 struct scan_result;
@@ -31,6 +32,43 @@ struct scan_result;
  * failed last test left and remove the undo file. Frees S. Returns the exit status
  * for main(): 0 when every test passed, else 1. */
 int tl_run(Suite *s);
+
+/* ---- tests that cannot run here ---- */
+
+/* End the running test as skipped: it needs something this machine lacks (root, a
+ * tool, a kernel feature), said in FMT. The reason goes to $RT_SKIP_LOG (one line
+ * "TEST: reason", which tests/run.sh counts as a skip instead of the pass Check
+ * would report) and to stdout. Plays back the undo file, then ends the test's
+ * process. Only in a forked test (CK_FORK, the default). */
+#define tl_skip(...) tl_skip_test(__func__, __VA_ARGS__)
+void tl_skip_test(const char *fn, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* Every test of the suite skips in tl_setup() with REASON (a suite that needs
+ * root, say): call before tl_run(). Only for suites whose fixture is tl_setup(). */
+void tl_skip_all(const char *reason);
+
+/* tl_skip("needs root") unless we are root. */
+#define tl_need_root()                                                                             \
+	do {                                                                                       \
+		if (geteuid() != 0)                                                                \
+			tl_skip("needs root");                                                     \
+	} while (0)
+
+/* tl_skip("needs CMD") unless CMD is on PATH. */
+#define tl_need_cmd(cmd)                                                                           \
+	do {                                                                                       \
+		if (!tl_have_cmd(cmd))                                                             \
+			tl_skip("needs %s", cmd);                                                  \
+	} while (0)
+
+/* Is CMD on PATH? */
+bool tl_have_cmd(const char *cmd);
+
+/* Wait until COND(ARG) is true, checking every 10 ms; fail the test saying WHAT
+ * when it is still false after TIMEOUT_MS. For conditions a fixed sleep would only
+ * guess at: a loaded machine makes any guess wrong now and then. */
+void tl_wait_for(bool (*cond)(void *arg), void *arg, int timeout_ms, const char *what);
 
 /* ---- the test's world ---- */
 
@@ -149,8 +187,13 @@ void tl_seeded_file(const char *path, uint64_t n, uint64_t seed);
 /* PATH's inode number. */
 ino_t tl_ino(const char *path);
 
-/* Discover and pin every held deleted file (scan_run on /proc and /sys) into R;
- * the caller frees R with scan_free(). */
+/* Options for scan_run on /proc and /sys that look only under tl_dir (--only): a
+ * test never pins what it did not make, which could keep another program's umount
+ * or losetup -d busy. */
+struct scan_opts tl_scan_opts(void);
+
+/* Discover and pin every held deleted file under tl_dir (tl_scan_opts) into R; the
+ * caller frees R with scan_free(). */
 void tl_scan(struct scan_result *r);
 
 /* The one entry of R with inode INO (on any device) and a path under tl_dir; fails

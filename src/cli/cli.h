@@ -18,7 +18,16 @@ struct scan_opts;
 struct scan_result;
 struct target_list;
 
+/* --only and --pid: the files a command may look at and pin (see scan_opts). */
+struct cli_filter {
+	char **only; /* absolute paths, resolved where they exist */
+	size_t nonly;
+	int *pids;
+	size_t npids;
+};
+
 struct list_opts {
+	const struct cli_filter *filter;
 	bool all;      /* memfd and shared memory too */
 	bool json;     /* JSON instead of a table */
 	double sample; /* seconds of change sampling (0: none) */
@@ -26,6 +35,7 @@ struct list_opts {
 };
 
 struct recover_opts {
+	const struct cli_filter *filter;
 	const char *sel;    /* id, PID:FD, loopN, /dev/loopN or original path */
 	const char *to;     /* directory, new file name, or "-" for stdout */
 	const char *method; /* "auto" or a method name */
@@ -38,6 +48,7 @@ struct recover_opts {
 };
 
 struct reclaim_opts {
+	const struct cli_filter *filter;
 	const char *sel; /* as for --recover */
 	const char *log; /* action log; NULL for the default */
 	bool discard;    /* the admin says the data is not wanted */
@@ -74,6 +85,18 @@ void cli_say_shown(const char *prefix, const char *s);
 
 /* PREFIX, S escaped for the terminal, and a newline, on F. */
 void cli_put_shown(FILE *f, const char *prefix, const char *s);
+
+/* Copy the filter F (may be NULL: none) into O. */
+void cli_filter_apply(const struct cli_filter *f, struct scan_opts *o);
+
+/* Add the PATH of --only to F (resolved when it exists, else it must be absolute),
+ * or the pids of a --pid ARG ("PID" or "PID,PID,...") to F. 0, or the exit
+ * status 2 after the usage message. */
+int cli_filter_add_path(struct cli_filter *f, const char *arg);
+int cli_filter_add_pids(struct cli_filter *f, const char *arg);
+
+/* Free what the adders allocated. */
+void cli_filter_free(struct cli_filter *f);
 
 /* scan_run with O, saying why it failed (with the hint that /proc may not be
  * mounted). 0, or the negative errno after the message. */

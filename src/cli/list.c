@@ -25,6 +25,7 @@ int cli_list(const struct list_opts *o)
 	struct advice *adv = NULL;
 	int rc = 1;
 
+	cli_filter_apply(o->filter, &so);
 	if (cli_scan(&so, &r) < 0)
 		return 1;
 	if (rate_sample_all(&r, o->sample, SAMPLE_BUDGET) < 0 || cli_read_targets(&tl) < 0)

@@ -25,15 +25,16 @@ static void usage(FILE *f)
 
 	fprintf(f,
 	        "Usage: %s [--readonly] [--no-color] [--ascii] [--all] [--sample SECONDS]\n"
-	        "       %s --list [--all] [--sample SECONDS] [--json]\n"
-	        "       %s --targets [--json]\n"
+	        "       %s --list [--all] [--sample SECONDS] [--json] [FILTER]\n"
+	        "       %s --targets [--json] [FILTER]\n"
 	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
-	        "                 [--json] [--max-rate BYTES/S] [--retries N] [--log PATH]\n"
-	        "       %s --reclaim SEL [--discard] [--yes] [--log PATH]\n"
+	        "                 [--json] [--max-rate BYTES/S] [--retries N] [--log PATH] [FILTER]\n"
+	        "       %s --reclaim SEL [--discard] [--yes] [--log PATH] [FILTER]\n"
 	        "       %s --offline DEVICE|IMAGE [--list] [--deep] [--json]\n"
 	        "       %s --offline DEVICE|IMAGE --recover INODE --to PATH\n"
 	        "       %s --offline DEVICE|IMAGE --relink INODE [--name NAME] [--yes]\n"
 	        "--list and --recover also take --scan auto|proc|bpf.\n"
+	        "FILTER: [--only PATH]... [--pid PID[,PID...]]...\n"
 	        "Find deleted files that processes or loop devices still hold, keep them\n"
 	        "alive, and say how to rescue each.\n"
 	        "\n"
@@ -45,6 +46,11 @@ static void usage(FILE *f)
 	        "                  watch files that have a writer for this long, all at once,\n"
 	        "                  to tell quiet, appending and randomly written files apart\n"
 	        "                  (default 1; 0 turns it off)\n"
+	        "      --only PATH only files whose original path is PATH or under it (a\n"
+	        "                  loop device by its backing file); repeatable. Nothing\n"
+	        "                  else is looked at closely or pinned\n"
+	        "      --pid PID   only files these processes hold (no loop devices);\n"
+	        "                  repeatable or a comma list; with --only, both must hold\n"
 	        "  -t, --targets   list the filesystems a copy could go to: free space,\n"
 	        "                  read-only, RAM, network, reflink support, and the ones\n"
 	        "                  that are never a target (on a deleted loop image, not\n"
@@ -105,7 +111,8 @@ static void usage(FILE *f)
 	        "      --ascii     ASCII lines and markers (also in a non-UTF-8 locale)\n"
 	        "      --filter TEXT\n"
 	        "                  start with this filter (path, command, pid)\n"
-	        "      --only TEXT show and pin only the files TEXT matches (as --filter)\n"
+	        "      --only TEXT show and pin only the files TEXT matches (as --filter);\n"
+	        "                  one only, and no --pid\n"
 	        "      --max-iterations N\n"
 	        "                  stop after N turns of the main loop (for tests)\n"
 	        "\n"
@@ -170,6 +177,9 @@ static int parse_retries(const char *s, int *out)
 
 /* What the command line asked for. */
 struct args {
+	struct cli_filter filter;
+	const char **only; /* every --only, as given: PATHs, or the console's TEXT */
+	size_t nonly;
 	struct console_opts co;
 	bool console_only; /* a console option was given */
 	struct recover_opts ro;
@@ -209,6 +219,7 @@ static const struct option opts[] = {
     {"max-iterations", required_argument, NULL, OPT_MAX_ITERATIONS},
     {"scan", required_argument, NULL, 'S'},
     {"retries", required_argument, NULL, 'T'},
+    {"pid", required_argument, NULL, 'P'},
     {NULL, 0, NULL, 0},
 };
 
@@ -339,10 +350,22 @@ static int take_option(struct args *a, int c, const char *arg)
 	case OPT_NO_COLOR:
 	case OPT_ASCII:
 	case OPT_FILTER:
-	case OPT_ONLY:
 	case OPT_MAX_ITERATIONS:
 		a->console_only = true;
 		return console_option(&a->co, c, arg);
+	case OPT_ONLY: {
+		/* A PATH for the commands, the console's TEXT: told apart in dispatch(). */
+		const char **nv = realloc(a->only, (a->nonly + 1) * sizeof(*nv));
+		if (!nv) {
+			cli_say("out of memory");
+			return 2;
+		}
+		a->only = nv;
+		a->only[a->nonly++] = arg;
+		break;
+	}
+	case 'P':
+		return cli_filter_add_pids(&a->filter, arg) ? 2 : -1;
 	case 'h':
 		usage(stdout);
 		return 0;
@@ -369,7 +392,8 @@ static int dispatch_offline(struct args *a)
 	oo->list = a->list;
 	oo->json = a->lo.json;
 	oo->other = a->lo.all || a->targets || a->sampled || a->ro.freeze || a->ro.max_rate ||
-	            strcmp(a->ro.method, "auto") != 0 || a->ro.retries >= 0;
+	            a->nonly || a->filter.npids || strcmp(a->ro.method, "auto") != 0 ||
+	            a->ro.retries >= 0;
 	return cli_offline(oo);
 }
 
@@ -391,23 +415,57 @@ static int bad_option(int c, const char *arg)
 	return r;
 }
 
+/* --targets: the files it weighs on each target are the ones FILTER leaves. */
+static int dispatch_targets(struct args *a)
+{
+	struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+
+	cli_filter_apply(&a->filter, &so);
+	return cli_targets(&so, a->lo.json);
+}
+
+/* --only: PATHs for a command (resolved into the filter), the TEXT of the console. */
+static int take_only(struct args *a, bool console)
+{
+	if (console) {
+		if (a->nonly > 1 || a->filter.npids)
+			return cli_usage("the console takes one --only TEXT, and no --pid");
+		a->co.only = a->nonly ? a->only[0] : NULL;
+		return 0;
+	}
+	for (size_t i = 0; i < a->nonly; i++)
+		if (cli_filter_add_path(&a->filter, a->only[i]))
+			return 2;
+	return 0;
+}
+
 /* Options that only make sense together; then the command. */
 static int dispatch(struct args *a)
 {
 	struct recover_opts *ro = &a->ro;
+	bool command = a->oo.dev || a->oo.deep || a->oo.relink || a->oo.name || a->reclaim ||
+	               ro->sel || a->list || a->lo.json || a->targets;
+	int r;
 
-	if (a->console_only &&
-	    (a->oo.dev || a->reclaim || ro->sel || a->list || a->lo.json || a->targets))
+	if (a->console_only && command)
 		return cli_usage(
-		    "--readonly, --no-color, --ascii, --filter, --only and --max-iterations are for the console, not the other commands");
+		    "--readonly, --no-color, --ascii, --filter and --max-iterations are for the console, not the other commands");
+	if ((r = take_only(a, !command)) != 0)
+		return r;
+	ro->filter = &a->filter;
+	a->lo.filter = &a->filter;
 	if (a->oo.dev || a->oo.deep || a->oo.relink || a->oo.name)
 		return dispatch_offline(a);
 	if (a->reclaim) {
 		if (ro->sel || ro->to || ro->freeze || a->list || a->targets || ro->max_rate ||
 		    strcmp(ro->method, "auto") || ro->retries >= 0)
-			return cli_usage("--reclaim goes alone (with --discard, --yes and --log)");
-		return cli_reclaim(&(struct reclaim_opts){
-		    .sel = a->reclaim, .log = ro->log, .discard = a->discard, .yes = ro->yes});
+			return cli_usage(
+			    "--reclaim goes alone (with --discard, --yes, --log, --only and --pid)");
+		return cli_reclaim(&(struct reclaim_opts){.filter = &a->filter,
+		                                          .sel = a->reclaim,
+		                                          .log = ro->log,
+		                                          .discard = a->discard,
+		                                          .yes = ro->yes});
 	}
 	if (a->discard)
 		return cli_usage("--discard goes with --reclaim");
@@ -428,7 +486,7 @@ static int dispatch(struct args *a)
 	if (a->targets && (a->list || a->lo.all || a->sampled))
 		return cli_usage("--targets goes alone (with --json at most)");
 	if (a->targets)
-		return cli_targets(&(struct scan_opts){.proc = "/proc", .sys = "/sys"}, a->lo.json);
+		return dispatch_targets(a);
 	if (!a->list && !a->lo.json) {
 		a->co.all = a->lo.all;
 		a->co.sample = a->lo.sample;
@@ -449,16 +507,23 @@ int main(int argc, char **argv)
 	/* getopt's own messages echo the argument raw: ours escape it. */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":lajhVs:tr:o:m:fy", opts, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return bad_option(c, argv[optind - 1]);
+		if (c == '?' || c == ':') {
+			status = bad_option(c, argv[optind - 1]);
+			goto out;
+		}
 		if ((status = take_option(&a, c, optarg)) >= 0)
-			return status;
+			goto out;
 	}
 	if (optind < argc) {
 		char *s = cli_shown(argv[optind], strlen(argv[optind]));
 		cli_usage("unexpected argument '%s'", s);
 		free(s);
-		return 2;
+		status = 2;
+		goto out;
 	}
-	return dispatch(&a);
+	status = dispatch(&a);
+out:
+	cli_filter_free(&a.filter);
+	free(a.only);
+	return status;
 }

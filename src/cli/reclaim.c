@@ -133,6 +133,7 @@ int cli_reclaim(const struct reclaim_opts *o)
 
 	if (!o->yes && !isatty(STDIN_FILENO))
 		return cli_usage("no terminal to confirm on: add --yes to run without asking");
+	cli_filter_apply(o->filter, &so);
 	if (cli_scan(&so, &rc.r) < 0)
 		return 1;
 	idx = scan_select(&rc.r, o->sel);

@@ -332,11 +332,16 @@ static int choose(struct recover *rc)
 		if (!opt->feasible) {
 			char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
 			char *why = cli_shown(opt->reason, strlen(opt->reason));
+			char logwhy[sizeof(opt->reason) + 16];
 			cli_say("%s to %s is not possible: %s", rec_method_name(opt->method), m, why);
 			free(m);
 			free(why);
 			if (rr.warning[0])
 				cli_say_shown("", rr.warning);
+			/* A refusal is an action the admin may look for later too. */
+			rc->p.method = opt->method;
+			snprintf(logwhy, sizeof(logwhy), "refused: %s", opt->reason);
+			log_it(rc, rc->dest, 0, logwhy, NULL);
 			return 1;
 		}
 		rc->p.method = opt->method;
@@ -558,6 +563,7 @@ static int select_file(struct recover *rc)
 	struct scan_result one;
 	long idx;
 
+	cli_filter_apply(rc->o->filter, &so);
 	if (cli_scan(&so, &rc->r) < 0)
 		return 1;
 	idx = scan_select(&rc->r, rc->o->sel);

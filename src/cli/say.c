@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -57,6 +58,82 @@ void cli_put_shown(FILE *f, const char *prefix, const char *s)
 
 	fprintf(f, "%s%s\n", prefix, e);
 	free(e);
+}
+
+void cli_filter_apply(const struct cli_filter *f, struct scan_opts *o)
+{
+	if (!f)
+		return;
+	o->only = (const char *const *)f->only;
+	o->nonly = f->nonly;
+	o->pids = f->pids;
+	o->npids = f->npids;
+}
+
+int cli_filter_add_path(struct cli_filter *f, const char *arg)
+{
+	char real[PATH_MAX], *p, **nv;
+
+	/* A relative path means what it means here; the original directory of a
+	 * deleted file may be gone too, so an absolute path is taken as it is. */
+	if (realpath(arg, real))
+		p = strdup(real);
+	else if (arg[0] == '/')
+		p = strdup(arg);
+	else {
+		char *s = cli_shown(arg, strlen(arg));
+		cli_usage("--only wants an absolute path or one that exists, not '%s'", s);
+		free(s);
+		return 2;
+	}
+	nv = p ? realloc(f->only, (f->nonly + 1) * sizeof(*nv)) : NULL;
+	if (!nv) {
+		free(p);
+		cli_say("out of memory");
+		return 2;
+	}
+	f->only = nv;
+	f->only[f->nonly++] = p;
+	return 0;
+}
+
+int cli_filter_add_pids(struct cli_filter *f, const char *arg)
+{
+	const char *s = arg;
+
+	for (;;) {
+		char *end;
+		long v;
+		int *nv;
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || end == s || v <= 0 || v > INT_MAX || (*end && *end != ',')) {
+			char *sh = cli_shown(arg, strlen(arg));
+			cli_usage("--pid wants process ids (e.g. 123 or 123,456), not '%s'", sh);
+			free(sh);
+			return 2;
+		}
+		nv = realloc(f->pids, (f->npids + 1) * sizeof(*nv));
+		if (!nv) {
+			cli_say("out of memory");
+			return 2;
+		}
+		f->pids = nv;
+		f->pids[f->npids++] = (int)v;
+		if (!*end)
+			return 0;
+		s = end + 1;
+	}
+}
+
+void cli_filter_free(struct cli_filter *f)
+{
+	for (size_t i = 0; i < f->nonly; i++)
+		free(f->only[i]);
+	free(f->only);
+	free(f->pids);
+	*f = (struct cli_filter){0};
 }
 
 int cli_scan(const struct scan_opts *o, struct scan_result *r)

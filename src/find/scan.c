@@ -237,6 +237,39 @@ static bool out_of_fds(struct scanner *s, int err)
 
 /* May one more pin be opened? When fds run short, files are still listed (a rescue
  * can start while a holder lives) rather than missed because the walk starved. */
+bool scan_path_under(const char *p, size_t len, const char *dir)
+{
+	size_t dl = strlen(dir);
+
+	while (dl > 0 && dir[dl - 1] == '/')
+		dl--;
+	if (len < dl || memcmp(p, dir, dl) != 0)
+		return false;
+	return len == dl || p[dl] == '/';
+}
+
+/* Is the file named P (LEN bytes) one --only asks for? Asked before anything is
+ * opened or pinned: what the caller left out is none of our business. */
+static bool path_wanted(const struct scan_opts *o, const char *p, size_t len)
+{
+	if (o->nonly == 0)
+		return true;
+	for (size_t i = 0; i < o->nonly; i++)
+		if (scan_path_under(p, len, o->only[i]))
+			return true;
+	return false;
+}
+
+static bool pid_wanted(const struct scan_opts *o, pid_t pid)
+{
+	if (o->npids == 0)
+		return true;
+	for (size_t i = 0; i < o->npids; i++)
+		if (o->pids[i] == pid)
+			return true;
+	return false;
+}
+
 static bool pin_allowed(struct scanner *s)
 {
 	if (atomic_fetch_sub(&s->q->pins_left, 1) > 0)
@@ -487,7 +520,8 @@ static int scan_fds(struct scanner *s, struct proc_ctx *p)
 			n = readlinkat(fddir, de->name, s->link, sizeof(s->link));
 			if (n < 0 || (size_t)n >= sizeof(s->link))
 				continue;
-			if (!parse_deleted_suffix(s->link, (size_t)n, &len))
+			if (!parse_deleted_suffix(s->link, (size_t)n, &len) ||
+			    !path_wanted(s->o, s->link, len))
 				continue;
 			r = add_fd(s, p, fddir, de->name, len);
 		}
@@ -518,6 +552,8 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 	bool created;
 	ssize_t n;
 
+	if (!path_wanted(s->o, m->path, m->path_len))
+		return 0;
 	snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)m->start,
 	         (unsigned long long)m->end);
 	if (mfdir < 0 || fstatat(mfdir, range, &st, 0) < 0) {
@@ -1434,7 +1470,7 @@ static void *worker(void *arg)
 
 /* Read the pids in /proc (our own left out: our fds are the pins of an earlier
  * scan, not holders). */
-static int list_pids(struct queue *q, pid_t self)
+static int list_pids(struct queue *q, const struct scan_opts *o, pid_t self)
 {
 	DIR *d;
 	struct dirent *de;
@@ -1450,7 +1486,7 @@ static int list_pids(struct queue *q, pid_t self)
 	}
 	while ((de = readdir(d))) {
 		int pid = parse_pid(de->d_name);
-		if (pid <= 0 || pid == self)
+		if (pid <= 0 || pid == self || !pid_wanted(o, pid))
 			continue;
 		if (q->n == cap) {
 			size_t nc = cap ? cap * 2 : 1024;
@@ -1472,7 +1508,11 @@ static int scan_loops(struct scanner *s)
 {
 	struct loop_dev *v;
 	size_t n;
-	int r = loop_find_deleted(s->o->sys, &v, &n, &s->r->st.loop_denied);
+	int r;
+
+	if (s->o->npids)
+		return 0; /* no process holds a loop device's file */
+	r = loop_find_deleted(s->o->sys, &v, &n, &s->r->st.loop_denied);
 
 	if (r < 0)
 		return r == -ENOMEM ? r : 0; /* no sysfs: nothing to find there */
@@ -1481,8 +1521,11 @@ static int scan_loops(struct scanner *s)
 		struct mounts_hit hit;
 		struct holder *h;
 		bool created;
-		struct entry *e = entry_get(s, d->file_dev, (ino_t)d->file_ino, &created);
+		struct entry *e;
 
+		if (!path_wanted(s->o, d->backing, d->backing_len))
+			continue;
+		e = entry_get(s, d->file_dev, (ino_t)d->file_ino, &created);
 		if (!e || !(h = holder_add(e, HOLDER_LOOP))) {
 			r = -ENOMEM;
 			break;
@@ -1771,10 +1814,14 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	main_s.q = &q;
 	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = q.procfd < 0 ? -errno : 1;
-	if (err == 1 && o->method != SCAN_PROC)
+	/* A filter is applied by the /proc walk before anything is opened: with one,
+	 * SCAN_AUTO walks /proc (the BPF path names and pins what it finds; asked for
+	 * explicitly, it still runs, unfiltered). */
+	if (err == 1 && (o->method == SCAN_BPF ||
+	                 (o->method == SCAN_AUTO && !o->nonly && !o->npids)))
 		err = bpf_candidates(o, &q, &main_s, r, &recs, &tasks);
 	if (err == 1)
-		err = list_pids(&q, main_s.self);
+		err = list_pids(&q, o, main_s.self);
 	if (err == 0) {
 		/* A pin per deleted file: rarely more than two per process. */
 		size_t room = pin_reserve(2 * q.n + 256);

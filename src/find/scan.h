@@ -123,6 +123,16 @@ struct scan_opts {
 	/* SCAN_AUTO: BPF iterators where the kernel allows them, else /proc;
 	 * SCAN_PROC: /proc only; SCAN_BPF: BPF or fail (scan_run says why). */
 	enum scan_method method;
+	/* Only files whose original path, as a holder names it, is PATH or under it for
+	 * one of the NONLY paths (absolute, no trailing slash needed); a loop device
+	 * counts by its backing file's path. None: every file. */
+	const char *const *only;
+	size_t nonly;
+	/* Only files held by one of these NPIDS processes (loop devices are held by no
+	 * process: none of them then). None: every process. With both filters a file
+	 * must pass both. Whatever a filter leaves out is never pinned nor counted. */
+	const pid_t *pids;
+	size_t npids;
 };
 
 /* Scan the system. Fills R (free with scan_free; that also releases the pins).
@@ -130,6 +140,10 @@ struct scan_opts {
  * or (O->method SCAN_BPF only) what kept the BPF path from working (bpfscan.h);
  * vanishing processes and permission problems are counted in R->st, not errors. */
 int scan_run(const struct scan_opts *o, struct scan_result *r);
+
+/* Is the path P (LEN bytes) DIR itself or below it? "/" holds every absolute path;
+ * a trailing slash of DIR does not matter. */
+bool scan_path_under(const char *p, size_t len, const char *dir);
 
 /* Release every pin and free the result. */
 void scan_free(struct scan_result *r);

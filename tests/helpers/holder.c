@@ -16,6 +16,10 @@
  *   rr:PATH:RATE  open O_RDWR, unlink; after "ready" the parent writes random 4 KiB
  *              blocks at random 4 KiB-aligned offsets inside the size the file had
  *              when opened, RATE bytes/s in all
+ *   memfd:NAME:SIZE  memfd_create(NAME) with SIZE random bytes, keep the fd
+ *   shm:NAME:SIZE    shm_open(/NAME) with SIZE random bytes, shm_unlink, keep the fd
+ *   sysv:SIZE  a System V segment of SIZE random bytes, attached, then IPC_RMID
+ *   anon:SIZE  a shared anonymous mapping of SIZE random bytes (MAP_SHARED|MAP_ANONYMOUS)
  *   -c COUNT   COUNT processes in total hold everything (COUNT-1 children)
  *   -D         the parent also dup()s every kept fd
  *
@@ -37,6 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,6 +145,90 @@ static void tmpfile_copy(struct spec *s, const char *rest)
 	close(src);
 }
 
+/* SIZE bytes of random data (from /dev/urandom) into P. */
+static void fill_random(struct spec *s, void *p, size_t size)
+{
+	int fd = open("/dev/urandom", O_RDONLY);
+
+	if (fd < 0)
+		die(s, "open /dev/urandom", errno);
+	for (size_t got = 0; got < size;) {
+		ssize_t n = read(fd, (char *)p + got, size - got);
+		if (n <= 0)
+			die(s, "read /dev/urandom", n < 0 ? errno : EIO);
+		got += (size_t)n;
+	}
+	close(fd);
+}
+
+static size_t parse_size(struct spec *s, const char *v)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || *end || n == 0 || n > (1ull << 32)) {
+		fprintf(stderr, "holder: %s: bad SIZE (bytes)\n", s->arg);
+		exit(2);
+	}
+	return (size_t)n;
+}
+
+/* memfd:NAME:SIZE and shm:NAME:SIZE: anonymous memory with a file face, filled
+ * through a temporary mapping, held by its fd alone. */
+static void memory_file(struct spec *s, const char *rest, int shm)
+{
+	const char *colon = strrchr(rest, ':');
+	char name[256];
+	size_t size;
+	void *p;
+
+	if (!colon || colon == rest || (size_t)(colon - rest) + 2 >= sizeof(name)) {
+		fprintf(stderr, "holder: %s: bad SPEC (want TYPE:NAME:SIZE)\n", s->arg);
+		exit(2);
+	}
+	size = parse_size(s, colon + 1);
+	snprintf(name, sizeof(name), "%s%.*s", shm ? "/" : "", (int)(colon - rest), rest);
+	s->fd = shm ? shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600) : memfd_create(name, 0);
+	if (s->fd < 0)
+		die(s, shm ? "shm_open" : "memfd_create", errno);
+	if (ftruncate(s->fd, (off_t)size) < 0)
+		die(s, "ftruncate", errno);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
+	if (p == MAP_FAILED)
+		die(s, "mmap", errno);
+	fill_random(s, p, size);
+	munmap(p, size);
+	if (shm && shm_unlink(name) < 0)
+		die(s, "shm_unlink", errno);
+}
+
+/* sysv:SIZE and anon:SIZE: shared memory that only a mapping holds. */
+static void shared_mapping(struct spec *s, const char *v, int sysv)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t size = parse_size(s, v);
+
+	if (sysv) {
+		int id = shmget(IPC_PRIVATE, size, IPC_CREAT | 0600);
+		if (id < 0)
+			die(s, "shmget", errno);
+		s->map = shmat(id, NULL, 0);
+		if (s->map == (void *)-1)
+			die(s, "shmat", errno);
+		/* Gone from ipcs at once; lives while attached, like a deleted file. */
+		if (shmctl(id, IPC_RMID, NULL) < 0)
+			die(s, "shmctl IPC_RMID", errno);
+	} else {
+		s->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (s->map == MAP_FAILED)
+			die(s, "mmap", errno);
+	}
+	fill_random(s, s->map, size);
+	s->maplen = (size + (size_t)page - 1) / (size_t)page * (size_t)page;
+}
+
 /* aw:PATH:RATE, rr:PATH:RATE — RATE follows the last ':', so PATH may hold ':'. */
 static void writer_set_up(struct spec *s, const char *rest)
 {
@@ -199,6 +288,14 @@ static void set_up(struct spec *s)
 		open_unlink(s, path, O_RDONLY, 1);
 	else if (tlen == 2 && (!strncmp(s->arg, "aw", 2) || !strncmp(s->arg, "rr", 2)))
 		writer_set_up(s, path);
+	else if (tlen == 5 && !strncmp(s->arg, "memfd", 5))
+		memory_file(s, path, 0);
+	else if (tlen == 3 && !strncmp(s->arg, "shm", 3))
+		memory_file(s, path, 1);
+	else if (tlen == 4 && !strncmp(s->arg, "sysv", 4))
+		shared_mapping(s, path, 1);
+	else if (tlen == 4 && !strncmp(s->arg, "anon", 4))
+		shared_mapping(s, path, 0);
 	else {
 		fprintf(stderr, "holder: %s: bad SPEC (unknown type)\n", s->arg);
 		exit(2);

@@ -50,7 +50,7 @@ n=$(jq --argjson i "$ino_x" '[.files[] | select(.ino == $i)] | length' "$T/list.
 assert_eq "$n" 0 "live file named 'x (deleted)' is not listed"
 
 # The table names the rows a person looks for.
-"$RT_BIN" --list >"$T/table"
+"$RT_BIN" --list --only "$T" >"$T/table"
 for f in ro wo rdwr app empty sparse; do
 	grep -q -- "$T/$f\$" "$T/table" || fail "table lacks $f: $(cat "$T/table")"
 done

@@ -16,14 +16,14 @@ hold "${specs[@]}"
 count() { jq --arg d "$T/" "[.files[] | select(.path | startswith(\$d)) | $1] | length" "$T/l.json"; }
 
 # Soft limit 64, hard limit as it was: everything found and pinned.
-(ulimit -Sn 64 && "$RT_BIN" --list --json >"$T/l.json" 2>"$T/err") || fail "--list under ulimit -Sn 64"
+(ulimit -Sn 64 && "$RT_BIN" --list --only "$T" --json >"$T/l.json" 2>"$T/err") || fail "--list under ulimit -Sn 64"
 assert_eq "$(count .)" $N "files found under a soft limit of 64"
 assert_eq "$(count 'select(.pin.type == "fd")')" $N "files pinned under a soft limit of 64"
 assert_eq "$(jq .scan.out_of_fds "$T/l.json")" 0 "out_of_fds under a soft limit"
 
 # Hard limit 64: only CAP_SYS_RESOURCE may raise it.
 capeff=$(awk '$1 == "CapEff:" {print $2}' /proc/self/status)
-(ulimit -n 64 && "$RT_BIN" --list --json >"$T/l.json" 2>"$T/err") || fail "--list under ulimit -n 64"
+(ulimit -n 64 && "$RT_BIN" --list --only "$T" --json >"$T/l.json" 2>"$T/err") || fail "--list under ulimit -n 64"
 assert_eq "$(count .)" $N "files found under a hard limit of 64"
 if (((0x$capeff >> 24) & 1)); then
 	assert_eq "$(count 'select(.pin.type == "fd")')" $N "files pinned after raising the hard limit"

@@ -14,6 +14,7 @@ attach "$T/outer.img"
 outer=$LOOPDEV
 mount_at "$T/outer" "$outer"
 
+tcase '1. A plain loop device over a file whose size is not a multiple of 512'
 # 1) A plain loop device over a file whose size is not a multiple of 512.
 size=$((1000 * 1000 + 123))
 head -c $size /dev/urandom >"$T/outer/disk.raw"
@@ -34,11 +35,12 @@ assert_eq "$(by_ino "$ino" .pin.unreadable)" 0 "nothing unreadable"
 assert_eq "$(by_ino "$ino" .fstype)" ext4 "fstype"
 assert_eq "$(by_ino "$ino" .mountpoint)" "$T/outer" "mountpoint"
 assert_eq "$(by_ino "$ino" .change.class)" quiet "a writable loop device that nobody writes"
-"$RT_BIN" --list >"$T/table"
+"$RT_BIN" --list --only "$T" >"$T/table"
 grep -qF "$loop is backed by this deleted file" "$T/table" || fail "table: $(cat "$T/table")"
 grep -qF "never detach $loop (losetup -d)" "$T/table" || fail "no warning in the table"
 losetup -d "$loop"
 
+tcase '2. A deleted image that is loop-mounted (mount -o loop sets autoclear)'
 # 2) A deleted image that is loop-mounted (mount -o loop sets autoclear).
 make_fs ext4 "$T/outer/fs.img" 16M
 ino2=$(stat -c %i "$T/outer/fs.img")
@@ -52,7 +54,7 @@ assert_eq "$(by_ino "$ino2" '.holders[0] | "\(.type) \(.device) \(.autoclear) \(
 	"loop $loop2 true $T/inner ext4" "loop-mounted image holder"
 assert_eq "$(by_ino "$ino2" .size)" $((16 << 20)) "image size"
 assert_eq "$(by_ino "$ino2" .pin.type)" handle "pinned"
-"$RT_BIN" --list >"$T/table"
+"$RT_BIN" --list --only "$T" >"$T/table"
 grep -qF "never unmount $T/inner: the loop device clears itself" "$T/table" ||
 	fail "no autoclear warning: $(cat "$T/table")"
 assert_eq "$(by_ino "$ino2" .recommendation.freeze)" true "freezing the loop filesystem is suggested"

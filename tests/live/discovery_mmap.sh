@@ -27,7 +27,7 @@ ino_exe=$(stat -c %i "$T/sleepy")
 "$T/sleepy" 600 &
 PIDS+=($!)
 spid=$!
-for _ in $(seq 50); do grep -q sleepy /proc/$spid/maps 2>/dev/null && break; sleep 0.05; done
+wait_for 10 "the copy of sleep to map itself" grep -q sleepy /proc/$spid/maps
 rm "$T/sleepy"
 list
 assert_eq "$(by_ino "$ino_exe" '[.holders[] | select(.pid == '$spid') | "\(.type) \(.exe)"] | unique | join(",")')" \

@@ -28,7 +28,7 @@ done
 
 # The table, in a UTF-8 and in the C locale: no control bytes, escapes visible.
 for loc in C.UTF-8 C; do
-	LC_ALL=$loc "$RT_BIN" --list >"$T/table.$loc"
+	LC_ALL=$loc "$RT_BIN" --list --only "$T" >"$T/table.$loc"
 	if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$T/table.$loc"; then
 		fail "control bytes reach the terminal in $loc"
 	fi

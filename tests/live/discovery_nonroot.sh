@@ -29,7 +29,7 @@ as_nobody "$RT_TESTBIN/holder" m:"$T/pub/mapped" >"$mout" 2>"$mout.err" &
 PIDS+=($!)
 wait_ready "$mout" $!
 
-as_nobody "$RT_BIN" --list --json >"$T/list.json" 2>"$T/err"
+as_nobody "$RT_BIN" --list --only "$T" --json >"$T/list.json" 2>"$T/err"
 [ "$(jq .scan.unconfirmed_mappings "$T/list.json")" -ge 1 ] ||
 	fail "the mapping-only file is not counted as unconfirmed"
 grep -q "memory mapping.* could not be checked" "$T/err" || fail "no note on mappings: $(cat "$T/err")"
@@ -39,5 +39,5 @@ assert_eq "$(jq --argjson i "$ino_root" '[.files[] | select(.ino == $i)] | lengt
 assert_eq "$(jq .scan.root "$T/list.json")" false "report says it is not root"
 assert_eq "$(grep -c 'run as root' "$T/err")" 1 "one line about root"
 grep -q "belong to other users" "$T/err" || fail "message does not say why: $(cat "$T/err")"
-as_nobody "$RT_BIN" --list >"$T/table" 2>"$T/err2" || fail "table run failed"
+as_nobody "$RT_BIN" --list --only "$T" >"$T/table" 2>"$T/err2" || fail "table run failed"
 grep -qF "$T/pub/mine" "$T/table" || fail "table lacks the user's own file"

@@ -23,7 +23,7 @@ ino_many=$(stat -c %i "$T/many")
 	exec sleep 600
 ) &
 PIDS+=($!)
-for _ in $(seq 100); do [ -e "$T/many.ready" ] && break; sleep 0.1; done
+wait_for 30 "the process with 3000 fds" test -e "$T/many.ready"
 rm "$T/many"
 list
 assert_eq "$(by_ino "$ino_many" '.holders | length')" 3000 "3000 fds, one entry"
@@ -36,12 +36,11 @@ ino_slow=$(stat -c %i "$T/slow")
 hold r:"$T/slow"
 list
 mkdir "$T/out"
-"$RT_BIN" --recover "$(by_ino "$ino_slow" .id)" --to "$T/out" --method copy --yes \
+"$RT_BIN" --only "$T" --recover "$(by_ino "$ino_slow" .id)" --to "$T/out" --method copy --yes \
 	--max-rate 1000000 --log /dev/null </dev/null >/dev/null 2>"$T/other.err" &
 other=$!
 PIDS+=($other)
-for _ in $(seq 100); do [ -e "$T/out/slow.partial" ] && break; sleep 0.1; done
-[ -e "$T/out/slow.partial" ] || fail "the other rescuetui did not start: $(cat "$T/other.err")"
+wait_for 30 "the other rescuetui to start ($T/other.err)" test -e "$T/out/slow.partial"
 [ "$(find /proc/$other/fd -lname "$T/shared (deleted)" | wc -l)" -gt 0 ] ||
 	fail "the other rescuetui does not pin the shared file"
 list

@@ -3,6 +3,8 @@
 # test only ever kills, unmounts and detaches what it started itself.
 set -euo pipefail
 : "${RT_BIN:?run through tests/run.sh}" "${RT_TESTBIN:?run through tests/run.sh}"
+# tests/run.sh run by a user: every live test needs root
+if [ -n "${RT_SKIP_ALL:-}" ]; then echo "skipped: $RT_SKIP_ALL"; exit 77; fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/rt-live.XXXXXX")
 PIDS=()
@@ -46,15 +48,67 @@ unmount() {
 	umount -l "$1" 2>/dev/null || true
 }
 
+# Cases: tests/run.sh counts each case a script declares, not the script.
+#   tcase NAME     a case begins (the one before it passed, or skipped)
+#   tskip REASON   the case cannot run here; the caller goes on to the next case
+#                  itself (return from the case's function, or an if around it)
+#   needs WHAT...  tskip unless every WHAT is here: "root", "fuse", or a command;
+#                  returns 1 then: "needs root mkfs.xfs || return 0"
+# A script without tcase is one test. skip (exit 77) before the first tcase skips
+# the whole script; a failure fails the case that was running.
+tcase() {
+	printf '\n=== case: %s\n' "$*"
+	[ -z "${RT_CASES:-}" ] || printf 'case %s\n' "$*" >>"$RT_CASES"
+}
+tskip() {
+	echo "skipped: $*"
+	[ -z "${RT_CASES:-}" ] || printf 'skip %s\n' "$*" >>"$RT_CASES"
+}
+needs() {
+	local w
+	for w in "$@"; do
+		case $w in
+		root) [ "$(id -u)" = 0 ] || { tskip "needs root"; return 1; } ;;
+		fuse) [ -c /dev/fuse ] || { tskip "needs /dev/fuse"; return 1; } ;;
+		*) command -v "$w" >/dev/null 2>&1 || { tskip "needs $w"; return 1; } ;;
+		esac
+	done
+}
+
 skip() { echo "skipped: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
 
+# wait_for SECONDS WHAT CMD...: run CMD every 50 ms until it succeeds; fail saying
+# WHAT when it has not after SECONDS. For conditions a fixed sleep would only guess.
+wait_for() {
+	local secs=$1 what=$2 end
+	shift 2
+	end=$((SECONDS + secs))
+	until "$@"; do
+		[ $SECONDS -lt $end ] || fail "timed out after ${secs} s waiting for $what"
+		sleep 0.05
+	done
+}
+
 assert_eq() { # ACTUAL EXPECTED WHAT
 	[ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"
 	echo "ok: $3 = $2"
 }
+
+# journal_pos JOURNAL: the bytes a rescue's journal says are done (0 while there is
+# none): pos for a copy or sync, tgt_pos for a follow
+journal_pos() {
+	awk '($1 == "pos" || $1 == "tgt_pos") && $2 > n {n = $2} END {print n + 0}' "$1" 2>/dev/null || echo 0
+}
+journal_has_progress() { [ "$(journal_pos "$1")" -gt 0 ]; }
+# size_at_least FILE BYTES
+size_at_least() { [ -e "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]; }
+# proc_state PID: the state letter of /proc/PID/stat (T: stopped)
+proc_state() { awk '{print $3}' /proc/"$1"/stat; }
+not_stopped() { [ "$(proc_state "$1")" != T ]; }
+is_stopped() { [ "$(proc_state "$1")" = T ]; }
 
 # hold ARGS...: start a holder, wait for "ready"; sets HOUT (its output file) and
 # HPID (its first process). Every pid it reports is killed at exit.
@@ -83,8 +137,9 @@ wait_ready() {
 hfd() { awk -v n="$2" '$1 == "fd" && $2 == n {print $3}' "$1"; } # OUTFILE SPECINDEX
 hpids() { awk '$1 == "pid" {print $2}' "$1" | sort -n | tr '\n' ' '; }
 
-# list: the JSON report (memfd/shm included) into $T/list.json
-list() { "$RT_BIN" --list --json --all "$@" >"$T/list.json"; }
+# list: the JSON report (memfd/shm included) of the files under $T into
+# $T/list.json; only ours are looked at and pinned (--only).
+list() { "$RT_BIN" --list --json --all --only "$T" "$@" >"$T/list.json"; }
 
 # q FILTER [ARGS...]: jq on the last list
 q() { local f=$1; shift; jq -r "$@" "$f" "$T/list.json"; }

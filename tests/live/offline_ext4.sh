@@ -71,9 +71,9 @@ assert_eq "$(jq -r --argjson i "$INO" '.orphans[] | select(.ino == $i) | .blocks
 	damaged "a damaged extent tree"
 mkdir "$T/r2"
 set +e
-"$RT_BIN" --offline "$DIMG" --recover "$INO" --to "$T/r2" >"$T/out" 2>&1
+"$RT_BIN" --log "$T/actions.log" --offline "$DIMG" --recover "$INO" --to "$T/r2" >"$T/out" 2>&1
 rc=$?
-"$RT_BIN" --offline "$DIMG" --relink "$INO" --yes >"$T/out2" 2>&1
+"$RT_BIN" --log "$T/actions.log" --offline "$DIMG" --relink "$INO" --yes >"$T/out2" 2>&1
 rc2=$?
 set -e
 assert_eq "$rc $rc2" "1 1" "a damaged inode is neither copied nor relinked"
@@ -85,7 +85,7 @@ grep -q "extent tree" "$T/out" || fail "no reason given: $(cat "$T/out")"
 assert_eq "$(jq -r .needs_recovery "$T/out")" true "the journal needs recovery"
 jq -r .advice "$T/out" | grep -q "Do not mount" || fail "no advice: $(cat "$T/out")"
 set +e
-"$RT_BIN" --offline "$T/unfrozen.img" --relink "$INO" --yes >"$T/out" 2>&1
+"$RT_BIN" --log "$T/actions.log" --offline "$T/unfrozen.img" --relink "$INO" --yes >"$T/out" 2>&1
 rc=$?
 set -e
 assert_eq "$rc" 1 "no relink while the journal needs recovery"
@@ -93,7 +93,7 @@ grep -q "journal needs recovery" "$T/out" || fail "no reason given: $(cat "$T/ou
 
 # Without --yes and without a terminal, --relink does nothing (usage error).
 set +e
-"$RT_BIN" --offline "$IMG0" --relink "$INO" </dev/null >"$T/out" 2>&1
+"$RT_BIN" --log "$T/actions.log" --offline "$IMG0" --relink "$INO" </dev/null >"$T/out" 2>&1
 rc=$?
 set -e
 assert_eq "$rc" 2 "--relink without --yes and without a terminal"
@@ -101,7 +101,7 @@ assert_eq "$rc" 2 "--relink without --yes and without a terminal"
 # --name: under a directory of the filesystem.
 cp --sparse=always "$IMG0" "$IMG"
 debugfs -w -R "mkdir saved" "$IMG" >/dev/null 2>&1
-"$RT_BIN" --offline "$IMG" --relink "$INO" --name saved/victim --yes >"$T/out" ||
+"$RT_BIN" --log "$T/actions.log" --offline "$IMG" --relink "$INO" --name saved/victim --yes >"$T/out" ||
 	fail "--relink --name: $(cat "$T/out")"
 grep -q "e2fsck -fn: clean" "$T/out" || fail "e2fsck not clean: $(cat "$T/out")"
 grep -qE "e2fsck -f '?$IMG'?( |$)" "$T/out" || fail "no quoted e2fsck command: $(cat "$T/out")"
@@ -125,7 +125,7 @@ unmount "$T/ro2"
 # The command the summary gives works in sh as given, whatever the name holds.
 odd="$T/it's a \"disk\".img"
 cp --sparse=always "$IMG0" "$odd"
-"$RT_BIN" --offline "$odd" --relink "$INO" --yes --json >"$T/out" || fail "odd name: $(cat "$T/out")"
+"$RT_BIN" --log "$T/actions.log" --offline "$odd" --relink "$INO" --yes --json >"$T/out" || fail "odd name: $(cat "$T/out")"
 cmd=$(jq -r .result.next "$T/out")
 case $cmd in "e2fsck -f "*) ;; *) fail "next is not an e2fsck command: $cmd" ;; esac
 sh -c "${cmd/e2fsck -f /e2fsck -fn }" >"$T/fsck.out" 2>&1 || fail "sh -c '$cmd' (with -n): $(cat "$T/fsck.out")"
@@ -134,7 +134,7 @@ echo "ok: the suggested command runs in sh: $cmd"
 # A name longer than ext4 allows is refused, not cut.
 cp --sparse=always "$IMG0" "$IMG"
 set +e
-"$RT_BIN" --offline "$IMG" --relink "$INO" --name "$(printf 'x%.0s' {1..300})" --yes >"$T/out" 2>&1
+"$RT_BIN" --log "$T/actions.log" --offline "$IMG" --relink "$INO" --name "$(printf 'x%.0s' {1..300})" --yes >"$T/out" 2>&1
 rc=$?
 set -e
 assert_eq "$rc" 1 "a name of 300 bytes"

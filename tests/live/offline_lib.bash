@@ -87,7 +87,7 @@ check_all() {
 	assert_eq "$(md5sum <"$IMG")" "$sum0" "image unchanged by --recover"
 	grep -q "method=\"offline-copy\" .*result=\"ok" "$T/actions.log" || fail "no log line for the copy"
 	# A second run never overwrites: a directory target gets a new name.
-	"$RT_BIN" --offline "$IMG" --recover "$INO" --to "$rec/rescued-$INO" >"$out" 2>&1 &&
+	"$RT_BIN" --log "$T/actions.log" --offline "$IMG" --recover "$INO" --to "$rec/rescued-$INO" >"$out" 2>&1 &&
 		fail "an existing target was overwritten"
 	echo "ok: an existing target is refused"
 

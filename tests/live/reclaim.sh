@@ -9,7 +9,7 @@ need_cmd jq
 need_cmd mkfs.ext4
 
 LOG=$T/actions.log
-rt() { "$RT_BIN" "$@" --log "$LOG" </dev/null; }
+rt() { "$RT_BIN" "$@" --only "$T" --log "$LOG" </dev/null; }
 free_bytes() { sync -f "$T/mnt/."; stat -f -c '%f %S' "$T/mnt" | awk '{printf "%d\n", $1 * $2}'; }
 id_of() { # PATH: the id of the held file with that original path
 	list
@@ -32,6 +32,7 @@ make_fs ext4 "$T/fs.img" 96M
 attach "$T/fs.img"
 mount_at "$T/mnt" "$LOOPDEV"
 
+tcase '1. A deleted log held by an appending writer'
 # 1. A deleted log held by an appending writer: rescue it, reclaim it without
 #    --discard; the space comes back and the writer keeps appending from 0.
 head -c $((8 << 20)) /dev/urandom >"$T/mnt/app.log"
@@ -62,6 +63,7 @@ s=$(size_of "$wpid" "$wfd")
 [ "$(ps -o state= -p "$wpid" | tr -d ' ')" != T ] || fail "the writer is stopped"
 echo "ok: rescued log reclaimed, $grew bytes freed, writer appends from 0"
 
+tcase '2. Without a rescue and without --discard'
 # 2. Without a rescue and without --discard: refused, nothing changed.
 head -c $((4 << 20)) /dev/urandom >"$T/mnt/data.bin"
 hold rw:"$T/mnt/data.bin"
@@ -79,6 +81,7 @@ assert_eq "$(size_of "$dpid" "$dfd")" $((4 << 20)) "size after the refusal"
 rt --reclaim "$id" --discard --yes >/dev/null 2>"$T/err" || fail "--discard refused: $(cat "$T/err")"
 assert_eq "$(size_of "$dpid" "$dfd")" 0 "size after --discard"
 
+tcase '3. A mapped file'
 # 3. A mapped file: refused even with --discard, the holder alive and unharmed.
 head -c $((2 << 20)) /dev/urandom >"$T/mnt/mapped.bin"
 hold m:"$T/mnt/mapped.bin"
@@ -94,6 +97,7 @@ kill -0 "$mpid" || fail "the mapping holder died"
 assert_eq "$(jq -r --arg i "$id" '.files[] | select(.id == $i) | .size' "$T/list.json")" \
 	$((2 << 20)) "mapped file size"
 
+tcase '4. The backing file of a loop device'
 # 4. The backing file of a loop device: refused, the loop device still reads.
 make_fs ext4 "$T/mnt/inner.img" 8M
 attach "$T/mnt/inner.img"
@@ -110,6 +114,7 @@ assert_eq "$rc" 1 "exit status for a loop backing file"
 grep -q 'backing file' "$T/err" || fail "reason: $(cat "$T/err")"
 dumpe2fs -h "$inner" >/dev/null 2>&1 || fail "the loop device no longer reads"
 
+tcase '5. A file that grew after its rescue'
 # 5. A file that grew after its rescue: refused without --discard.
 head -c $((1 << 20)) /dev/urandom >"$T/mnt/grows.log"
 hold aw:"$T/mnt/grows.log":40000

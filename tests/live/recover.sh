@@ -5,7 +5,7 @@
 need_root
 need_cmd jq
 
-rt() { "$RT_BIN" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
+rt() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
 
 head -c $((64 << 20)) /dev/urandom >"$T/vm.img"
 cp "$T/vm.img" "$T/vm.img.expected"
@@ -19,6 +19,7 @@ id=$(jq -r --arg p "$T/vm.img" '.files[] | select(.path == $p) | .id' "$T/list.j
 [ -n "$id" ] || fail "the held file is not listed"
 mkdir "$T/out"
 
+tcase '1. auto on a static file'
 # 1. auto on a static file: a verified copy into the directory, original name.
 rt "$id" --to "$T/out" >"$T/summary" 2>"$T/err"
 cmp "$T/out/vm.img" "$T/vm.img.expected" || fail "copy differs"
@@ -31,6 +32,7 @@ grep -q "hash=[0-9a-f]\{32\} path=\"$T/vm.img\" target=\"$T/out/vm.img\" bytes=6
 	"$T/actions.log" || fail "log: $(cat "$T/actions.log")"
 echo "ok: auto copy, verified, logged"
 
+tcase '2. The same again'
 # 2. The same again: a new name, the first copy untouched.
 rt "$id" --to "$T/out" --method copy >/dev/null 2>&1
 cmp "$T/out/vm.img.1" "$T/vm.img.expected" || fail "second copy differs"
@@ -44,6 +46,7 @@ assert_eq $rc 1 "existing target refused"
 grep -q "never overwrites" "$T/err" || fail "message: $(cat "$T/err")"
 cmp "$T/out/vm.img" "$T/vm.img.expected" || fail "existing file was touched"
 
+tcase '3. SEL forms'
 # 3. SEL forms: PID:FD, the original path, and a bad one.
 fd=$(hfd "$HOUT" 1)
 rt "$HPID:$fd" --to "$T/out/by-pidfd" >/dev/null 2>&1
@@ -56,9 +59,10 @@ assert_eq $? 1 "unknown SEL"
 grep -q "no held deleted file matches" "$T/err" || fail "unknown SEL message"
 rt "$id" --to "$T/out" --method teleport >/dev/null 2>"$T/err"
 assert_eq $? 2 "bad method is a usage error"
-"$RT_BIN" --recover "$id" --to "$T/out" </dev/null >/dev/null 2>"$T/err"
+"$RT_BIN" --only "$T" --log "$T/actions.log" --recover "$id" --to "$T/out" </dev/null >/dev/null 2>"$T/err"
 assert_eq $? 2 "no terminal and no --yes"
 grep -q -- "--yes" "$T/err" || fail "does not point to --yes"
+tcase '4. Infeasible methods are refused with their reason'
 # 4. Infeasible methods are refused with their reason.
 rt "$id" --to "$T/out" --method reflink >/dev/null 2>"$T/err"
 assert_eq $? 1 "reflink across filesystems refused"
@@ -68,17 +72,20 @@ assert_eq $? 1 "relink of an ordinary deleted file refused"
 grep -q "O_TMPFILE" "$T/err" || fail "relink reason: $(cat "$T/err")"
 set -e
 
+tcase '5. Streaming'
 # 5. Streaming: the data on stdout, the summary on stderr.
 rt "$id" --to - >"$T/streamed" 2>"$T/err"
 cmp "$T/streamed" "$T/vm.img.expected" || fail "streamed copy differs"
 grep -q "Rescued: copy" "$T/err" || fail "no summary on stderr: $(cat "$T/err")"
 
+tcase '6. JSON summary'
 # 6. JSON summary.
 rt "$id" --to "$T/out/json.img" --json >"$T/result.json" 2>/dev/null
 assert_eq "$(jq -r '.result | "\(.ok) \(.method) \(.verified) \(.target)"' "$T/result.json")" \
 	"true copy true $T/out/json.img" "JSON result"
 jq -e '.checks | length > 0' "$T/result.json" >/dev/null || fail "no checks in JSON"
 
+tcase '7. A name with a newline'
 # 7. A name with a newline: one log line, escaped; the copy has the name's bytes.
 nid=$(jq -r --argjson i "$(stat -c %i /proc/"$HPID"/fd/"$(hfd "$HOUT" 2)" -L)" \
 	'.files[] | select(.ino == $i) | .id' "$T/list.json")

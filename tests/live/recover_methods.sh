@@ -7,10 +7,11 @@ need_root
 need_cmd jq
 need_cmd mkfs.btrfs
 
-rt() { "$RT_BIN" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
+rt() { "$RT_BIN" --only "$T" --recover "$@" --yes --log "$T/actions.log" </dev/null; }
 id_of() { jq -r --arg p "$1" '.files[] | select(.path == $p) | .id' "$T/list.json"; }
 mkdir "$T/out"
 
+tcase '1. sync of a file being rewritten'
 # 1. sync of a file being rewritten: converges, exit 0, says it is a live copy.
 head -c $((32 << 20)) /dev/urandom >"$T/db.bin"
 hold rr:"$T/db.bin":1000000
@@ -22,6 +23,7 @@ assert_eq "$(jq -r '.result | "\(.ok) \(.method)"' "$T/sync.json")" "true sync" 
 jq -r '.checks[]' "$T/sync.json" | grep -q "crash-consistent" || fail "no crash-consistent note"
 [ "$(stat -c %s "$T/out/db.bin")" = $((32 << 20)) ] || fail "sync result has the wrong size"
 
+tcase '2. A deleted loop image on ext4, selected as loopN'
 # 2. A deleted loop image on ext4, selected as loopN: every byte, the tail too.
 make_fs ext4 "$T/outer.img" 64M
 attach "$T/outer.img"
@@ -37,6 +39,7 @@ cmp "$T/out/disk.raw" "$T/disk.expected" || fail "loop image differs"
 grep -q "losetup -d $loop" "$T/summary" || fail "no advice about the loop device: $(cat "$T/summary")"
 losetup -d "$loop"
 
+tcase '3. O_TMPFILE'
 # 3. O_TMPFILE: relink gives the very inode a name, and later writes show through it.
 head -c 5000 /dev/urandom >"$T/tsrc"
 hold t:"$T":"$T/tsrc"
@@ -52,6 +55,7 @@ printf 'written later' | dd of=/proc/"$HPID"/fd/"$tfd" bs=1 seek=100 conv=notrun
 [ "$(dd if="$T/linked" bs=1 skip=100 count=13 status=none)" = "written later" ] ||
 	fail "a later write does not show through the new name"
 
+tcase '4. reflink on btrfs'
 # 4. reflink on btrfs: instant, no space used, bytes equal.
 make_fs btrfs "$T/btrfs.img" 256M
 attach "$T/btrfs.img"

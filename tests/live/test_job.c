@@ -259,6 +259,21 @@ static bool wait_state(pid_t pid, bool want_t, int ms)
 	return false;
 }
 
+/* tl_wait_for(): has the file behind FD been written since WAS? */
+struct mtime_watch {
+	int fd;
+	struct timespec was;
+};
+
+static bool mtime_moved(void *arg)
+{
+	const struct mtime_watch *w = arg;
+	struct stat st;
+
+	return fstat(w->fd, &st) == 0 &&
+	       (st.st_mtim.tv_sec != w->was.tv_sec || st.st_mtim.tv_nsec != w->was.tv_nsec);
+}
+
 /* The one entry of inode INO, pinned. */
 /* Make PATH with SIZE bytes of the stream of SEED (its hash in *WANT unless NULL),
  * start a holder with the spec TYPE + PATH + REST (as "rr:" PATH ":2000000"), which
@@ -643,7 +658,8 @@ START_TEST(follow_append)
 	tl_holder_stop(&h, SIGTERM);
 	o = finish(j, now_s());
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
-	ck_assert_msg(o.seconds < 2, "took %.1f s to notice the writer is gone", o.seconds);
+	/* Ends by itself: a hang, not a speed (a loaded machine may take a while). */
+	ck_assert_msg(o.seconds < 30, "took %.1f s to notice the writer is gone", o.seconds);
 	want = hash_pin(&e->pin, &size);
 	ck_assert_uint_gt(size, 256 * 1024 + 2 * 1000000);
 	ck_assert(o.res.verified);
@@ -796,7 +812,7 @@ START_TEST(sync_freeze)
 	struct outcome o;
 	struct h128 frozen;
 	bool saw = false;
-	struct stat st1, st2;
+	struct stat st1;
 	struct job *j;
 	ino_t ino;
 	int rc;
@@ -830,12 +846,10 @@ START_TEST(sync_freeze)
 	ck_assert_uint_eq(o.res.nfrozen, 1);
 	ck_assert_int_eq(o.frozen0, h.pids[0]);
 	/* running and writing again */
-	ck_assert(wait_state(h.pids[0], false, 1000));
+	ck_assert(wait_state(h.pids[0], false, 10000));
 	ck_assert_int_eq(fstat(e->pin.fd, &st1), 0);
-	usleep(300000);
-	ck_assert_int_eq(fstat(e->pin.fd, &st2), 0);
-	ck_assert(st1.st_mtim.tv_nsec != st2.st_mtim.tv_nsec ||
-	          st1.st_mtim.tv_sec != st2.st_mtim.tv_sec);
+	struct mtime_watch mw = {.fd = e->pin.fd, .was = st1.st_mtim};
+	tl_wait_for(mtime_moved, &mw, 10000, "the writer to write again after the freeze");
 	scan_free(&r);
 }
 END_TEST
@@ -922,8 +936,9 @@ static void reflink_case(const char *fstype)
 	struct job_spec s = spec_for(e, REC_REFLINK, dest);
 	free0 = fs_free(mnt);
 	t0 = now_s();
+	/* A clone, not a copy: told by the space it uses below, not by its speed (a
+	 * timing goal belongs in bench/). */
 	ck_assert_int_eq(job_start(&s, &j), 0);
-	ck_assert_msg(now_s() - t0 < 0.5, "the clone took %.2f s", now_s() - t0);
 	o = finish(j, t0);
 	free1 = fs_free(mnt);
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
@@ -1217,7 +1232,7 @@ static pid_t job_in_child(ino_t ino, enum rec_method m, const char *dest, uint64
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		struct scan_opts so = tl_scan_opts();
 		struct scan_result r;
 		struct job *j;
 		if (scan_run(&so, &r) < 0)
@@ -1293,7 +1308,7 @@ static pid_t freeze_in_child(ino_t ino, const char *dest, int fd, bool cancel_on
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		struct scan_opts so = tl_scan_opts();
 		struct job_writer w[4];
 		struct job_progress p;
 		struct scan_result r;
@@ -1352,7 +1367,7 @@ static void freeze_killed(int sig)
 	else
 		ck_assert(WIFSIGNALED(status));
 	/* the guardian (SIGKILL) or the job itself (SIGTERM) let it go */
-	ck_assert_msg(wait_state(h.pids[0], false, 2000), "the writer is still stopped");
+	ck_assert_msg(wait_state(h.pids[0], false, 10000), "the writer is still stopped");
 	snprintf(spec, sizeof(spec), "%s.partial", dest);
 	ck_assert(exists(spec));
 	close(p[0]);
@@ -1616,7 +1631,7 @@ START_TEST(reflink_sync_freeze)
 	ck_assert(o.res.verified);
 	ck_assert_uint_ge(o.res.passes, 2);
 	ck_assert(heq(frozen, hash_path(dest).b));
-	ck_assert(wait_state(h.pids[0], false, 1000));
+	ck_assert(wait_state(h.pids[0], false, 10000));
 	tl_holder_stop(&h, SIGKILL);
 	scan_free(&r);
 }
@@ -1644,7 +1659,7 @@ START_TEST(follow_resume)
 	kid = fork();
 	ck_assert_int_ge(kid, 0);
 	if (kid == 0) {
-		struct scan_opts so = {.proc = "/proc", .sys = "/sys"};
+		struct scan_opts so = tl_scan_opts();
 		if (scan_run(&so, &r) < 0)
 			_exit(3);
 		for (size_t i = 0; i < r.n; i++) {
@@ -1736,7 +1751,7 @@ START_TEST(sync_freeze_growing)
 	ck_assert_uint_gt(fsize, 4 * MiB + 100);
 	ck_assert_uint_eq(o.res.size, fsize);
 	ck_assert(heq(frozen, hash_path(dest).b));
-	ck_assert(wait_state(h.pids[0], false, 1000));
+	ck_assert(wait_state(h.pids[0], false, 10000));
 	scan_free(&r);
 }
 END_TEST
@@ -1864,7 +1879,7 @@ START_TEST(freeze_fs_loop)
 	ck_assert(fs_frozen(inner));
 	kill(kid, SIGKILL);
 	waitpid(kid, NULL, 0);
-	for (int i = 0; i < 200 && fs_frozen(inner); i++)
+	for (int i = 0; i < 1000 && fs_frozen(inner); i++)
 		usleep(10000);
 	ck_assert(!fs_frozen(inner));
 	kill(-writer, SIGKILL);

@@ -110,14 +110,11 @@ int main(void)
 	Suite *s = suite_create("offline");
 	TCase *tc = tcase_create("live");
 
-	if (geteuid() != 0) {
-		printf("skipped: needs root (loop devices and mounts)\n");
-		return 77;
-	}
-	if (tl_system("command -v debugfs >/dev/null && command -v mkfs.ext4 >/dev/null") != 0) {
-		printf("skipped: needs debugfs and mkfs.ext4\n");
-		return 77;
-	}
+	/* Every test then says why it could not run (tl_setup skips it). */
+	if (geteuid() != 0)
+		tl_skip_all("needs root (loop devices and mounts)");
+	else if (!tl_have_cmd("debugfs") || !tl_have_cmd("mkfs.ext4"))
+		tl_skip_all("needs debugfs and mkfs.ext4");
 	tcase_add_checked_fixture(tc, tl_setup, tl_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, target_in_the_image_refused);

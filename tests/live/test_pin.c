@@ -69,8 +69,7 @@ START_TEST(map_pin_outlives_holder)
 	ino_t ino;
 	const struct entry *e;
 
-	if (geteuid() != 0)
-		return; /* map_files needs CAP_SYS_ADMIN; the tests run as root */
+	tl_need_root(); /* map_files, handles, loop devices and mounts */
 	snprintf(path, sizeof(path), "%s/mapped", tl_dir);
 	want = tl_random_file(path, n);
 	ino = tl_ino(path);
@@ -100,8 +99,6 @@ static void loop_case(const char *fstype)
 	const struct entry *e;
 	int detach;
 
-	if (geteuid() != 0)
-		return;
 	snprintf(img, sizeof(img), "%s/fs.img", tl_dir);
 	snprintf(mnt, sizeof(mnt), "%s/mnt", tl_dir);
 	tl_make_fs(fstype, strcmp(fstype, "tmpfs") == 0 ? "8m" : "64M", img, mnt);
@@ -133,12 +130,14 @@ static void loop_case(const char *fstype)
 
 START_TEST(loop_pin_ext4)
 {
+	tl_need_root(); /* loop devices and mounts */
 	loop_case("ext4");
 }
 END_TEST
 
 START_TEST(loop_pin_tmpfs)
 {
+	tl_need_root(); /* loop devices and mounts */
 	loop_case("tmpfs");
 }
 END_TEST

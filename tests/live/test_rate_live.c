@@ -346,8 +346,7 @@ START_TEST(loopdev_pin_sees_mounted_writes)
 	int fd;
 	unsigned char *b;
 
-	if (geteuid() != 0)
-		return;
+	tl_need_root(); /* map_files, handles, loop devices and mounts */
 	snprintf(tmp, sizeof(tmp), "%s/tmp", tl_dir);
 	snprintf(fs, sizeof(fs), "%s/fs", tl_dir);
 	snprintf(img, sizeof(img), "%s/disk.img", tmp);

@@ -8,14 +8,53 @@
 #include "testlib.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* PROCMAP_QUERY as the kernel defines it (Linux 6.11): the probe needs only its
+ * size for the ioctl number. */
+struct probe_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define PROBE_PROCMAP_QUERY _IOWR('f', 17, struct probe_query)
+
+/* need_procmap_query(): skip unless the scan's fast path runs here: PROCMAP_QUERY in the kernel, and root
+ * for map_files. Without them both scans read the text of maps, and comparing the
+ * two would compare the text with itself. */
+static bool have_procmap_query(void)
+{
+	struct probe_query q = {.size = sizeof(q), .query_flags = 0x10 /* COVERING_OR_NEXT */};
+	int fd, r;
+
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	r = ioctl(fd, PROBE_PROCMAP_QUERY, &q);
+	close(fd);
+	return r == 0;
+}
+
+#define need_procmap_query()                                                                       \
+	do {                                                                                       \
+		tl_need_root();                                                                    \
+		if (!have_procmap_query())                                                         \
+			tl_skip("the kernel has no PROCMAP_QUERY (Linux 6.11): only the text of "  \
+			        "maps can be read");                                               \
+	} while (0)
+
 static void scan_with(struct scan_result *r, bool text)
 {
-	struct scan_opts o = {.proc = "/proc", .sys = "/sys", .text_maps = text};
+	struct scan_opts o = tl_scan_opts();
+
+	o.text_maps = text;
 
 	ck_assert_int_eq(scan_run(&o, r), 0);
 }
@@ -55,6 +94,7 @@ START_TEST(query_and_text_agree)
 	ino_t ino_ro, ino_rw;
 	struct tl_holder h;
 
+	need_procmap_query();
 	snprintf(ro, sizeof(ro), "%s/mapped", tl_dir);
 	snprintf(rw, sizeof(rw), "%s/shared\nwritable", tl_dir);
 	free(tl_random_file(ro, 3 * 4096 + 1));
@@ -75,6 +115,32 @@ START_TEST(query_and_text_agree)
 }
 END_TEST
 
+/* The text of maps alone (older kernels, and without root), checked against what
+ * the holder mapped: the path with "\012" decoded, holders, bytes, write flag. */
+START_TEST(text_maps_exact)
+{
+	char ro[128], rw[160], spec_ro[192], spec_rw[192];
+	ino_t ino_ro, ino_rw;
+	struct tl_holder h;
+	struct scan_result r;
+
+	tl_need_root(); /* map_files confirms the file is deleted */
+	snprintf(ro, sizeof(ro), "%s/mapped", tl_dir);
+	snprintf(rw, sizeof(rw), "%s/shared\nwritable", tl_dir);
+	free(tl_random_file(ro, 2 * 4096 + 7));
+	free(tl_random_file(rw, 3 * 4096));
+	ino_ro = tl_ino(ro);
+	ino_rw = tl_ino(rw);
+	snprintf(spec_ro, sizeof(spec_ro), "m:%s", ro);
+	snprintf(spec_rw, sizeof(spec_rw), "mw:%s", rw);
+	tl_holder_start(&h, "-c", "2", spec_ro, spec_rw, NULL);
+	scan_with(&r, true);
+	check_mapped(&r, ino_ro, ro, &h, 0, false);
+	check_mapped(&r, ino_rw, rw, &h, 1, true);
+	scan_free(&r);
+}
+END_TEST
+
 /* A file that is mapped under its name by one process and deleted afterwards while
  * another still maps it: the first scan sees the name and remembers the file as
  * live; a later scan must not (the memory of live files lasts one scan). */
@@ -85,6 +151,7 @@ START_TEST(live_file_memory_is_per_scan)
 	struct tl_holder h;
 	ino_t ino;
 
+	need_procmap_query();
 	snprintf(path, sizeof(path), "%s/later", tl_dir);
 	free(tl_random_file(path, 8192));
 	ino = tl_ino(path);
@@ -108,6 +175,7 @@ int main(void)
 	TCase *tc = tcase_create("maps");
 
 	tcase_add_checked_fixture(tc, tl_setup, tl_teardown);
+	tcase_add_test(tc, text_maps_exact);
 	tcase_add_test(tc, query_and_text_agree);
 	tcase_add_test(tc, live_file_memory_is_per_scan);
 	suite_add_tcase(s, tc);

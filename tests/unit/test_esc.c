@@ -23,8 +23,8 @@ static void use_locale(const char *name)
 /* Build the locale NAME from glibc's sources into a private LOCPATH and switch
  * LC_CTYPE to it, for locales a test machine rarely has installed. The directory is
  * gone again on return (the loaded locale stays mapped), so a failing test leaves
- * nothing behind. Returns false (the test then skips) when localedef or the sources
- * are missing. */
+ * nothing behind. Returns false (the test then skips, tl_skip) when localedef or the
+ * sources are missing. */
 static bool use_built_locale(const char *input, const char *charmap, const char *name)
 {
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -38,8 +38,6 @@ static bool use_built_locale(const char *input, const char *charmap, const char 
 	          setlocale(LC_CTYPE, name) != NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
-	if (!ok)
-		fprintf(stderr, "cannot build locale %s: skipped\n", name);
 	return ok;
 }
 
@@ -269,7 +267,8 @@ START_TEST(display_latin1_locale)
 	/* In an 8-bit locale every byte is a character, but a UTF-8 name shown as
 	 * Latin-1 would be a different, plausible name: bytes >= 0x80 are escaped. */
 	if (!use_built_locale("en_US", "ISO-8859-1", "en_US.ISO-8859-1"))
-		return;
+		tl_skip("cannot build locale en_US.ISO-8859-1 (needs localedef and glibc's "
+		        "locale sources)");
 	check_display(LIT("caf\xe9"), "caf\\xe9");
 	check_display(LIT("caf\xc3\xa9"), "caf\\xc3\\xa9");
 	check_display(LIT("plain\x85\n"), "plain\\x85\\n");
@@ -502,6 +501,7 @@ static char *python_filter(const char *script, const char *in, size_t in_len, si
 
 START_TEST(json_python_round_trip)
 {
+	tl_need_cmd("python3");
 	use_locale("C.UTF-8");
 	static const char tricky[] = "ctl\x01\x1b[31m\n\t\x7f bad\xff\xfe\xc0\xaf\xed\xa0\x80"
 	                             " q\"uo\"te back\\slash caf\xc3\xa9 \xe6\xbc\xa2\xe5\xad\x97"
@@ -512,11 +512,7 @@ START_TEST(json_python_round_trip)
 	    python_filter("import json,sys; s=json.load(sys.stdin); "
 	                  "sys.stdout.buffer.write(s.encode(\"utf-8\",\"surrogateescape\"))",
 	                  doc, strlen(doc), &n);
-	if (!back) {
-		fprintf(stderr, "python3 not found: round trip skipped\n");
-		free(doc);
-		return;
-	}
+	ck_assert_ptr_nonnull(back);
 	ck_assert_uint_eq(n, sizeof(tricky) - 1);
 	ck_assert_mem_eq(back, tricky, n);
 	free(back);
@@ -526,6 +522,7 @@ END_TEST
 
 START_TEST(json_python_round_trip_random)
 {
+	tl_need_cmd("python3");
 	/* Many random names in one document, each read back with its length in front
 	 * so that a byte moving from one name to the next is caught too. */
 	use_locale("C.UTF-8");
@@ -563,12 +560,9 @@ START_TEST(json_python_round_trip_random)
 	                  "sys.stdout.buffer.write(b\"\".join(b\"%d:\" % len(b) + b for b in "
 	                  "(s.encode(\"utf-8\",\"surrogateescape\") for s in l)))",
 	                  doc, doc_len, &n);
-	if (!back) {
-		fprintf(stderr, "python3 not found: round trip skipped\n");
-	} else {
-		ck_assert_uint_eq(n, want_len);
-		ck_assert_mem_eq(back, want, n);
-	}
+	ck_assert_ptr_nonnull(back);
+	ck_assert_uint_eq(n, want_len);
+	ck_assert_mem_eq(back, want, n);
 	free(back);
 	free(doc);
 	free(want);
