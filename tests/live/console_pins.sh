@@ -43,7 +43,7 @@ con_keys U
 con_wait "Release the pins of every file on $T/fs" "the question"
 con_keys y
 con_wait "pins on that filesystem released" "the answer"
-con_wait "pinned 0" "the header"
+con_wait "pins 0 " "the header"
 # Other rescuetui runs on the machine may pin the files for a moment yet.
 end=$((SECONDS + 30))
 until umount "$T/fs" 2>/dev/null; do

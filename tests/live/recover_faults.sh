@@ -128,7 +128,7 @@ grep -qi "space" "$T/err" || fail "no clear message: $(cat "$T/err")"
 [ -e "$T/small/big.bin.partial" ] || fail ".partial not kept"
 [ ! -e "$T/small/big.bin" ] || fail "an incomplete file got the final name"
 # The action log has the failure, with what was written and why.
-line=$(grep -F " target=$T/small/big.bin.partial " "$T/actions.log") ||
+line=$(grep -F " target=\"$T/small/big.bin.partial\" " "$T/actions.log") ||
 	fail "no log line for the full target: $(cat "$T/actions.log")"
-[[ $line == *" method=copy "* && $line != *"result=ok"* && $line == *space* ]] ||
+[[ $line == *" method=\"copy\" "* && $line != *"result=ok"* && $line == *space* ]] ||
 	fail "log line of the failed job: $line"

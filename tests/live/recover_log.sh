@@ -14,7 +14,7 @@ need_cmd setpriv
 log_ok() {
 	[ -f "$1" ] || fail "no log at $1"
 	assert_eq "$(wc -l <"$1")" 1 "lines in $1"
-	grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z method=$3 source=[0-9]+:[0-9]+:[0-9]+ verified=yes .*path=.* target=$2 bytes=[0-9]+ result=ok\$" "$1" ||
+	grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z method=\"$3\" source=\"[0-9]+:[0-9]+:[0-9]+\" verified=yes .*path=\".*\" target=\"$2\" bytes=[0-9]+ result=\"ok\"\$" "$1" ||
 		fail "log line: $(cat "$1")"
 }
 
@@ -90,6 +90,6 @@ tcase the line of a refused job
 	--log "$T/refused.log" </dev/null >/dev/null 2>"$T/err" && fail "relink of an ordinary file was not refused"
 grep -q "relink .* is not possible" "$T/err" || fail "no reason given: $(cat "$T/err")"
 assert_eq "$(wc -l <"$T/refused.log")" 1 "refusal log lines"
-grep -Eq " method=relink source=[0-9:]+ (.* )?path=$T/root.bin target=$T/refused.out bytes=0 result=refused: only O_TMPFILE " \
+grep -Eq " method=\"relink\" source=\"[0-9:]+\" (.* )?path=\"$T/root.bin\" target=\"$T/refused.out\" bytes=0 result=\"refused: only O_TMPFILE " \
 	"$T/refused.log" || fail "refusal log line: $(cat "$T/refused.log")"
 [ ! -e "$T/refused.out" ] && [ ! -e "$T/refused.out.partial" ] || fail "a refused job wrote something"
