@@ -479,10 +479,10 @@ static int dispatch(struct args *a)
 		ro->sample = a->lo.sample;
 		return cli_recover(ro);
 	}
-	if (ro->to || ro->freeze || ro->yes || ro->log || ro->max_rate ||
-	    strcmp(ro->method, "auto") || ro->retries >= 0)
+	if (ro->to || ro->freeze || ro->yes || strcmp(ro->method, "auto") || ro->retries >= 0 ||
+	    ((ro->log || ro->max_rate) && (a->list || a->lo.json || a->targets)))
 		return cli_usage(
-		    "--to, --method, --freeze, --yes, --max-rate, --retries and --log go with --recover");
+		    "--to, --method, --freeze, --yes, --max-rate, --retries and --log go with --recover (--log and --max-rate with the console too)");
 	if (a->targets && (a->list || a->lo.all || a->sampled))
 		return cli_usage("--targets goes alone (with --json at most)");
 	if (a->targets)
@@ -490,6 +490,8 @@ static int dispatch(struct args *a)
 	if (!a->list && !a->lo.json) {
 		a->co.all = a->lo.all;
 		a->co.sample = a->lo.sample;
+		a->co.log = ro->log;
+		a->co.max_rate = ro->max_rate;
 		return console_main(&a->co, program_invocation_short_name);
 	}
 	return cli_list(&a->lo);

@@ -13,6 +13,7 @@
 #include "find/target.h"
 #include "rescue/job.h"
 #include "rescue/log.h"
+#include "rescue/plan.h"
 #include "text/fmt.h"
 #include "text/json.h"
 #include "text/shq.h"
@@ -137,82 +138,6 @@ static void maybe_stop(struct job *j)
 	sigaction(SIGTSTP, &sa, NULL);
 }
 
-/* The target that holds directory DIR, or a stand-in made from statvfs. */
-static int dest_target(const char *dir, const struct target_list *tl, struct target *stand_in,
-                       const struct target **out)
-{
-	struct stat st;
-	struct statfs sf;
-	uint64_t fsid;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || fstatfs(fd, &sf) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	fsid = target_fsid_of_fd(fd);
-	close(fd);
-	for (size_t i = 0; i < tl->n; i++) {
-		if (tl->v[i].dev == st.st_dev) {
-			*out = &tl->v[i];
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < tl->n; i++) {
-		if (target_same_fs(&tl->v[i], st.st_dev, fsid)) {
-			*out = &tl->v[i];
-			return 0;
-		}
-	}
-	/* Not in the list (a filesystem the list leaves out): judge it as it is. */
-	*stand_in = (struct target){.mountpoint = (char *)dir,
-	                            .fstype = (char *)"?",
-	                            .dev = st.st_dev,
-	                            .fsid = fsid,
-	                            .size = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize,
-	                            .avail = (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize,
-	                            .readonly = (sf.f_flags & ST_RDONLY) != 0,
-	                            .answering = true, /* it just answered statfs */
-	                            .reflink = -1};
-	*out = stand_in;
-	return 0;
-}
-
-/* The directory part of PATH into BUF. */
-static void dir_of(const char *path, char *buf, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		snprintf(buf, len, ".");
-	else if (slash == path)
-		snprintf(buf, len, "/");
-	else
-		snprintf(buf, len, "%.*s", (int)(slash - path), path);
-}
-
-/* dest_resolve_ours(): is the interrupted rescue at DEST this entry's, or (readerr)
- * the incomplete result DEST whose map names it? */
-static bool journal_is_ours(const char *dest, void *ctx)
-{
-	const struct entry *e = ctx;
-
-	return job_journal_is_for(dest, e->dev, e->ino) || job_unread_is_for(dest, e->dev, e->ino);
-}
-
-static const struct holder *loop_holder(const struct entry *e)
-{
-	const struct holder *hit = NULL;
-
-	for (size_t i = 0; i < e->nholders; i++)
-		if (e->holders[i].type == HOLDER_LOOP && (!hit || e->holders[i].loop_mountpoint))
-			hit = &e->holders[i];
-	return hit;
-}
-
 static void progress_line(struct job *j)
 {
 	struct job_progress p;
@@ -240,23 +165,11 @@ static void progress_line(struct job *j)
 }
 
 /* The log line of R's job (or its refusal) with RESULT; RES when the job ran. */
-static void log_it(const struct recover *rc, const char *target, uint64_t bytes,
-                   const char *result, const struct job_result *res)
+static void log_it(const struct recover *rc, const char *target, uint64_t bytes, const char *result,
+                   const struct job_result *res)
 {
-	bool verified = res && res->verified && !strcmp(result, "ok");
-	struct rlog_line l = {
-	    .verified = verified,
-	    .src_size = verified ? res->size : rc->e->size,
-	    .src_hash = verified ? res->src_hash : NULL,
-	    .method = rec_method_name(rc->p.method),
-	    .id = rc->id,
-	    .path = rc->e->path,
-	    .path_len = rc->e->path_len,
-	    .target = target,
-	    .bytes = bytes,
-	    .result = result,
-	};
-	int err = rlog_append(rc->o->log, &l);
+	int err = plan_log(rc->o->log, rc->p.method, rc->id, rc->e->path, rc->e->path_len,
+	                   rc->e->size, target, bytes, result, res);
 
 	if (err < 0) {
 		char def[PATH_MAX];
@@ -293,10 +206,9 @@ static int wanted_method(const struct recover_opts *o, int *want)
 /* Decide the method for the file written to the target --to points at. */
 static int choose(struct recover *rc)
 {
-	struct target_list one = {.v = (struct target *)rc->t, .n = 1};
-	struct rec_target rt;
-	struct rec_file f;
-	struct rec_result rr;
+	struct rec_option opt;
+	char warning[sizeof(((struct rec_result *)0)->warning)];
+	char logwhy[sizeof(opt.reason) + 16];
 	int want, r;
 
 	if ((r = wanted_method(rc->o, &want)) != 0)
@@ -313,42 +225,35 @@ static int choose(struct recover *rc)
 		snprintf(rc->p.reason, sizeof(rc->p.reason), "a copy streamed to standard output");
 		return 0;
 	}
-	rec_file_from_entry(rc->e, &f);
-	adv_targets_for(rc->e, &rc->a, &one, &rt);
-	if (rt.unusable[0]) {
+	r = plan_choose(rc->e, &rc->a, rc->t, want, &opt, warning, sizeof(warning));
+	if (r == 2) {
 		/* Whatever the method: what is written there is lost, or never written. */
 		char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
-		char *why = cli_shown(rt.unusable, strlen(rt.unusable));
+		char *why = cli_shown(warning, strlen(warning));
 		cli_say("refusing to write to %s: %s", m, why);
 		free(m);
 		free(why);
 		return 1;
 	}
-	rec_decide(&f, &rt, 1, REC_COPY_BPS_DEFAULT, &rr);
-	for (size_t i = 0; i < rr.n; i++) {
-		const struct rec_option *opt = &rr.opt[i];
-		if (want < 0 ? i != 0 : (int)opt->method != want)
-			continue;
-		if (!opt->feasible) {
-			char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
-			char *why = cli_shown(opt->reason, strlen(opt->reason));
-			char logwhy[sizeof(opt->reason) + 16];
-			cli_say("%s to %s is not possible: %s", rec_method_name(opt->method), m, why);
-			free(m);
-			free(why);
-			if (rr.warning[0])
-				cli_say_shown("", rr.warning);
-			/* A refusal is an action the admin may look for later too. */
-			rc->p.method = opt->method;
-			snprintf(logwhy, sizeof(logwhy), "refused: %s", opt->reason);
-			log_it(rc, rc->dest, 0, logwhy, NULL);
-			return 1;
-		}
-		rc->p.method = opt->method;
-		snprintf(rc->p.reason, sizeof(rc->p.reason), "%s", opt->reason);
-		return 0;
+	if (r == 1) {
+		char *m = cli_shown(rc->t->mountpoint, strlen(rc->t->mountpoint));
+		char *why = cli_shown(opt.reason, strlen(opt.reason));
+		cli_say("%s to %s is not possible: %s", rec_method_name(opt.method), m, why);
+		free(m);
+		free(why);
+		if (warning[0])
+			cli_say_shown("", warning);
+		/* A refusal is an action the admin may look for later too. */
+		rc->p.method = opt.method;
+		snprintf(logwhy, sizeof(logwhy), "refused: %s", opt.reason);
+		log_it(rc, rc->dest, 0, logwhy, NULL);
+		return 1;
 	}
-	return 1;
+	if (r < 0)
+		return 1;
+	rc->p.method = opt.method;
+	snprintf(rc->p.reason, sizeof(rc->p.reason), "%s", opt.reason);
+	return 0;
 }
 
 /* readerr: the symbolic name of a read error, for machines. */
@@ -579,7 +484,7 @@ static int select_file(struct recover *rc)
 	(void)rate_sample_all(&one, strcmp(rc->o->method, "auto") == 0 ? rc->o->sample : 0,
 	                      RECOVER_SAMPLE_BUDGET);
 	rc->a.fsid = adv_fsid(rc->e);
-	rc->lh = loop_holder(rc->e);
+	rc->lh = plan_loop_holder(rc->e);
 	return cli_read_targets(&rc->tl) < 0 ? 1 : 0;
 }
 
@@ -590,8 +495,8 @@ static int place_result(struct recover *rc)
 	struct entry *e = rc->e;
 	int err;
 
-	err = dest_resolve_ours(o->to, e->path, e->path_len, e->ino, journal_is_ours, e, rc->dest,
-	                        sizeof(rc->dest), &rc->resume);
+	err = dest_resolve_ours(o->to, e->path, e->path_len, e->ino, plan_journal_is_ours, e,
+	                        rc->dest, sizeof(rc->dest), &rc->resume);
 	if (err < 0) {
 		char *s = cli_shown(o->to, strlen(o->to));
 		if (err == -EEXIST)
@@ -603,8 +508,8 @@ static int place_result(struct recover *rc)
 		free(s);
 		return 1;
 	}
-	dir_of(rc->dest, rc->dir, sizeof(rc->dir));
-	err = dest_target(rc->dir, &rc->tl, &rc->stand_in, &rc->t);
+	plan_dir_of(rc->dest, rc->dir, sizeof(rc->dir));
+	err = plan_dest_target(rc->dir, &rc->tl, &rc->stand_in, &rc->t);
 	if (err < 0) {
 		char *s = cli_shown(rc->dir, strlen(rc->dir));
 		cli_say("cannot use %s: %s", s, strerror(-err));
@@ -635,23 +540,9 @@ static int plan(struct recover *rc)
 		cli_say("out of memory");
 		return 1;
 	}
-	rc->spec = (struct job_spec){
-	    .method = rc->p.method,
-	    .src = &e->pin,
-	    .dev = e->dev,
-	    .ino = e->ino,
-	    .src_name = e->path,
-	    .dest = rc->stream ? NULL : rc->dest,
-	    .stream_fd = rc->stream ? STDOUT_FILENO : -1,
-	    .max_rate = o->max_rate,
-	    .writers = rc->writers,
-	    .nwriters = job_writers_of(e, rc->writers, e->nholders),
-	    .sync_after_reflink = rc->p.method == REC_REFLINK && scan_entry_writable(e),
-	    .src_static = !scan_entry_writable(e),
-	    .freeze = o->freeze,
-	    .freeze_fs = o->freeze && rc->lh ? rc->lh->loop_mountpoint : NULL,
-	    .retries = o->retries < 0 ? 0 : o->retries == 0 ? -1 : o->retries,
-	};
+	plan_spec(e, &e->pin, rc->p.method, rc->stream ? NULL : rc->dest,
+	          rc->stream ? STDOUT_FILENO : -1, o->max_rate, o->freeze, rc->writers, &rc->spec);
+	rc->spec.retries = o->retries < 0 ? 0 : o->retries == 0 ? -1 : o->retries;
 	return 0;
 }
 
@@ -748,43 +639,21 @@ static void retry_command(struct recover *rc, const struct job_result *res)
 static int report(struct recover *rc)
 {
 	const struct job_result *res = job_result(rc->job);
-	const struct holder *lh = rc->lh;
 	char lines[AFTER_MAX][AFTER_LEN];
 	struct job_progress pr;
+	struct plan_facts pf;
 	struct after_facts af;
-	bool ok, live_sync, incomplete;
+	bool ok, incomplete;
 	char logres[128];
 	size_t n;
 
 	job_progress(rc->job, &pr);
-	/* A sync of a live file without --freeze cannot equal a source that keeps
-	 * changing: converged passes are its success (a crash-consistent copy). */
-	live_sync = (rc->p.method == REC_SYNC || rc->spec.sync_after_reflink) && !rc->o->freeze;
+	plan_facts_of(rc->e, &rc->spec, &pf);
+	ok = plan_outcome(&pf, rc->err, res, &af);
 	/* readerr: ranges left unread: the best copy there is, never a success */
 	incomplete = rc->err == 0 && res->unread_bytes > 0;
-	ok = rc->err == 0 && !incomplete &&
-	     (res->verified || rc->p.method == REC_RELINK || live_sync);
 	retry_command(rc, res);
-	af = (struct after_facts){
-	    .method = rc->p.method,
-	    .result = res->final_path[0] && !rc->stream ? res->final_path : NULL,
-	    .content = ok && res->final_path[0] ? after_detect(res->final_path) : CONTENT_UNKNOWN,
-	    .ok = ok,
-	    .verified = res->verified,
-	    .live = rc->spec.nwriters > 0 || (lh && !lh->readonly),
-	    .source_changed = res->source_changed,
-	    .frozen = res->nfrozen > 0,
-	    .resumed = res->frozen,
-	    .nresumed = res->nfrozen,
-	    .loop_dev = lh ? lh->loop_dev : NULL,
-	    .loop_mountpoint = lh ? lh->loop_mountpoint : NULL,
-	    .loop_autoclear = lh && lh->autoclear,
-	    .unreadable = rc->e->pin.kind == PIN_LOOPDEV ? (long long)res->unreadable : 0,
-	    .unread = incomplete ? res->unread_bytes : 0,
-	    .unread_ranges = res->unread_ranges,
-	    .unread_map = res->unread_map[0] ? res->unread_map : NULL,
-	    .retry = rc->retry[0] ? rc->retry : NULL,
-	};
+	af.retry = rc->retry[0] ? rc->retry : NULL;
 	n = after_checks(&af, lines);
 	if (!ok && !incomplete) {
 		const char *why = pr.message[0] ? pr.message : strerror(rc->err < 0 ? -rc->err : EIO);

@@ -10,6 +10,8 @@
 #include "console/help.h"
 #include "console/keys.h"
 #include "console/list.h"
+#include "console/progress.h"
+#include "console/rescue.h"
 #include "console/targets.h"
 #include "console/ui.h"
 
@@ -46,6 +48,12 @@ static void draw(struct ui *u)
 		targets_draw(u);
 	else if (u->screen == SCREEN_HELP)
 		help_draw(u);
+	else if (u->screen == SCREEN_PICK)
+		rescue_pick_draw(u);
+	else if (u->screen == SCREEN_CONFIRM)
+		rescue_confirm_draw(u);
+	else if (u->screen == SCREEN_JOB)
+		progress_draw(u);
 	else
 		list_draw(u);
 	pthread_mutex_unlock(&u->m.mu);
@@ -86,6 +94,21 @@ static bool take_news(struct ui *u, unsigned long *seen)
 	return changed;
 }
 
+/* Remember when each job was first seen with its writers stopped. */
+static void note_frozen(struct ui *u)
+{
+	for (size_t k = 0; k < u->jobs.n; k++) {
+		struct job_progress p;
+		bool frozen =
+		    !cjob_ended(u->jobs.v[k]) && cjob_progress(u->jobs.v[k], &p) && p.frozen;
+
+		if (!frozen)
+			u->frozen_since[k] = 0;
+		else if (!u->frozen_since[k])
+			u->frozen_since[k] = now_ms();
+	}
+}
+
 static void loop(struct ui *u)
 {
 	unsigned long turns = 0, seen = 0;
@@ -111,6 +134,12 @@ static void loop(struct ui *u)
 			return;
 		got = term_wait(u->m.wake_fd, timeout);
 		dirty |= take_news(u, &seen);
+		/* Jobs poke the same fd: their progress is news too. */
+		if ((got & TERM_WOKEN) && u->jobs.n)
+			dirty = true;
+		note_frozen(u);
+		if (u->quit_when_done && jobs_running(&u->jobs) == 0)
+			return;
 		while ((ch = getch()) != ERR) {
 			int f = on_key(u, ch);
 			keys = true;
@@ -154,6 +183,10 @@ int console_main(const struct console_opts *o, const char *prog)
 	loop(&u);
 	/* The terminal first: stopping the worker can wait for a scan to finish. */
 	term_stop(&u.term);
+	/* Jobs cannot outlive the console: cancel what still runs (a signal, or the
+	 * answer to the quit question); freeing resumes any stopped writer. */
+	jobs_cancel_all(&u.jobs);
+	jobs_free(&u.jobs);
 	model_stop(&u.m);
 	view_free(&u.v);
 	sig = term_signal;

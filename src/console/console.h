@@ -4,6 +4,7 @@
 #define RT_CONSOLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct console_opts {
 	bool all;                     /* show memfd and shared-memory objects from the start */
@@ -14,6 +15,8 @@ struct console_opts {
 	unsigned long max_iterations; /* stop after this many turns of the main loop; 0 never */
 	const char *filter;           /* start with this filter text, or NULL */
 	const char *only;             /* show and pin only files this text matches, or NULL */
+	const char *log;              /* the action log (NULL: the default), as --log */
+	uint64_t max_rate;            /* rescues: bytes per second, 0 for no limit */
 };
 
 /* Run the console until the user quits. Returns the exit status: 0 after q, 1 when

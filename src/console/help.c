@@ -26,7 +26,8 @@ static const char *const methods[] = {
     "",
     "The source is only ever read, through the pin. Never detach a loop device that holds",
     "a deleted image, nor unmount an autoclear loop mount: the image is then lost.",
-    "Rescue itself: rescuetui --recover ID --to PATH (see rescuetui(8)).",
+    "Rescue: R (or c, f, l; s in the detail) picks the method and the target, then asks;",
+    "the job runs in the background of the console (p shows it). Or rescuetui --recover.",
     "",
     "Marks in the list: [kept by pin] no holder is left and only this console keeps the",
     "data; [not pinned] the data lives only as long as its holders; [gone] it went away",
@@ -42,7 +43,7 @@ void help_draw(struct ui *u)
 	for (size_t i = 0; i < sizeof(intro) / sizeof(intro[0]); i++)
 		page_add(&p, ROLE_NORMAL, "%s", intro[i]);
 	page_add(&p, ROLE_HEAD, "Keys");
-	keys_help(&p);
+	keys_help(u, &p);
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		page_add(&p, i == 0 ? ROLE_HEAD : ROLE_NORMAL, "%s", methods[i]);
 	if (u->o->readonly)

@@ -3,6 +3,8 @@
 
 #include "console/list.h"
 #include "console/page.h"
+#include "console/progress.h"
+#include "console/rescue.h"
 #include "text/esc.h"
 
 #include <curses.h>
@@ -19,8 +21,11 @@ enum {
 	ON_DETAIL = 1u << SCREEN_DETAIL,
 	ON_TARGETS = 1u << SCREEN_TARGETS,
 	ON_HELP = 1u << SCREEN_HELP,
+	ON_PICK = 1u << SCREEN_PICK,
+	ON_CONFIRM = 1u << SCREEN_CONFIRM,
+	ON_JOB = 1u << SCREEN_JOB,
 	ON_PAGES = ON_DETAIL | ON_TARGETS | ON_HELP,
-	ON_ALL = ON_LIST | ON_PAGES
+	ON_ALL = ON_LIST | ON_PAGES | ON_PICK | ON_CONFIRM | ON_JOB
 };
 
 typedef int (*action_fn)(struct ui *u);
@@ -37,6 +42,8 @@ static int move_by(struct ui *u, long delta)
 {
 	if (u->screen == SCREEN_LIST) {
 		view_select(&u->v, &u->m, (long)u->v.sel + delta);
+	} else if (u->screen == SCREEN_PICK) {
+		return rescue_pick_move(u, delta);
 	} else if (delta < 0) {
 		u->scroll = (size_t)-delta > u->scroll ? 0 : u->scroll - (size_t)-delta;
 	} else {
@@ -77,8 +84,117 @@ static int act_end(struct ui *u)
 
 static int act_quit(struct ui *u)
 {
-	(void)u;
-	return UI_QUIT;
+	size_t n = jobs_running(&u->jobs);
+
+	if (n == 0)
+		return UI_QUIT;
+	snprintf(
+	    u->msg, sizeof(u->msg),
+	    "%zu job%s running; jobs run inside the console and cannot outlive it. w: wait for them, then quit; c: cancel them and quit; else: stay",
+	    n, n == 1 ? " is" : "s are");
+	u->ask = ASK_QUIT_JOBS;
+	return UI_REDRAW;
+}
+
+static int act_rescue(struct ui *u)
+{
+	return rescue_open(u, -1);
+}
+static int act_copy(struct ui *u)
+{
+	return rescue_open(u, REC_COPY);
+}
+static int act_sync(struct ui *u)
+{
+	return rescue_open(u, REC_SYNC);
+}
+static int act_follow(struct ui *u)
+{
+	return rescue_open(u, REC_FOLLOW);
+}
+static int act_relink(struct ui *u)
+{
+	return rescue_open(u, REC_RELINK);
+}
+static int act_pick_enter(struct ui *u)
+{
+	return rescue_pick_enter(u);
+}
+static int act_complete(struct ui *u)
+{
+	return rescue_field_key(u, '\t');
+}
+static int act_yes(struct ui *u)
+{
+	return rescue_confirm_yes(u);
+}
+static int act_no(struct ui *u)
+{
+	return rescue_confirm_no(u);
+}
+static int act_freeze(struct ui *u)
+{
+	return rescue_toggle_freeze(u);
+}
+
+/* p: the progress or result of the selected file's newest job. */
+static int act_show_job(struct ui *u)
+{
+	long k = progress_job_of_selected(u);
+
+	if (k < 0) {
+		snprintf(u->msg, sizeof(u->msg), "no job for this file (R starts one)");
+		return UI_REDRAW;
+	}
+	u->job = (size_t)k;
+	u->screen = SCREEN_JOB;
+	u->scroll = 0;
+	return UI_REDRAW;
+}
+
+static struct cjob *shown_job(struct ui *u)
+{
+	return u->job < u->jobs.n ? u->jobs.v[u->job] : NULL;
+}
+
+static int act_cancel_job(struct ui *u)
+{
+	struct cjob *c = shown_job(u);
+
+	if (!c || cjob_ended(c))
+		return 0;
+	snprintf(u->msg, sizeof(u->msg),
+	         "Cancel this %s? The .partial and its journal stay for a resume. y/N",
+	         rec_method_name(c->spec.method));
+	u->ask = ASK_CANCEL_JOB;
+	return UI_REDRAW;
+}
+
+/* z on a running job: the engine decides when to freeze; say so. */
+static int act_freeze_now(struct ui *u)
+{
+	struct cjob *c = shown_job(u);
+
+	if (!c || cjob_ended(c))
+		return 0;
+	snprintf(
+	    u->msg, sizeof(u->msg), "%s",
+	    c->spec.freeze
+	        ? "the writers are stopped for the final pass already, when the passes converge"
+	        : "the engine cannot freeze a running job on demand: cancel it and choose z (freeze) on the confirmation");
+	return UI_REDRAW;
+}
+
+static int act_background(struct ui *u)
+{
+	struct cjob *c = shown_job(u);
+
+	if (c && !cjob_ended(c))
+		snprintf(u->msg, sizeof(u->msg),
+		         "the job goes on in the background: p shows it again");
+	u->screen = SCREEN_LIST;
+	u->scroll = 0;
+	return UI_REDRAW;
 }
 
 static int act_back(struct ui *u)
@@ -211,48 +327,85 @@ struct binding {
 	action_fn fn;
 	const char *name; /* for help; NULL: an alternative of the line above */
 	const char *what;
+	bool acts; /* changes something: absent under --readonly */
 };
 
 static const struct binding table[] = {
-    {KEY_UP, ON_ALL, act_up, "Up, k", "previous file / scroll up"},
-    {'k', ON_ALL, act_up, NULL, NULL},
-    {KEY_DOWN, ON_ALL, act_down, "Down, j", "next file / scroll down"},
-    {'j', ON_ALL, act_down, NULL, NULL},
-    {KEY_PPAGE, ON_ALL, act_pgup, "PgUp, PgDn", "a screen up or down"},
-    {KEY_NPAGE, ON_ALL, act_pgdn, NULL, NULL},
-    {KEY_HOME, ON_ALL, act_home, "Home, End", "first or last"},
-    {'g', ON_ALL, act_home, NULL, NULL},
-    {KEY_END, ON_ALL, act_end, NULL, NULL},
-    {'G', ON_ALL, act_end, NULL, NULL},
-    {'\r', ON_LIST, act_detail, "Enter", "every fact of the selected file"},
-    {'\n', ON_LIST, act_detail, NULL, NULL},
-    {KEY_ENTER, ON_LIST, act_detail, NULL, NULL},
-    {KEY_RIGHT, ON_LIST, act_detail, NULL, NULL},
-    {'t', ON_LIST | ON_DETAIL, act_targets, "t", "targets: where a copy could go, for this file"},
-    {'/', ON_LIST, act_filter, "/", "filter by text (path, command, pid); Enter keeps it"},
-    {KEY_F(4), ON_LIST, act_filter, NULL, NULL},
-    {'\\', ON_LIST, act_filter, NULL, NULL},
-    {KEY_ESC, ON_LIST, act_clear_filter, "Esc", "clear the filter (on a page: back)"},
-    {'s', ON_LIST, act_sort, "s, F6", "sort by size, rate, path, holder in turn"},
-    {KEY_F(6), ON_LIST, act_sort, NULL, NULL},
-    {'I', ON_LIST, act_reverse, "I", "reverse the sort"},
-    {'a', ON_LIST, act_all, "a", "show or hide memfd and shared-memory objects"},
+    {KEY_UP, ON_ALL, act_up, "Up, k", "previous file / scroll up", false},
+    {'k', ON_ALL, act_up, NULL, NULL, false},
+    {KEY_DOWN, ON_ALL, act_down, "Down, j", "next file / scroll down", false},
+    {'j', ON_ALL, act_down, NULL, NULL, false},
+    {KEY_PPAGE, ON_ALL, act_pgup, "PgUp, PgDn", "a screen up or down", false},
+    {KEY_NPAGE, ON_ALL, act_pgdn, NULL, NULL, false},
+    {KEY_HOME, ON_ALL, act_home, "Home, End", "first or last", false},
+    {'g', ON_ALL, act_home, NULL, NULL, false},
+    {KEY_END, ON_ALL, act_end, NULL, NULL, false},
+    {'G', ON_ALL, act_end, NULL, NULL, false},
+    {'\r', ON_LIST, act_detail, "Enter", "every fact of the selected file", false},
+    {'\n', ON_LIST, act_detail, NULL, NULL, false},
+    {KEY_ENTER, ON_LIST, act_detail, NULL, NULL, false},
+    {KEY_RIGHT, ON_LIST, act_detail, NULL, NULL, false},
+    {'t', ON_LIST | ON_DETAIL, act_targets, "t", "targets: where a copy could go, for this file",
+     false},
+    {'/', ON_LIST, act_filter, "/", "filter by text (path, command, pid); Enter keeps it", false},
+    {KEY_F(4), ON_LIST, act_filter, NULL, NULL, false},
+    {'\\', ON_LIST, act_filter, NULL, NULL, false},
+    {KEY_ESC, ON_LIST, act_clear_filter, "Esc", "clear the filter (on a page: back)", false},
+    {'s', ON_LIST, act_sort, "s, F6", "sort by size, rate, path, holder in turn", false},
+    {KEY_F(6), ON_LIST, act_sort, NULL, NULL, false},
+    {'I', ON_LIST, act_reverse, "I", "reverse the sort", false},
+    {'a', ON_LIST, act_all, "a", "show or hide memfd and shared-memory objects", false},
     {'r', ON_LIST | ON_DETAIL | ON_TARGETS, act_rescan, "r, F5",
-     "rescan now (the selection stays on its file)"},
-    {KEY_F(5), ON_LIST | ON_DETAIL | ON_TARGETS, act_rescan, NULL, NULL},
-    {'u', ON_LIST | ON_DETAIL, act_release, "u", "release (or take again) the pin of this file"},
+     "rescan now (the selection stays on its file)", false},
+    {KEY_F(5), ON_LIST | ON_DETAIL | ON_TARGETS, act_rescan, NULL, NULL, false},
+    {'R', ON_LIST | ON_DETAIL, act_rescue, "R",
+     "rescue with the recommended method (then target, confirm)", true},
+    {'\r', ON_DETAIL, act_rescue, "Enter", "rescue: the method picker, recommendation chosen",
+     true},
+    {'\n', ON_DETAIL, act_rescue, NULL, NULL, true},
+    {KEY_ENTER, ON_DETAIL, act_rescue, NULL, NULL, true},
+    {'c', ON_LIST | ON_DETAIL, act_copy, "c, f, l", "rescue by copy, follow or relink", true},
+    {'f', ON_LIST | ON_DETAIL, act_follow, NULL, NULL, true},
+    {'l', ON_LIST | ON_DETAIL, act_relink, NULL, NULL, true},
+    {'s', ON_DETAIL, act_sync, "s", "rescue by sync (on the list s sorts)", true},
+    {'p', ON_LIST, act_show_job, "p", "the progress or result of this file's job", false},
+    {'\r', ON_PICK, act_pick_enter, "Enter", "check the method and the target, then confirm", true},
+    {'\n', ON_PICK, act_pick_enter, NULL, NULL, true},
+    {KEY_ENTER, ON_PICK, act_pick_enter, NULL, NULL, true},
+    {'\t', ON_PICK, act_complete, "Tab", "complete a directory name; Ctrl-U clears the field",
+     true},
+    {'y', ON_CONFIRM, act_yes, "y", "start (extra risk: then !, never Enter)", true},
+    {'n', ON_CONFIRM, act_no, "n, Enter, Esc", "no (the default): back to the picker", true},
+    {'\r', ON_CONFIRM, act_no, NULL, NULL, true},
+    {'\n', ON_CONFIRM, act_no, NULL, NULL, true},
+    {KEY_ENTER, ON_CONFIRM, act_no, NULL, NULL, true},
+    {KEY_ESC, ON_CONFIRM, act_no, NULL, NULL, true},
+    {'q', ON_CONFIRM, act_no, NULL, NULL, true},
+    {'z', ON_CONFIRM, act_freeze, "z",
+     "freeze the writers (SIGSTOP) for the copy or final pass, or not", true},
+    {'x', ON_JOB, act_cancel_job, "x", "cancel the job (asks)", true},
+    {'z', ON_JOB, act_freeze_now, "z", "freeze now (says what the engine can do)", true},
+    {'b', ON_JOB, act_background, "b, q, Esc",
+     "back to the list; a running job goes on in the background", false},
+    {'q', ON_JOB, act_background, NULL, NULL, false},
+    {KEY_ESC, ON_JOB, act_background, NULL, NULL, false},
+    {KEY_LEFT, ON_JOB, act_background, NULL, NULL, false},
+    {KEY_ESC, ON_PICK, act_back, "Esc", "back to the list", false},
+    {'u', ON_LIST | ON_DETAIL, act_release, "u", "release (or take again) the pin of this file",
+     false},
     {'U', ON_LIST | ON_DETAIL, act_release_fs, "U",
-     "release (or take again) the pins of every file on its filesystem"},
-    {'?', ON_ALL, act_help, "?, h, F1", "this help"},
-    {'h', ON_ALL, act_help, NULL, NULL},
-    {KEY_F(1), ON_ALL, act_help, NULL, NULL},
-    {CTRL('l'), ON_ALL, act_redraw, "Ctrl-L", "draw the screen again"},
-    {'q', ON_PAGES, act_back, "q, Esc, Left", "back (closes this help too)"},
-    {KEY_ESC, ON_PAGES, act_back, NULL, NULL},
-    {KEY_LEFT, ON_PAGES, act_back, NULL, NULL},
-    {KEY_BACKSPACE, ON_PAGES, act_back, NULL, NULL},
-    {'q', ON_LIST, act_quit, "q, F10", "quit (from the list); the pins go with it"},
-    {KEY_F(10), ON_ALL, act_quit, NULL, NULL},
+     "release (or take again) the pins of every file on its filesystem", false},
+    {'?', ON_ALL, act_help, "?, h, F1", "this help", false},
+    {'h', ON_ALL, act_help, NULL, NULL, false},
+    {KEY_F(1), ON_ALL, act_help, NULL, NULL, false},
+    {CTRL('l'), ON_ALL, act_redraw, "Ctrl-L", "draw the screen again", false},
+    {'q', ON_PAGES, act_back, "q, Esc, Left", "back (closes this help too)", false},
+    {KEY_ESC, ON_PAGES, act_back, NULL, NULL, false},
+    {KEY_LEFT, ON_PAGES, act_back, NULL, NULL, false},
+    {KEY_BACKSPACE, ON_PAGES, act_back, NULL, NULL, false},
+    {'q', ON_LIST, act_quit, "q, F10", "quit (from the list); the pins go with it", false},
+    {KEY_F(10), ON_ALL, act_quit, NULL, NULL, false},
+    {'Q', ON_JOB, act_quit, "Q, F10", "quit (asks when jobs run)", false},
 };
 
 /* A key while the filter line is open. */
@@ -280,11 +433,43 @@ static int edit_filter(struct ui *u, int ch)
 	return UI_REBUILD | UI_REDRAW;
 }
 
+/* The answer to a question about jobs. */
+static int answer_job(struct ui *u, enum ui_ask a, int ch)
+{
+	struct cjob *c = shown_job(u);
+
+	if (a == ASK_RISK)
+		return ch == '!' ? rescue_confirm_risk(u) : rescue_confirm_no(u);
+	if (a == ASK_CANCEL_JOB) {
+		if ((ch == 'y' || ch == 'Y') && c) {
+			cjob_cancel(c);
+			snprintf(u->msg, sizeof(u->msg), "cancelling...");
+		} else {
+			snprintf(u->msg, sizeof(u->msg), "the job goes on");
+		}
+		return UI_REDRAW;
+	}
+	if (ch == 'c') {
+		jobs_cancel_all(&u->jobs);
+		return UI_QUIT;
+	}
+	if (ch == 'w') {
+		u->quit_when_done = true;
+		snprintf(u->msg, sizeof(u->msg),
+		         "waiting for the jobs; the console quits when they end");
+		return UI_REDRAW;
+	}
+	snprintf(u->msg, sizeof(u->msg), "still here");
+	return UI_REDRAW;
+}
+
 static int answer(struct ui *u, int ch)
 {
 	enum ui_ask a = u->ask;
 
 	u->ask = ASK_NONE;
+	if (a == ASK_RISK || a == ASK_CANCEL_JOB || a == ASK_QUIT_JOBS)
+		return answer_job(u, a, ch);
 	if (ch != 'y' && ch != 'Y') {
 		snprintf(u->msg, sizeof(u->msg), "nothing released");
 		return UI_REDRAW;
@@ -309,8 +494,13 @@ int keys_handle(struct ui *u, int ch)
 		return edit_filter(u, ch);
 	if (ch == KEY_RESIZE)
 		return UI_REDRAW;
+	if (u->screen == SCREEN_PICK) {
+		int f = rescue_field_key(u, ch);
+		if (f >= 0)
+			return f;
+	}
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].key == ch && (table[i].on & on))
+		if (table[i].key == ch && (table[i].on & on) && !(table[i].acts && u->o->readonly))
 			return table[i].fn(u);
 	return UI_REDRAW; /* the message went away */
 }
@@ -349,13 +539,18 @@ static void draw_message(struct ui *u, int y)
 }
 
 /* Key, word: the key bar of each screen. */
-static const char *const bar[SCREEN_N][16] = {
-    [SCREEN_LIST] = {"F1", "Help", "Enter", "Detail", "t", "Targets", "/", "Filter", "s", "Sort",
-                     "r", "Rescan", "u", "Unpin", "q", "Quit"},
+#define BAR_MAX 18
+static const char *const bar[SCREEN_N][BAR_MAX] = {
+    [SCREEN_LIST] = {"F1", "Help", "Enter", "Detail", "R", "Rescue", "t", "Targets", "/", "Filter",
+                     "s", "Sort", "r", "Rescan", "u", "Unpin", "q", "Quit"},
     [SCREEN_DETAIL] = {"F1", "Help", "Up/Dn", "Scroll", "t", "Targets", "u", "Unpin", "r", "Rescan",
                        "q/Esc", "Back"},
     [SCREEN_TARGETS] = {"F1", "Help", "Up/Dn", "Scroll", "r", "Rescan", "q/Esc", "Back"},
     [SCREEN_HELP] = {"Up/Dn", "Scroll", "q/Esc", "Close", "F10", "Quit"},
+    [SCREEN_PICK] = {"F1", "Help", "Up/Dn", "Method", "Tab", "Complete", "^U", "Clear", "Enter",
+                     "Confirm", "Esc", "Back"},
+    [SCREEN_CONFIRM] = {"y", "Start", "n/Esc", "No", "z", "Freeze", "F1", "Help"},
+    [SCREEN_JOB] = {"x", "Cancel", "b/Esc", "Background", "z", "Freeze", "F1", "Help", "Q", "Quit"},
 };
 
 void keys_draw_bottom(struct ui *u)
@@ -368,10 +563,12 @@ void keys_draw_bottom(struct ui *u)
 	draw_message(u, LINES - 2);
 	move(LINES - 1, 0);
 	clrtoeol();
-	for (size_t i = 0; i < 16 && b[i] && x < COLS; i += 2) {
+	for (size_t i = 0; i < BAR_MAX && b[i] && x < COLS; i += 2) {
 		char word[32];
 		int kw = (int)strlen(b[i]), ww;
 
+		if (u->o->readonly && !strcmp(b[i + 1], "Rescue"))
+			continue;
 		snprintf(word, sizeof(word), " %s ", b[i + 1]);
 		ww = (int)strlen(word);
 		term_cell(&u->term, LINES - 1, x, kw, b[i], false, ROLE_KEY);
@@ -383,14 +580,23 @@ void keys_draw_bottom(struct ui *u)
 	}
 }
 
-void keys_help(struct page *p)
+void keys_help(const struct ui *u, struct page *p)
 {
-	static const char *const screens[] = {"The list", "Detail", "Targets", "Help"};
+	static const char *const screens[] = {"The list",
+	                                      "Detail",
+	                                      "Targets",
+	                                      "Help",
+	                                      "Rescue: method and target (type the target; Enter)",
+	                                      "Rescue: confirmation",
+	                                      "A job: progress, then result"};
 
 	for (int s = 0; s < SCREEN_N; s++) {
+		if (u->o->readonly && (s == SCREEN_PICK || s == SCREEN_CONFIRM || s == SCREEN_JOB))
+			continue;
 		page_add(p, ROLE_HEAD, "%s", screens[s]);
 		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-			if (table[i].name && (table[i].on & (1u << s)))
+			if (table[i].name && (table[i].on & (1u << s)) &&
+			    !(table[i].acts && u->o->readonly))
 				page_add(p, ROLE_NORMAL, "  %-14s %s", table[i].name,
 				         table[i].what);
 		page_add(p, ROLE_NORMAL, "%s", "");

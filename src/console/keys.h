@@ -16,6 +16,6 @@ void keys_draw_bottom(struct ui *u);
 
 /* Add the whole key map, screen by screen, to the help page. */
 struct page;
-void keys_help(struct page *p);
+void keys_help(const struct ui *u, struct page *p);
 
 #endif

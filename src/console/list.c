@@ -2,6 +2,7 @@
 #include "console/list.h"
 
 #include "console/keys.h"
+#include "console/progress.h"
 #include "find/parse.h"
 #include "text/esc.h"
 #include "text/fmt.h"
@@ -229,7 +230,7 @@ static void draw_row(struct ui *u, int y, size_t row)
 	const struct advice *a = m->adv ? &m->adv[i] : NULL;
 	bool sel = row == u->v.sel;
 	enum term_role role = sel ? ROLE_SEL : mm->gone ? ROLE_GONE : ROLE_NORMAL;
-	char sz[16], al[16], chg[32], hold[128], line[256], tag[32] = "";
+	char sz[16], al[16], chg[32], hold[128], line[256], tag[64] = "", jt[32];
 	int x, wpath;
 
 	fmt_size(sz, sizeof(sz), e->size);
@@ -250,12 +251,15 @@ static void draw_row(struct ui *u, int y, size_t row)
 	                                    : "none",
 	          false, role);
 	x += W_METHOD + 1;
+	progress_tag(u, e->dev, e->ino, jt, sizeof(jt));
 	if (mm->gone)
-		snprintf(tag, sizeof(tag), "[gone] ");
+		snprintf(tag, sizeof(tag), "%s[gone] ", jt);
 	else if (mm->released || e->pin.fd < 0)
-		snprintf(tag, sizeof(tag), "[not pinned] ");
+		snprintf(tag, sizeof(tag), "%s[not pinned] ", jt);
 	else if (mm->orphan)
-		snprintf(tag, sizeof(tag), "[kept by pin] ");
+		snprintf(tag, sizeof(tag), "%s[kept by pin] ", jt);
+	else
+		snprintf(tag, sizeof(tag), "%s", jt);
 	wpath = COLS - x;
 	term_cell(&u->term, y, x, (int)strlen(tag), tag, false, sel ? ROLE_SEL : ROLE_WARN);
 	x += (int)strlen(tag);

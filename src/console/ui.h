@@ -1,20 +1,30 @@
 /* ui: the console's main-thread state, shared by the views and the key table.
  *
- * Hooks for part 2 (rescue from the keyboard): a screen per job (SCREEN_PROGRESS,
- * SCREEN_CONFIRM would join enum ui_screen), an action in keys.c that starts a job
- * with the selected file's advice, and the model's worker (or a second one) that
- * steps jobs and pokes the same wake fd.
+ * Rescue from the keyboard: the picker (method and target) and the confirmation
+ * are rescue.c's, the progress and result of a job progress.c's; the jobs run in
+ * threads of their own (jobs.c) and poke the model's wake fd.
  */
 #ifndef RT_CONSOLE_UI_H
 #define RT_CONSOLE_UI_H
 
 #include "console/console.h"
+#include "console/jobs.h"
 #include "console/model.h"
 #include "console/term.h"
 
+#include <limits.h>
 #include <stdbool.h>
 
-enum ui_screen { SCREEN_LIST, SCREEN_DETAIL, SCREEN_TARGETS, SCREEN_HELP, SCREEN_N };
+enum ui_screen {
+	SCREEN_LIST,
+	SCREEN_DETAIL,
+	SCREEN_TARGETS,
+	SCREEN_HELP,
+	SCREEN_PICK,    /* method and target of a rescue */
+	SCREEN_CONFIRM, /* what will happen: y starts it */
+	SCREEN_JOB,     /* a job's progress, then its result */
+	SCREEN_N
+};
 
 /* What an action asks of the main loop (htop's model). */
 enum ui_flags {
@@ -24,7 +34,35 @@ enum ui_flags {
 };
 
 /* A question on the bottom line waiting for y (anything else is no). */
-enum ui_ask { ASK_NONE, ASK_RELEASE_FILE, ASK_RELEASE_FS };
+enum ui_ask {
+	ASK_NONE,
+	ASK_RELEASE_FILE,
+	ASK_RELEASE_FS,
+	ASK_CANCEL_JOB, /* y cancels the job shown */
+	ASK_QUIT_JOBS,  /* w waits for the jobs, c cancels them, else stay */
+	ASK_RISK,       /* ! starts a rescue with extra risk */
+};
+
+/* The rescue being planned in the picker and the confirmation. */
+struct ui_pick {
+	dev_t dev;
+	ino_t ino;
+	size_t sel;           /* the method chosen: index into the file's ranked options */
+	char field[PATH_MAX]; /* the target as typed (a directory or a new file name) */
+	bool typed;           /* the user changed the field (else: the default directory) */
+	char err[640];        /* why the field or the method cannot be used */
+	/* Filled when the picker's Enter accepted them. */
+	enum rec_method method;
+	struct rec_option opt;
+	char dest[PATH_MAX];
+	bool resume;
+	char made[PATH_MAX]; /* a directory we created for it (removed again on no), or "" */
+	char tmount[PATH_MAX], tfstype[32];
+	uint64_t tsize, tavail, need;
+	bool same_fs, low_space, ram, network;
+	bool freeze; /* stop the writers (z on the confirmation) */
+	size_t nwriters;
+};
 
 struct ui {
 	const struct console_opts *o;
@@ -40,6 +78,11 @@ struct ui {
 	enum ui_ask ask;
 	struct model_key ask_key;
 	char msg[256]; /* the bottom message, until the next key */
+	struct ui_pick pick;
+	struct jobs jobs;
+	size_t job;                  /* the job SCREEN_JOB shows */
+	bool quit_when_done;         /* quit once no job runs any more */
+	long frozen_since[JOBS_MAX]; /* when each job was first seen frozen, 0 when not */
 };
 
 #endif
