@@ -21,9 +21,9 @@ struct reclaim_facts {
 };
 
 enum reclaim_verdict {
-	RECLAIM_OK,            /* rescued, verified and unchanged since: go ahead */
+	RECLAIM_OK,           /* rescued, verified and unchanged since: go ahead */
 	RECLAIM_NEEDS_DISCARD, /* only if the admin says the data is not wanted */
-	RECLAIM_REFUSED,       /* never: truncating would harm a holder or a filesystem */
+	RECLAIM_REFUSED,      /* never: truncating would harm a holder or a filesystem */
 };
 
 /* Judge F. WHY (LEN bytes) says why in one sentence, in every case. */

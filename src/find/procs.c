@@ -177,7 +177,8 @@ int procs_describe(struct scan_result *r, const struct procs_table *t)
 		while (row && i + 1 < n && refs[i + 1].pid == refs[i].pid)
 			i++;
 	}
-	if (err == 0 && u > 0 && procps_pids_new(&info, items, (int)ARRAY_SIZE(items)) == 0) {
+	if (err == 0 && u > 0 &&
+	    procps_pids_new(&info, items, (int)ARRAY_SIZE(items)) == 0) {
 		for (size_t off = 0; off < u && err == 0; off += SELECT_MAX) {
 			int cnt = (int)(u - off < SELECT_MAX ? u - off : SELECT_MAX);
 			struct pids_fetch *f =

@@ -306,8 +306,8 @@ int job_start(const struct job_spec *spec, struct job **out)
 	if ((r = source_facts(j)) < 0)
 		goto fail;
 	/* A reclaim must not truncate what we read; without /run we run unmarked. */
-	j->busy_fd =
-	    busy_hold(j->loopdev ? spec->dev : j->spec.dev, j->loopdev ? spec->ino : j->spec.ino);
+	j->busy_fd = busy_hold(j->loopdev ? spec->dev : j->spec.dev,
+	                       j->loopdev ? spec->ino : j->spec.ino);
 	set_grid(j);
 	if ((r = job_check_freezable(j)) < 0 || (r = set_buffers(j)) < 0)
 		goto fail;

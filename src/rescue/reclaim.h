@@ -15,9 +15,9 @@ struct entry;
 struct reclaim_result {
 	pid_t pid; /* the holder it was truncated through */
 	int fd;
-	uint64_t size_before;             /* the file's size just before */
+	uint64_t size_before;       /* the file's size just before */
 	uint64_t free_before, free_after; /* the filesystem's free bytes (f_bfree) */
-	uint64_t freed;                   /* free_after - free_before, 0 if it did not grow */
+	uint64_t freed;             /* free_after - free_before, 0 if it did not grow */
 };
 
 /* Truncate E to 0 through its first fd holder, then sync that filesystem and measure

@@ -81,8 +81,7 @@ void job_publish(struct job *j, uint64_t done, uint64_t total)
 	/* the oldest sample still inside the window */
 	for (unsigned k = j->rs_n; k > 0; k--) {
 		unsigned i = (j->rs_i + JOB_RATE_RING - k) % JOB_RATE_RING;
-		if (now - j->rs_t[i] <= JOB_RATE_WINDOW_NS &&
-		    now - j->rs_t[i] > JOB_RATE_MIN_SPAN_NS) {
+		if (now - j->rs_t[i] <= JOB_RATE_WINDOW_NS && now - j->rs_t[i] > JOB_RATE_MIN_SPAN_NS) {
 			rate = (double)(j->work - j->rs_b[i]) / ((double)(now - j->rs_t[i]) / 1e9);
 			break;
 		}

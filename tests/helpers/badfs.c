@@ -122,8 +122,7 @@ static int read_fails(const struct node *n, uint64_t off, uint64_t len)
 	load_ranges();
 	for (size_t i = 0; i < nranges; i++) {
 		const struct range *r = &ranges[i];
-		if (strcmp(r->name, n->name) == 0 && off < r->start + r->len &&
-		    r->start < off + len)
+		if (strcmp(r->name, n->name) == 0 && off < r->start + r->len && r->start < off + len)
 			return r->err;
 	}
 	return 0;
