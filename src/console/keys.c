@@ -418,6 +418,8 @@ static int edit_filter(struct ui *u, int ch)
 	} else if (ch == KEY_ESC) {
 		u->editing = false;
 		u->v.filter[0] = 0;
+	} else if (ch == CTRL('u')) {
+		u->v.filter[0] = 0;
 	} else if (ch == KEY_BACKSPACE || ch == KEY_DEL || ch == CTRL('h')) {
 		/* Remove a whole UTF-8 character: continuation bytes first. */
 		while (n > 0 && ((unsigned char)u->v.filter[n - 1] & 0xc0) == 0x80)
