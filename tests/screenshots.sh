@@ -67,7 +67,7 @@ set -g status off
 set -g default-terminal tmux-256color
 CONF
 tmux -L "$SOCK" -f "$W/tmux.conf" new-session -d -s ui -x $COLS -y $ROWS \
-	"$BIN --sample 1"
+	"$BIN --sample 1 --max-rate 1M --log $W/actions.log"
 
 # X: Xvfb tells its display on fd 3; xterm attaches to the session.
 exec 3<> <(:)
@@ -134,4 +134,29 @@ shot targets
 keys q '?'
 wait_for "Keys"
 shot help
+keys q
+# A rescue by keyboard: thumbs.db (6 MiB at --max-rate 1M: about six seconds, so
+# the progress view is caught mid-way) into a directory on the demo tmpfs.
+mkdir -p /srv/rescued
+wait_for "PATH (deleted)"
+keys / C-u
+keys -l thumbs
+keys Enter R
+wait_for "rescue: method and target"
+keys C-u
+keys -l /srv/resc
+keys Tab
+wait_for "> /srv/rescued/_"
+shot picker
+keys Enter
+wait_for "rescue: confirm"
+shot confirm
+keys y
+wait_for "Press ! to go ahead"
+keys '!'
+wait_for "copy: progress"
+wait_for "ETA"
+shot progress
+wait_for "Rescued: verified"
+shot result
 keys q q

@@ -555,9 +555,14 @@ static const char *const bar[SCREEN_N][BAR_MAX] = {
     [SCREEN_JOB] = {"x", "Cancel", "b/Esc", "Background", "z", "Freeze", "F1", "Help", "Q", "Quit"},
 };
 
+/* The job view once its job ended: nothing left to cancel or freeze. */
+static const char *const result_bar[BAR_MAX] = {"q/Esc", "Back", "F1", "Help", "F10", "Quit"};
+
 void keys_draw_bottom(struct ui *u)
 {
-	const char *const *b = bar[u->screen];
+	struct cjob *c = shown_job(u);
+	const char *const *b =
+	    u->screen == SCREEN_JOB && c && cjob_ended(c) ? result_bar : bar[u->screen];
 	int x = 0;
 
 	move(LINES - 2, 0);
