@@ -1,7 +1,9 @@
 /* console: the main loop. See console.h.
  *
  * poll() waits for a key, the worker's wake fd, or a tick; keys are drained with
- * getch() in nodelay mode; the screen is drawn at most every FRAME_MS and only when
+ * getch() in nodelay mode; the screen is drawn at most every FRAME_MS for the
+ * worker's and the jobs' news (KEY_FRAME_MS after a key: typing is echoed at once)
+ * and only when
  * something changed. Only this thread calls curses.
  */
 #include "console/console.h"
@@ -25,7 +27,8 @@
 #include <unistd.h>
 
 #define TICK_MS          250 /* longest wait without news */
-#define FRAME_MS         100 /* at most ten redraws a second */
+#define FRAME_MS         100 /* news: at most ten redraws a second */
+#define KEY_FRAME_MS     15  /* a key's answer waits for no more than this since the last frame */
 #define GETCH_ERRORS_MAX 100 /* getch failing this often in a row: the terminal is gone */
 
 static long now_ms(void)
@@ -114,20 +117,20 @@ static void loop(struct ui *u)
 	unsigned long turns = 0, seen = 0;
 	long last = 0;
 	int errors = 0;
-	bool dirty = true;
+	bool dirty = true, keyed = false;
 
 	while (!term_signal) {
 		int timeout = TICK_MS, got, ch;
 		bool keys = false;
 
 		if (dirty) {
-			long since = now_ms() - last;
-			if (since >= FRAME_MS) {
+			long since = now_ms() - last, frame = keyed ? KEY_FRAME_MS : FRAME_MS;
+			if (since >= frame) {
 				draw(u);
 				last = now_ms();
-				dirty = false;
+				dirty = keyed = false;
 			} else {
-				timeout = (int)(FRAME_MS - since);
+				timeout = (int)(frame - since);
 			}
 		}
 		if (u->o->max_iterations && ++turns >= u->o->max_iterations)
@@ -147,6 +150,7 @@ static void loop(struct ui *u)
 			if (f & UI_QUIT)
 				return;
 			dirty |= (f & (UI_REDRAW | UI_REBUILD)) != 0;
+			keyed |= (f & (UI_REDRAW | UI_REBUILD)) != 0;
 		}
 		/* Input ready yet nothing read, again and again: the terminal is gone. */
 		if ((got & TERM_INPUT) && !keys && ++errors >= GETCH_ERRORS_MAX)
