@@ -5,8 +5,6 @@
 
 #include "decide/reclaim.h"
 #include "find/scan.h"
-#include "rescue/busy.h"
-#include "rescue/log.h"
 #include "rescue/reclaim.h"
 #include "text/fmt.h"
 
@@ -14,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct reclaim {
@@ -30,18 +27,7 @@ struct reclaim {
 /* The facts the verdict needs beyond the scan: a running job, the filesystem, the log. */
 static void gather(struct reclaim *rc)
 {
-	struct rlog_rescue lr;
-	struct statvfs sv;
-	int busy = busy_check(rc->e->dev, rc->e->ino);
-
-	rc->facts = (struct reclaim_facts){.e = rc->e, .busy = busy != 0};
-	if (rc->e->pin.fd >= 0 && fstatvfs(rc->e->pin.fd, &sv) == 0)
-		rc->facts.readonly_fs = (sv.f_flag & ST_RDONLY) != 0;
-	if (rlog_find_rescue(rc->o->log, rc->id, &lr) == 1) {
-		rc->facts.rescued = true;
-		rc->facts.rescued_size = lr.src_size;
-		rc->facts.rescued_when = lr.when;
-	}
+	reclaim_gather(rc->e, rc->id, rc->o->log, &rc->facts);
 }
 
 /* The file, its size and every holder, on stderr, before anything is done. */
@@ -85,17 +71,7 @@ static int judge(struct reclaim *rc)
 
 static void log_reclaim(const struct reclaim *rc, uint64_t freed, const char *result)
 {
-	struct rlog_line l = {
-	    .method = "reclaim",
-	    .id = rc->id,
-	    .path = rc->e->path,
-	    .path_len = rc->e->path_len,
-	    .target = NULL,
-	    .bytes = freed,
-	    .result = result,
-	    .src_size = rc->e->size,
-	};
-	int err = rlog_append(rc->o->log, &l);
+	int err = reclaim_log(rc->o->log, rc->e, rc->id, freed, result);
 
 	if (err < 0)
 		cli_say("cannot append to the action log: %s",

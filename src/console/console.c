@@ -13,6 +13,7 @@
 #include "console/keys.h"
 #include "console/list.h"
 #include "console/progress.h"
+#include "console/reclaim.h"
 #include "console/rescue.h"
 #include "console/targets.h"
 #include "console/ui.h"
@@ -57,6 +58,8 @@ static void draw(struct ui *u)
 		rescue_confirm_draw(u);
 	else if (u->screen == SCREEN_JOB)
 		progress_draw(u);
+	else if (u->screen == SCREEN_RECLAIM)
+		reclaim_draw(u);
 	else
 		list_draw(u);
 	pthread_mutex_unlock(&u->m.mu);

@@ -37,6 +37,7 @@ static void free_job(struct cjob *c)
 	if (!c)
 		return;
 	job_free(c->j);
+	pthread_mutex_destroy(&c->mu);
 	if (c->pin.fd >= 0)
 		close(c->pin.fd);
 	free(c->writers);
@@ -63,6 +64,9 @@ static void finish(struct cjob *c, int err)
 		c->ok = plan_outcome(&c->facts, err, res, &af);
 		c->nlines = after_checks(&af, c->lines);
 		snprintf(c->final, sizeof(c->final), "%s", res->final_path);
+		c->verified = res->verified;
+		c->rsize = res->size;
+		c->passes = res->passes;
 	}
 	if (!c->ok)
 		snprintf(c->why, sizeof(c->why), "%s",
@@ -73,6 +77,11 @@ static void finish(struct cjob *c, int err)
 	c->log_err = plan_log(c->log, c->spec.method, c->id, c->src_name, c->src_len, c->size,
 	                      res && res->final_path[0] ? res->final_path : c->dest,
 	                      res ? res->bytes_written : 0, result, res);
+	/* Resumes and thaws anything still stopped, and drops the busy mark. */
+	pthread_mutex_lock(&c->mu);
+	job_free(c->j);
+	c->j = NULL;
+	pthread_mutex_unlock(&c->mu);
 	atomic_store_explicit(&c->phase, CJOB_ENDED, memory_order_release);
 	poke(c->wake_fd);
 }
@@ -81,13 +90,16 @@ static void *run(void *arg)
 {
 	struct cjob *c = arg;
 	int err, forwarded = 0;
+	struct job *j = NULL;
 
-	err = job_start(&c->spec, &c->j);
+	err = job_start(&c->spec, &j);
 	if (err < 0) {
-		c->j = NULL;
 		finish(c, err);
 		return NULL;
 	}
+	pthread_mutex_lock(&c->mu);
+	c->j = j;
+	pthread_mutex_unlock(&c->mu);
 	atomic_store_explicit(&c->phase, CJOB_RUNNING, memory_order_release);
 	poke(c->wake_fd);
 	do {
@@ -164,6 +176,7 @@ int jobs_start(struct jobs *js, const struct entry *e, const struct job_spec *sp
 	if (!c)
 		return -ENOMEM;
 	c->pin.fd = -1;
+	pthread_mutex_init(&c->mu, NULL);
 	if ((err = copy_facts(c, e, spec)) < 0) {
 		free_job(c);
 		return err;
@@ -189,12 +202,14 @@ bool cjob_ended(const struct cjob *c)
 
 bool cjob_progress(struct cjob *c, struct job_progress *p)
 {
-	if (atomic_load_explicit(&c->phase, memory_order_acquire) == CJOB_STARTING)
-		return false;
-	if (!c->j)
-		return false;
-	job_progress(c->j, p);
-	return true;
+	bool have;
+
+	pthread_mutex_lock(&c->mu);
+	have = c->j != NULL;
+	if (have)
+		job_progress(c->j, p);
+	pthread_mutex_unlock(&c->mu);
+	return have;
 }
 
 void cjob_cancel(struct cjob *c)

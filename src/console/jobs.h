@@ -6,8 +6,9 @@
  * steps it with a small budget, forwards cancel requests, pokes the console's wake
  * fd after each step, and at the end judges the outcome, gathers the reminders and
  * appends the action log line exactly as --recover does (rescue/plan.h). The main
- * thread reads a running job only through job_progress() and a finished one after
- * cjob_ended() said so.
+ * thread reads a running job only through cjob_progress() and a finished one after
+ * cjob_ended() said so; the engine itself is freed when it ends (its busy mark, which
+ * holds off a reclaim, goes with it), its result kept in the cjob.
  */
 #ifndef RT_CONSOLE_JOBS_H
 #define RT_CONSOLE_JOBS_H
@@ -46,10 +47,15 @@ struct cjob {
 	/* The thread's, published by PHASE (release). */
 	atomic_int phase;
 	atomic_int cancels; /* requests of the main thread */
-	struct job *j;      /* valid from CJOB_RUNNING */
+	pthread_mutex_t mu; /* J's life: the thread frees it at the end (its busy mark
+	                     * must go, or a reclaim would wait for the console) */
+	struct job *j;      /* valid from CJOB_RUNNING until CJOB_ENDED */
 	/* Valid once CJOB_ENDED. */
 	int err; /* job_start's or job_step's last value */
 	bool ok;
+	bool verified;  /* the engine's result, kept after it is freed */
+	uint64_t rsize; /* the result's size */
+	unsigned passes;
 	long t1_ms;
 	char final[PATH_MAX];
 	char why[320];

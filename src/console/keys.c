@@ -4,6 +4,7 @@
 #include "console/list.h"
 #include "console/page.h"
 #include "console/progress.h"
+#include "console/reclaim.h"
 #include "console/rescue.h"
 #include "text/esc.h"
 
@@ -24,8 +25,9 @@ enum {
 	ON_PICK = 1u << SCREEN_PICK,
 	ON_CONFIRM = 1u << SCREEN_CONFIRM,
 	ON_JOB = 1u << SCREEN_JOB,
+	ON_RECLAIM = 1u << SCREEN_RECLAIM,
 	ON_PAGES = ON_DETAIL | ON_TARGETS | ON_HELP,
-	ON_ALL = ON_LIST | ON_PAGES | ON_PICK | ON_CONFIRM | ON_JOB
+	ON_ALL = ON_LIST | ON_PAGES | ON_PICK | ON_CONFIRM | ON_JOB | ON_RECLAIM
 };
 
 typedef int (*action_fn)(struct ui *u);
@@ -119,6 +121,18 @@ static int act_relink(struct ui *u)
 static int act_pick_enter(struct ui *u)
 {
 	return rescue_pick_enter(u);
+}
+static int act_reclaim(struct ui *u)
+{
+	return reclaim_open(u);
+}
+static int act_reclaim_yes(struct ui *u)
+{
+	return reclaim_answer(u, false);
+}
+static int act_reclaim_discard(struct ui *u)
+{
+	return reclaim_answer(u, true);
 }
 static int act_complete(struct ui *u)
 {
@@ -368,6 +382,9 @@ static const struct binding table[] = {
     {'f', ON_LIST | ON_DETAIL, act_follow, NULL, NULL, true},
     {'l', ON_LIST | ON_DETAIL, act_relink, NULL, NULL, true},
     {'s', ON_DETAIL, act_sync, "s", "rescue by sync (on the list s sorts)", true},
+    {'X', ON_LIST | ON_DETAIL, act_reclaim, "X", "reclaim: truncate the file to give its space back (asks)", true},
+    {'y', ON_RECLAIM, act_reclaim_yes, "y", "truncate a file that was rescued", true},
+    {'D', ON_RECLAIM, act_reclaim_discard, "D", "truncate one that was not: its data is discarded", true},
     {'p', ON_LIST, act_show_job, "p", "the progress or result of this file's job", false},
     {'\r', ON_PICK, act_pick_enter, "Enter", "check the method and the target, then confirm", true},
     {'\n', ON_PICK, act_pick_enter, NULL, NULL, true},
@@ -399,9 +416,10 @@ static const struct binding table[] = {
     {'h', ON_ALL, act_help, NULL, NULL, false},
     {KEY_F(1), ON_ALL, act_help, NULL, NULL, false},
     {CTRL('l'), ON_ALL, act_redraw, "Ctrl-L", "draw the screen again", false},
-    {'q', ON_PAGES, act_back, "q, Esc, Left", "back (closes this help too)", false},
-    {KEY_ESC, ON_PAGES, act_back, NULL, NULL, false},
-    {KEY_LEFT, ON_PAGES, act_back, NULL, NULL, false},
+    {'q', ON_PAGES | ON_RECLAIM, act_back, "q, Esc, Left", "back (closes this help too)", false},
+    {KEY_ESC, ON_PAGES | ON_RECLAIM, act_back, NULL, NULL, false},
+    {KEY_LEFT, ON_PAGES | ON_RECLAIM, act_back, NULL, NULL, false},
+    {'n', ON_RECLAIM, act_back, "n", "no (the default)", false},
     {KEY_BACKSPACE, ON_PAGES, act_back, NULL, NULL, false},
     {'q', ON_LIST, act_quit, "q, F10", "quit (from the list); the pins go with it", false},
     {KEY_F(10), ON_ALL, act_quit, NULL, NULL, false},
@@ -552,6 +570,7 @@ static const char *const bar[SCREEN_N][BAR_MAX] = {
     [SCREEN_PICK] = {"F1", "Help", "Up/Dn", "Method", "Tab", "Complete", "^U", "Clear", "Enter",
                      "Confirm", "Esc", "Back"},
     [SCREEN_CONFIRM] = {"y", "Start", "n/Esc", "No", "z", "Freeze", "F1", "Help"},
+    [SCREEN_RECLAIM] = {"y", "Yes", "D", "Discard", "n/Esc", "No", "F1", "Help"},
     [SCREEN_JOB] = {"x", "Cancel", "b/Esc", "Background", "z", "Freeze", "F1", "Help", "Q", "Quit"},
 };
 
@@ -595,10 +614,12 @@ void keys_help(const struct ui *u, struct page *p)
 	                                      "Help",
 	                                      "Rescue: method and target (type the target; Enter)",
 	                                      "Rescue: confirmation",
-	                                      "A job: progress, then result"};
+	                                      "A job: progress, then result",
+	                                      "Reclaim: confirm, then the space freed"};
 
 	for (int s = 0; s < SCREEN_N; s++) {
-		if (u->o->readonly && (s == SCREEN_PICK || s == SCREEN_CONFIRM || s == SCREEN_JOB))
+		if (u->o->readonly && (s == SCREEN_PICK || s == SCREEN_CONFIRM || s == SCREEN_JOB ||
+		                       s == SCREEN_RECLAIM))
 			continue;
 		page_add(p, ROLE_HEAD, "%s", screens[s]);
 		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)

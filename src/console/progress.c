@@ -32,7 +32,7 @@ void progress_tag(struct ui *u, dev_t dev, ino_t ino, char *buf, size_t len)
 	if (cjob_ended(c))
 		snprintf(buf, len, "[%s] ",
 		         c->ok
-		             ? (c->err == 0 && job_result(c->j)->verified ? "verified" : "rescued")
+		             ? (c->verified ? "verified" : "rescued")
 		         : c->err == -ECANCELED ? "cancelled"
 		                                : "failed");
 	else if (cjob_progress(c, &p))
@@ -119,13 +119,12 @@ static void add_running(struct ui *u, struct page *pg, struct cjob *c)
 
 static void add_result(struct page *pg, struct cjob *c, const char *log)
 {
-	const struct job_result *res = c->j ? job_result(c->j) : NULL;
 	char *s;
 	char sz[16], def[PATH_MAX];
 
 	if (c->ok)
 		page_add(pg, ROLE_GOOD, "Rescued: %s",
-		         res && res->verified ? "verified (the result equals the source)"
+		         c->verified ? "verified (the result equals the source)"
 		         : c->spec.method == REC_RELINK
 		             ? "the very inode, linked"
 		             : "NOT verified: a live copy, crash-consistent at best");
@@ -142,11 +141,10 @@ static void add_result(struct page *pg, struct cjob *c, const char *log)
 	page_add(pg, ROLE_NORMAL, "result   %s%s", s ? s : "?",
 	         c->ok ? "" : " (kept for a resume)");
 	free(s);
-	if (res)
-		page_add(pg, ROLE_NORMAL, "size     %s%s", fmt_size(sz, sizeof(sz), res->size),
-		         res->passes > 1 ? "" : "");
-	if (res && res->passes > 1)
-		page_add(pg, ROLE_NORMAL, "passes   %u", res->passes);
+	if (c->rsize || c->ok)
+		page_add(pg, ROLE_NORMAL, "size     %s", fmt_size(sz, sizeof(sz), c->rsize));
+	if (c->passes > 1)
+		page_add(pg, ROLE_NORMAL, "passes   %u", c->passes);
 	page_add(pg, ROLE_NORMAL, "time     %.1f s", (double)(c->t1_ms - c->t0_ms) / 1000.0);
 	if (c->nlines)
 		page_add(pg, ROLE_HEAD, "Next");

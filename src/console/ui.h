@@ -23,6 +23,7 @@ enum ui_screen {
 	SCREEN_PICK,    /* method and target of a rescue */
 	SCREEN_CONFIRM, /* what will happen: y starts it */
 	SCREEN_JOB,     /* a job's progress, then its result */
+	SCREEN_RECLAIM, /* truncate a file to give its space back: confirm, then freed */
 	SCREEN_N
 };
 
@@ -41,6 +42,21 @@ enum ui_ask {
 	ASK_CANCEL_JOB, /* y cancels the job shown */
 	ASK_QUIT_JOBS,  /* w waits for the jobs, c cancels them, else stay */
 	ASK_RISK,       /* ! starts a rescue with extra risk */
+};
+
+/* The reclaim being confirmed (decide/reclaim.h judged it), then its outcome. */
+struct ui_reclaim {
+	dev_t dev;
+	ino_t ino;
+	char id[64];
+	int verdict; /* enum reclaim_verdict */
+	char why[400];
+	bool rescued;
+	uint64_t rescued_size;
+	long long rescued_when;
+	bool done;        /* truncated (or failed): RESULT says how */
+	bool ok;
+	char result[320];
 };
 
 /* The rescue being planned in the picker and the confirmation. */
@@ -79,6 +95,7 @@ struct ui {
 	struct model_key ask_key;
 	char msg[256]; /* the bottom message, until the next key */
 	struct ui_pick pick;
+	struct ui_reclaim rc;
 	struct jobs jobs;
 	size_t job;                  /* the job SCREEN_JOB shows */
 	bool quit_when_done;         /* quit once no job runs any more */

@@ -1,7 +1,10 @@
 /* reclaim: truncating a held deleted file through its holder; see rescue/reclaim.h. */
 #include "rescue/reclaim.h"
 
+#include "decide/reclaim.h"
 #include "find/scan.h"
+#include "rescue/busy.h"
+#include "rescue/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,4 +74,38 @@ int reclaim_truncate(const struct entry *e, struct reclaim_result *out)
 	out->freed = out->free_after > out->free_before ? out->free_after - out->free_before : 0;
 	close(fd);
 	return 0;
+}
+
+void reclaim_gather(const struct entry *e, const char *id, const char *log,
+                    struct reclaim_facts *out)
+{
+	struct rlog_rescue lr;
+	struct statvfs sv;
+	int busy = busy_check(e->dev, e->ino);
+
+	*out = (struct reclaim_facts){.e = e, .busy = busy != 0};
+	if (e->pin.fd >= 0 && fstatvfs(e->pin.fd, &sv) == 0)
+		out->readonly_fs = (sv.f_flag & ST_RDONLY) != 0;
+	if (rlog_find_rescue(log, id, &lr) == 1) {
+		out->rescued = true;
+		out->rescued_size = lr.src_size;
+		out->rescued_when = lr.when;
+	}
+}
+
+int reclaim_log(const char *log, const struct entry *e, const char *id, uint64_t freed,
+                const char *result)
+{
+	struct rlog_line l = {
+	    .method = "reclaim",
+	    .id = id,
+	    .path = e->path,
+	    .path_len = e->path_len,
+	    .target = NULL,
+	    .bytes = freed,
+	    .result = result,
+	    .src_size = e->size,
+	};
+
+	return rlog_append(log, &l);
 }

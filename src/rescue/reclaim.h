@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 struct entry;
+struct reclaim_facts;
 
 struct reclaim_result {
 	pid_t pid; /* the holder it was truncated through */
@@ -25,5 +26,17 @@ struct reclaim_result {
  * be opened any more (the holder exited), -ESTALE when that fd is no longer E's
  * deleted inode, -EACCES without the right to write it. */
 int reclaim_truncate(const struct entry *e, struct reclaim_result *out);
+
+/* The facts decide/reclaim.h judges beyond the scan, for E whose id is ID: whether
+ * a rescue job reads it now, whether its filesystem is read-only, and the newest
+ * verified rescue of it in the action log at LOG (NULL: the default). */
+void reclaim_gather(const struct entry *e, const char *id, const char *log,
+                    struct reclaim_facts *out);
+
+/* Append the reclaim of E (ID) to the action log at LOG (NULL: the default): FREED
+ * bytes, RESULT "ok" or why not. 0 or a negative errno (-EINVAL: not a regular
+ * file). */
+int reclaim_log(const char *log, const struct entry *e, const char *id, uint64_t freed,
+                const char *result);
 
 #endif

@@ -72,5 +72,34 @@ con_keys Enter
 con_wait "never overwrites" "the error for an existing file"
 con_keys Escape
 con_wait "PATH (deleted)" "back on the list"
+
+# Reclaim (X): the rescue is in the log, so y truncates it; the space is freed.
+read -r hp <<<"$(hpids "$HOUT")"
+con_keys X
+con_wait "reclaim: give the space back" "the reclaim confirmation"
+con_wait "rescued  yes, verified" "the rescue found in the log"
+con_wait "holder   holder[$hp] fd 3" "the holder named"
+con_keys y
+con_wait "Reclaimed: " "the space freed"
+assert_eq "$(stat -L -c %s "/proc/$hp/fd/3")" 0 "the held file's size after the reclaim"
+grep -q "reclaim" "$T/actions.log" || fail "no reclaim line in the log"
+con_keys q
+con_wait "PATH (deleted)" "back on the list"
 con_keys q
 assert_eq "$(con_exit_status)" 0 "exit status after q"
+
+# Under --readonly the keys that act are absent: R and X do nothing, the bar and
+# the help do not offer them.
+con_console --readonly
+con_wait "$T/data.bin" "the read-only list"
+con_keys R X '?'
+con_wait "Keys" "the help (R and X did not open anything)"
+if con_screen | grep -qE "rescue: |reclaim: "; then fail "--readonly opened a rescue or reclaim view"; fi
+con_keys End
+con_wait "Read-only console" "the end of the read-only help"
+if con_history | grep -qF "Rescue: method and target"; then fail "--readonly help lists the rescue keys"; fi
+con_keys q
+con_wait "PATH (deleted)" "the read-only list again"
+if con_screen | grep -qF "R Rescue"; then fail "--readonly key bar offers R"; fi
+con_keys q
+assert_eq "$(con_exit_status)" 0 "exit status of the read-only console"
