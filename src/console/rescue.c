@@ -33,6 +33,9 @@ static long pick_entry(struct ui *u)
 		snprintf(u->pick.err, sizeof(u->pick.err), "the file is gone: nothing to rescue");
 		return -1;
 	}
+	for (size_t k = 0; k < u->m.adv[i].rec.n; k++)
+		if (u->m.adv[i].rec.opt[k].method == u->pick.want)
+			u->pick.sel = k;
 	return i;
 }
 
@@ -75,9 +78,11 @@ int rescue_open(struct ui *u, int method)
 	}
 	rr = options(u, i);
 	u->pick = (struct ui_pick){.dev = e->dev, .ino = e->ino};
+	u->pick.want = rr->opt[0].method;
 	for (size_t k = 0; k < rr->n; k++)
 		if (method < 0 ? k == 0 : (int)rr->opt[k].method == method)
-			u->pick.sel = k;
+			u->pick.want = rr->opt[k].method;
+	(void)pick_entry(u);
 	default_field(u, &rr->opt[0]);
 	u->screen = SCREEN_PICK;
 	u->scroll = 0;
@@ -101,6 +106,7 @@ int rescue_pick_move(struct ui *u, long delta)
 	if (rr->opt[sel].method == REC_DEBUGFS)
 		sel = delta > 0 && sel > 0 ? sel - 1 : sel;
 	u->pick.sel = (size_t)sel;
+	u->pick.want = rr->opt[sel].method;
 	u->pick.err[0] = 0;
 	return UI_REDRAW;
 }

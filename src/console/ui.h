@@ -63,7 +63,8 @@ struct ui_reclaim {
 struct ui_pick {
 	dev_t dev;
 	ino_t ino;
-	size_t sel;           /* the method chosen: index into the file's ranked options */
+	enum rec_method want; /* the method chosen */
+	size_t sel;           /* its row among the ranked options, found again after each scan */
 	char field[PATH_MAX]; /* the target as typed (a directory or a new file name) */
 	bool typed;           /* the user changed the field (else: the default directory) */
 	char err[640];        /* why the field or the method cannot be used */
