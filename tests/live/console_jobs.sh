@@ -19,6 +19,24 @@ hold r:"$T/quit.bin"
 hold rr:"$T/db.bin":200000
 writer=$(hpids "$HOUT" | awk '{print $1}')
 
+# select_file TEXT: move the selection to the row showing TEXT (a sanitizer's
+# runtime may hold deleted files of its own in the same holders, which the filter
+# then shows too).
+select_file() {
+	local cur end
+	con_keys Home
+	for _ in 1 2 3 4 5 6; do
+		cur=$(con_screen | grep -E "^(►|>) " | head -n 1)
+		[[ $cur == *"$1"* ]] && return 0
+		con_keys j
+		end=$((SECONDS + CON_DEADLINE))
+		until [ "$(con_screen | grep -E "^(►|>) " | head -n 1)" != "$cur" ]; do
+			[ $SECONDS -lt $end ] || fail "the selection did not move to $1"
+			sleep 0.05
+		done
+	done
+	fail "no row shows $1"
+}
 go() {
 	con_keys y
 	if con_screen | grep -q "EXTRA RISK"; then
@@ -36,6 +54,7 @@ con_keys /
 con_keys -l "bg.bin"
 con_keys Enter
 con_wait_gone "$T/db.bin" "the filtered list"
+select_file "$T/bg.bin"
 con_keys R
 con_wait "rescue: method and target" "the picker for bg.bin"
 con_keys C-u
@@ -58,6 +77,7 @@ con_keys / C-u
 con_keys -l "cancel.bin"
 con_keys Enter
 con_wait_gone "$T/bg.bin" "the list filtered to cancel.bin"
+select_file "$T/cancel.bin"
 con_keys R
 con_wait "rescue: method and target" "the picker for cancel.bin"
 con_keys C-u
@@ -85,6 +105,7 @@ con_keys / C-u
 con_keys -l "db.bin"
 con_keys Enter
 con_wait_gone "$T/cancel.bin" "the list filtered to db.bin"
+select_file "$T/db.bin"
 con_keys Enter
 con_wait "Methods, best first" "the detail of db.bin"
 con_keys s
@@ -110,6 +131,7 @@ con_keys / C-u
 con_keys -l "quit.bin"
 con_keys Enter
 con_wait_gone "$T/db.bin" "the list filtered to quit.bin"
+select_file "$T/quit.bin"
 con_keys R
 con_wait "rescue: method and target" "the picker for quit.bin"
 con_keys C-u
