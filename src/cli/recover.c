@@ -27,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 /* Bytes the change sampling of the one file may read. */
@@ -58,7 +56,6 @@ struct recover {
 	char dest[PATH_MAX], dir[PATH_MAX];
 	bool resume; /* DEST.partial is this file's interrupted rescue */
 	struct plan p;
-	const struct holder *lh; /* the loop device, if a loop device holds it */
 	struct job_writer *writers;
 	struct job_spec spec;
 	struct job *job;
@@ -484,7 +481,6 @@ static int select_file(struct recover *rc)
 	(void)rate_sample_all(&one, strcmp(rc->o->method, "auto") == 0 ? rc->o->sample : 0,
 	                      RECOVER_SAMPLE_BUDGET);
 	rc->a.fsid = adv_fsid(rc->e);
-	rc->lh = plan_loop_holder(rc->e);
 	return cli_read_targets(&rc->tl) < 0 ? 1 : 0;
 }
 
