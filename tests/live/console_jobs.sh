@@ -25,6 +25,11 @@ writer=$(hpids "$HOUT" | awk '{print $1}')
 select_file() {
 	local cur end
 	con_keys Home
+	end=$((SECONDS + CON_DEADLINE))
+	until con_screen | grep -A1 -F "PATH (deleted)" | tail -n 1 | grep -qE "^(►|>) "; do
+		[ $SECONDS -lt $end ] || fail "Home did not select the first row"
+		sleep 0.05
+	done
 	for _ in 1 2 3 4 5 6; do
 		cur=$(con_screen | grep -E "^(►|>) " | head -n 1)
 		[[ $cur == *"$1"* ]] && return 0
@@ -108,8 +113,10 @@ con_wait_gone "$T/cancel.bin" "the list filtered to db.bin"
 select_file "$T/db.bin"
 con_keys Enter
 con_wait "Methods, best first" "the detail of db.bin"
+con_wait_re "^ ?$T/db.bin" "the detail of db.bin itself"
 con_keys s
 con_wait "rescue: method and target" "the picker with sync"
+con_wait "File: $T/db.bin" "the picker for db.bin"
 con_wait_re "> sync +feasible" "sync chosen"
 con_keys C-u
 con_keys -l "$T/out/"
