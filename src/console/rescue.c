@@ -156,12 +156,9 @@ static void complete(struct ui *u)
 	}
 	snprintf(f + (part - f), sizeof(u->pick.field) - (size_t)(part - f), "%s%s", common,
 	         nmatch == 1 ? "/" : "");
-	if (nmatch > 1) {
-		char *s = esc_display(shown, strlen(shown));
-		snprintf(u->pick.err, sizeof(u->pick.err), "%zu directories: %s%s", nmatch,
-		         s ? s : "", nmatch > COMPLETE_SHOWN ? " ..." : "");
-		free(s);
-	}
+	if (nmatch > 1)
+		snprintf(u->pick.err, sizeof(u->pick.err), "%zu directories: %s%s", nmatch, shown,
+		         nmatch > COMPLETE_SHOWN ? " ..." : "");
 }
 
 int rescue_field_key(struct ui *u, int ch)
@@ -219,7 +216,8 @@ static int place(struct ui *u, const struct entry *e, const struct target **t,
                  struct target *stand_in, char *dir, size_t dlen)
 {
 	struct ui_pick *p = &u->pick;
-	char *s = esc_display(p->field, strlen(p->field)), to[PATH_MAX];
+	const char *s = p->field;
+	char to[PATH_MAX];
 	size_t n;
 	int err;
 
@@ -237,17 +235,16 @@ static int place(struct ui *u, const struct entry *e, const struct target **t,
 	}
 	if (err == -EEXIST)
 		snprintf(p->err, sizeof(p->err),
-		         "%s exists; rescuetui never overwrites: type a new name or a directory",
-		         s ? s : "?");
+		         "%.400s exists; rescuetui never overwrites: type a new name or a directory",
+		         s);
 	else if (err == -ENOENT)
-		snprintf(p->err, sizeof(p->err), "%s: no such directory", s ? s : "?");
+		snprintf(p->err, sizeof(p->err), "%.400s: no such directory", s);
 	else if (err < 0)
-		snprintf(p->err, sizeof(p->err), "cannot write to %s: %s", s ? s : "?",
+		snprintf(p->err, sizeof(p->err), "cannot write to %.400s: %s", s,
 		         strerror(-err));
 	else if ((*t)->readonly || access(dir, W_OK) < 0)
-		snprintf(p->err, sizeof(p->err), "%s cannot be written (read-only)", s ? s : "?"),
+		snprintf(p->err, sizeof(p->err), "%.400s cannot be written (read-only)", s),
 		    err = -EROFS;
-	free(s);
 	if (err < 0)
 		unmake_default_dir(u);
 	return err;
@@ -307,11 +304,14 @@ int rescue_pick_enter(struct ui *u)
 	r = plan_choose(&u->m.r.v[i], &u->m.adv[i], t, (int)p->method, &p->opt, warning,
 	                sizeof(warning));
 	if (r != 0) {
-		char *m = esc_display(t->mountpoint, strlen(t->mountpoint));
-		snprintf(p->err, sizeof(p->err), "%s to %s is not possible: %s",
-		         rec_method_name(p->method), m ? m : "?",
-		         r > 0 ? p->opt.reason : "not offered there");
-		free(m);
+		const char *m = t->mountpoint;
+		if (r == 2)
+			snprintf(p->err, sizeof(p->err), "refusing to write to %s: %.300s", m ? m : "?",
+			         warning);
+		else
+			snprintf(p->err, sizeof(p->err), "%s to %s is not possible: %s",
+			         rec_method_name(p->method), m ? m : "?",
+			         r > 0 ? p->opt.reason : "not offered there");
 		unmake_default_dir(u);
 		return UI_REDRAW;
 	}
@@ -482,7 +482,8 @@ void rescue_pick_draw(struct ui *u)
 	    false, ROLE_HEAD);
 	snprintf(line, sizeof(line), "> %s_", u->pick.field);
 	term_raw(&u->term, LINES - 4, 0, COLS, line, strlen(line), true, ROLE_NORMAL);
-	term_cell(&u->term, LINES - 3, 0, COLS, u->pick.err, false, ROLE_BAD);
+	/* Raw: the message holds names from the user and the system. */
+	term_raw(&u->term, LINES - 3, 0, COLS, u->pick.err, strlen(u->pick.err), false, ROLE_BAD);
 	keys_draw_bottom(u);
 }
 
