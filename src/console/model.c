@@ -207,14 +207,25 @@ static int merge_old(struct model *m, struct scan_result *nr, struct model_meta 
 
 static bool matches(const struct entry *e, const char *f);
 
+/* Is DEV:INO among the entries of R? */
+static bool listed_in(const struct scan_result *r, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].dev == dev && r->v[i].ino == ino)
+			return true;
+	return false;
+}
+
 /* Drop (and unpin) every entry ONLY does not match: --only keeps the console's
- * hands off the rest of the machine. */
-static void keep_only(struct scan_result *r, const char *only)
+ * hands off the rest of the machine. A file already shown (in OLD) stays: found again
+ * through another program's pin, it may carry that program's name for it (another
+ * mount namespace), and dropping it would let go of the pin that keeps its data. */
+static void keep_only(struct scan_result *r, const char *only, const struct scan_result *old)
 {
 	size_t w = 0;
 
 	for (size_t i = 0; i < r->n; i++) {
-		if (matches(&r->v[i], only))
+		if (matches(&r->v[i], only) || listed_in(old, r->v[i].dev, r->v[i].ino))
 			r->v[w++] = r->v[i];
 		else
 			free_entry(&r->v[i]);
@@ -243,7 +254,7 @@ static void do_scan(struct model *m, bool all, bool probe)
 	int err = scan_run(&o, &nr);
 
 	if (err == 0 && m->only)
-		keep_only(&nr, m->only);
+		keep_only(&nr, m->only, &m->r); /* the worker alone writes m->r */
 	if (err == 0)
 		rate_sample_all(&nr, 0, 0); /* the free signals: static or unknown */
 	if (err == 0)

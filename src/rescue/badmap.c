@@ -1,5 +1,6 @@
 /* badmap: the map of unread ranges and its file. See badmap.h. */
 #include "rescue/badmap.h"
+#include "base/fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -245,20 +246,6 @@ int badmap_parse(const char *text, size_t len, struct badmap_id *id, struct badm
 	return r;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int badmap_save_at(int dir_fd, const char *name, const struct badmap *m, const struct badmap_id *id)
 {
 	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
@@ -278,7 +265,7 @@ int badmap_save_at(int dir_fd, const char *name, const struct badmap *m, const s
 		free(text);
 		return r;
 	}
-	r = write_all(fd, text, len);
+	r = fd_write_all(fd, text, len);
 	free(text);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;

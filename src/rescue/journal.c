@@ -2,6 +2,7 @@
  * the same command continues after a stop, a crash or a full disk. Saved atomically
  * (ddrescue's mapfile), read back strictly. */
 #include "rescue/journal.h"
+#include "base/fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,20 +14,6 @@
 #include <unistd.h>
 
 #define JOURNAL_MAGIC "rescuetui-journal 1"
-
-static int write_all_fd(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static char *tmp_name(const struct job *j)
 {
@@ -88,7 +75,7 @@ int job_journal_save(struct job *j)
 		free(tmp);
 		return r;
 	}
-	r = write_all_fd(fd, text, (size_t)n);
+	r = fd_write_all(fd, text, (size_t)n);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	close(fd);
