@@ -71,5 +71,5 @@ assert_eq "$(con_exit_status)" 0 "exit status with an unknown TERM"
 # TERM=dumb: no console, a hint to use --list, exit status 2.
 con_run env TERM=dumb "$RT_BIN"
 assert_eq "$(con_exit_status)" 2 "exit status under TERM=dumb"
-con_history | grep -qF "use rescuetui --list" || fail "no hint: $(con_history)"
+con_history | grep -qF "use $RT_NAME --list" || fail "no hint: $(con_history)"
 echo "ok: the hint names --list"

@@ -14,7 +14,7 @@ page=$(getconf PAGESIZE)
 tcase without --all they are counted, not shown
 "$RT_BIN" --list --pid "$pid" --sample 0 >"$T/table" 2>"$T/err"
 grep -qx "No deleted files are held open." "$T/table" || fail "table: $(cat "$T/table")"
-grep -qx "rescuetui: 4 memfd/shared-memory objects not shown (--all shows them)." "$T/err" ||
+grep -qx "$RT_NAME: 4 memfd/shared-memory objects not shown (--all shows them)." "$T/err" ||
 	fail "no 'not shown' line: $(cat "$T/err")"
 "$RT_BIN" --list --json --pid "$pid" --sample 0 >"$T/l.json" 2>/dev/null
 assert_eq "$(jq -c '[(.files | length), .scan.hidden]' "$T/l.json")" "[0,4]" "JSON: no files, 4 hidden"

@@ -5,6 +5,9 @@ set -euo pipefail
 : "${RT_BIN:?run through tests/run.sh}" "${RT_TESTBIN:?run through tests/run.sh}"
 # tests/run.sh run by a user: every live test needs root
 if [ -n "${RT_SKIP_ALL:-}" ]; then echo "skipped: $RT_SKIP_ALL"; exit 77; fi
+# The name the program calls itself in its messages: the one it was started by
+# (rescuetui, or rescuetui-static under make check-static).
+RT_NAME=${RT_BIN##*/}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/rt-live.XXXXXX")
 PIDS=()
