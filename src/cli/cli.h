@@ -7,7 +7,9 @@
 #ifndef RT_CLI_H
 #define RT_CLI_H
 
+#include "decide/after.h"
 #include "find/scan.h"
+#include "text/json.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,6 +80,10 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Bytes from the system (names, paths) escaped for a terminal; never NULL (a "?"
  * string when memory runs out). Caller frees. */
 char *cli_shown(const char *s, size_t len);
+
+/* The tail every --json summary shares: the "checks" array of the N reminder LINES
+ * (decide/after), then the end of the outer object. */
+void cli_json_checks(struct json *j, char lines[][AFTER_LEN], size_t n);
 
 /* cli_say of PREFIX (a literal) and S (a message that may carry names: reasons,
  * warnings, job messages) escaped for the terminal. */

@@ -360,12 +360,7 @@ static void recover_summary(FILE *out, bool json, uint32_t ino, const struct off
 		json_key(&j, "message");
 		json_str(&j, r->message);
 		json_obj_end(&j);
-		json_key(&j, "checks");
-		json_arr_begin(&j);
-		for (size_t i = 0; i < n; i++)
-			json_str(&j, lines[i]);
-		json_arr_end(&j);
-		json_obj_end(&j);
+		cli_json_checks(&j, lines, n);
 		return;
 	}
 	if (ok) {

@@ -385,12 +385,7 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 		json_key(&j, "message");
 		json_str(&j, pr->message);
 		json_obj_end(&j);
-		json_key(&j, "checks");
-		json_arr_begin(&j);
-		for (size_t i = 0; i < n; i++)
-			json_str(&j, lines[i]);
-		json_arr_end(&j);
-		json_obj_end(&j);
+		cli_json_checks(&j, lines, n);
 		return;
 	}
 	fprintf(out, "%s: %s",

@@ -191,3 +191,13 @@ unsigned cli_term_width(void)
 		return ws.ws_col;
 	return 0;
 }
+
+void cli_json_checks(struct json *j, char lines[][AFTER_LEN], size_t n)
+{
+	json_key(j, "checks");
+	json_arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json_str(j, lines[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
