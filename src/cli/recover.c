@@ -375,6 +375,8 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 		for (size_t i = 0; i < res->nfrozen; i++)
 			json_int(&j, res->frozen[i]);
 		json_arr_end(&j);
+		json_key(&j, "fs_frozen");
+		json_bool(&j, res->fs_frozen);
 		json_key(&j, "unreadable");
 		json_int(&j, res->unreadable);
 		json_unread(&j, res, bad, retry);

@@ -122,7 +122,7 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 		n = add(
 		    lines, n,
 		    "The file changed while it was copied: run again with --method sync (add --freeze for a consistent copy).");
-	if (f->live && !f->frozen) {
+	if (f->live && !f->frozen && !f->fs_frozen) {
 		if (cmd && named)
 			n = add_cmd(
 			    lines, n,
@@ -146,6 +146,11 @@ size_t after_checks(const struct after_facts *f, char lines[][AFTER_LEN])
 		    "The writers were stopped for the last pass and resumed: pid %s. Check that they run normally.",
 		    pids);
 	}
+	if (f->fs_frozen && f->loop_mountpoint)
+		n = add(
+		    lines, n,
+		    "%s was frozen (fsfreeze) for the last pass and thawed: check that its programs write again.",
+		    f->loop_mountpoint);
 	if (f->loop_mountpoint)
 		n = add(
 		    lines, n,

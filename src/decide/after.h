@@ -24,6 +24,7 @@ struct after_facts {
 	bool live; /* a writer held the file while it was copied */
 	bool source_changed;
 	bool frozen;          /* writers were stopped for the final pass */
+	bool fs_frozen;       /* the loop image's filesystem was frozen for it (fsfreeze) */
 	const pid_t *resumed; /* ... and resumed: these */
 	size_t nresumed;
 	const char *loop_dev, *loop_mountpoint; /* loop image, mounted there */

@@ -562,6 +562,7 @@ again:
 		} else {
 			f->fs_frozen = true;
 		}
+		j->res.fs_frozen = true;
 	}
 	return 0;
 }

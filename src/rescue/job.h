@@ -209,6 +209,9 @@ struct job_result {
 	pid_t *frozen;        /* writers stopped and resumed (--freeze), all of them, for
 	                       * the summary; owned by the job */
 	size_t nfrozen;
+	bool fs_frozen;        /* the loop image's filesystem (spec freeze_fs) was frozen
+	                        * (FIFREEZE, or already frozen by someone else) for the
+	                        * final pass, and thawed after it */
 	double seconds_copy;   /* time spent before verification (copy, passes, follow) */
 	double seconds_verify; /* time spent verifying */
 	int64_t unreadable;    /* loop device pins: bytes that could not be read, -1 unknown */

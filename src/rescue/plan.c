@@ -171,6 +171,7 @@ bool plan_outcome(const struct plan_facts *f, int err, const struct job_result *
 	    .live = f->nwriters > 0 || (f->loop_dev && !f->loop_readonly),
 	    .source_changed = res->source_changed,
 	    .frozen = res->nfrozen > 0,
+	    .fs_frozen = res->fs_frozen,
 	    .resumed = res->frozen,
 	    .nresumed = res->nfrozen,
 	    .loop_dev = f->loop_dev,

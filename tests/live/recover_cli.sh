@@ -27,7 +27,13 @@ if needs mkfs.ext4 e2fsck; then
 	rm "$T/outer/vm.img"
 	rt "${inner#/dev/}" --to "$T/out/vm.img" --freeze --json >"$T/freeze.json" 2>"$T/err" ||
 		fail "--freeze rescue of $inner: $(cat "$T/err")"
-	assert_eq "$(jq -r '.result | "\(.ok) \(.verified)"' "$T/freeze.json")" "true true" "verified"
+	assert_eq "$(jq -r '.result | "\(.ok) \(.verified) \(.fs_frozen)"' "$T/freeze.json")" "true true true" \
+		"verified, the filesystem frozen"
+	# What the user reads afterwards: no "crash-consistent" for a frozen filesystem.
+	! jq -r '.checks[]' "$T/freeze.json" | grep -q "crash-consistent" ||
+		fail "a frozen copy is called crash-consistent: $(jq -r '.checks[]' "$T/freeze.json")"
+	jq -r '.checks[]' "$T/freeze.json" | grep -qF "$T/vm was frozen (fsfreeze) for the last pass and thawed" ||
+		fail "no word of the freeze: $(jq -r '.checks[]' "$T/freeze.json")"
 	e2fsck -fn "$T/out/vm.img" >"$T/fsck" 2>&1 || fail "the image is not clean: $(cat "$T/fsck")"
 	# Thawed: a write to the live filesystem ends (a frozen one would block it).
 	timeout 10 sh -c 'echo after >"$1/after" && sync -f "$1/after"' sh "$T/vm" ||

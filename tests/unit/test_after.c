@@ -64,6 +64,15 @@ START_TEST(loop_freeze_and_failures)
 	ck_assert(has(l, n, "/mnt/d is still mounted from the deleted image on /dev/loop3"));
 	ck_assert(has(l, n, "e2fsck -fn /b/disk.img"));
 	ck_assert(!has(l, n, "crash-consistent")); /* frozen: consistent */
+	/* Only the filesystem frozen (no writer process to stop, as for a loop-mounted
+	 * image): consistent too, and said so. */
+	f.frozen = false;
+	f.nresumed = 0;
+	f.fs_frozen = true;
+	n = after_checks(&f, l);
+	ck_assert(!has(l, n, "crash-consistent"));
+	ck_assert(has(l, n, "/mnt/d was frozen (fsfreeze) for the last pass and thawed"));
+	ck_assert(!has(l, n, "writers were stopped"));
 	/* Failure: keep it mounted, keep the partial, run again. */
 	f.ok = false;
 	n = after_checks(&f, l);
