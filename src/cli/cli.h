@@ -81,6 +81,10 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * string when memory runs out). Caller frees. */
 char *cli_shown(const char *s, size_t len);
 
+/* The head every --json summary shares: {"result": {"ok": OK, "method": METHOD, ...
+ * left open for the facts of each kind. */
+void cli_json_result_begin(struct json *j, FILE *out, bool ok, const char *method);
+
 /* The tail every --json summary shares: the "checks" array of the N reminder LINES
  * (decide/after), then the end of the outer object. */
 void cli_json_checks(struct json *j, char lines[][AFTER_LEN], size_t n);

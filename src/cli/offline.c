@@ -333,14 +333,7 @@ static void recover_summary(FILE *out, bool json, uint32_t ino, const struct off
 
 	if (json) {
 		struct json j;
-		json_init(&j, out);
-		json_obj_begin(&j);
-		json_key(&j, "result");
-		json_obj_begin(&j);
-		json_key(&j, "ok");
-		json_bool(&j, ok);
-		json_key(&j, "method");
-		json_str(&j, "offline-copy");
+		cli_json_result_begin(&j, out, ok, "offline-copy");
 		json_key(&j, "ino");
 		json_uint(&j, ino);
 		json_key(&j, "target");
@@ -493,14 +486,7 @@ static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino
 	free(raw);
 	if (o->json) {
 		struct json j;
-		json_init(&j, out);
-		json_obj_begin(&j);
-		json_key(&j, "result");
-		json_obj_begin(&j);
-		json_key(&j, "ok");
-		json_bool(&j, ok);
-		json_key(&j, "method");
-		json_str(&j, "offline-relink");
+		cli_json_result_begin(&j, out, ok, "offline-relink");
 		json_key(&j, "ino");
 		json_uint(&j, ino);
 		json_key(&j, "path");

@@ -336,14 +336,7 @@ static void print_summary(FILE *out, bool json, const struct plan *p, const char
 
 	if (json) {
 		struct json j;
-		json_init(&j, out);
-		json_obj_begin(&j);
-		json_key(&j, "result");
-		json_obj_begin(&j);
-		json_key(&j, "ok");
-		json_bool(&j, ok);
-		json_key(&j, "method");
-		json_str(&j, rec_method_name(p->method));
+		cli_json_result_begin(&j, out, ok, rec_method_name(p->method));
 		json_key(&j, "source");
 		json_str(&j, id);
 		json_key(&j, "path");

@@ -192,6 +192,18 @@ unsigned cli_term_width(void)
 	return 0;
 }
 
+void cli_json_result_begin(struct json *j, FILE *out, bool ok, const char *method)
+{
+	json_init(j, out);
+	json_obj_begin(j);
+	json_key(j, "result");
+	json_obj_begin(j);
+	json_key(j, "ok");
+	json_bool(j, ok);
+	json_key(j, "method");
+	json_str(j, method);
+}
+
 void cli_json_checks(struct json *j, char lines[][AFTER_LEN], size_t n)
 {
 	json_key(j, "checks");
