@@ -380,7 +380,35 @@ static int take_option(struct args *a, int c, const char *arg)
 	return -1;
 }
 
-/* --offline: the options it shares with the online mode, then cli/offline.c. */
+/* --offline DEV with no command, on a terminal: the console on DEV's orphans. */
+static bool offline_console(const struct args *a)
+{
+	return a->oo.dev && !a->ro.sel && !a->oo.relink && !a->list && !a->lo.json &&
+	       isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+/* The console on the orphans of --offline DEV: what the console takes of it. */
+static int dispatch_offline_console(struct args *a)
+{
+	const struct offline_opts *oo = &a->oo;
+
+	if (oo->other || a->co.filter)
+		return cli_usage("the offline console takes --deep, --log, --readonly, --no-color, "
+		                 "--ascii and --max-iterations");
+	if (a->ro.to)
+		return cli_usage("--to goes with --recover");
+	if (oo->name)
+		return cli_usage("--name goes with --relink");
+	if (a->ro.yes)
+		return cli_usage("--yes goes with --relink");
+	a->co.offline = oo->dev;
+	a->co.deep = oo->deep;
+	a->co.log = a->ro.log;
+	return console_main(&a->co, program_invocation_short_name);
+}
+
+/* --offline: the options it shares with the online mode, then cli/offline.c (or the
+ * console, on a terminal without a command). */
 static int dispatch_offline(struct args *a)
 {
 	struct offline_opts *oo = &a->oo;
@@ -394,6 +422,8 @@ static int dispatch_offline(struct args *a)
 	oo->other = a->lo.all || a->targets || a->sampled || a->ro.freeze || a->ro.max_rate ||
 	            a->nonly || a->filter.npids || strcmp(a->ro.method, "auto") != 0 ||
 	            a->ro.retries >= 0;
+	if (offline_console(a))
+		return dispatch_offline_console(a);
 	return cli_offline(oo);
 }
 
@@ -447,7 +477,7 @@ static int dispatch(struct args *a)
 	               ro->sel || a->list || a->lo.json || a->targets;
 	int r;
 
-	if (a->console_only && command)
+	if (a->console_only && command && !offline_console(a))
 		return cli_usage(
 		    "--readonly, --no-color, --ascii, --filter and --max-iterations are for the console, not the other commands");
 	if ((r = take_only(a, !command)) != 0)

@@ -101,20 +101,6 @@ static int open_or_say(const char *dev, bool rw, struct off_fs **fs)
 	return 1;
 }
 
-static const char *type_name(uint32_t mode)
-{
-	switch (mode & 0170000) {
-	case 0100000:
-		return "file";
-	case 0040000:
-		return "dir";
-	case 0120000:
-		return "symlink";
-	default:
-		return "other";
-	}
-}
-
 static void list_json(FILE *out, const char *dev, const struct off_scan *s)
 {
 	const char *adv = off_journal_advice(&s->info);
@@ -152,7 +138,7 @@ static void list_json(FILE *out, const char *dev, const struct off_scan *s)
 		json_key(&j, "source");
 		json_str(&j, off_source_name(e->source));
 		json_key(&j, "type");
-		json_str(&j, type_name(e->mode));
+		json_str(&j, off_type_name(e->mode));
 		json_key(&j, "mode");
 		json_uint(&j, e->mode);
 		json_key(&j, "size");
@@ -196,17 +182,6 @@ static void list_json(FILE *out, const char *dev, const struct off_scan *s)
 	json_obj_end(&j);
 }
 
-static void mode_text(uint32_t mode, char out[11])
-{
-	static const char rwx[] = "rwxrwxrwx";
-	const char *t = type_name(mode);
-
-	out[0] = t[0] == 'f' ? '-' : t[0] == 'd' ? 'd' : t[0] == 's' ? 'l' : '?';
-	for (int i = 0; i < 9; i++)
-		out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
-	out[10] = '\0';
-}
-
 static void list_text(FILE *out, const char *dev, const struct off_scan *s)
 {
 	const char *prog = program_invocation_short_name;
@@ -238,7 +213,7 @@ static void list_text(FILE *out, const char *dev, const struct off_scan *s)
 		if (gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		snprintf(own, sizeof(own), "%u:%u", e->uid, e->gid);
-		mode_text(e->mode, m);
+		off_mode_text(e->mode, m);
 		fprintf(out, "%10" PRIu32 " %7s %7s %-10s %11s %-16s %-11s %s%s%s\n", e->ino,
 		        fmt_size(sz, sizeof(sz), e->size), fmt_size(al, sizeof(al), e->allocated),
 		        m, own, when, off_source_name(e->source), off_blocks_name(e->blocks),

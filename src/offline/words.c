@@ -10,6 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *off_type_name(uint32_t mode)
+{
+	switch (mode & 0170000) {
+	case 0100000:
+		return "file";
+	case 0040000:
+		return "dir";
+	case 0120000:
+		return "symlink";
+	default:
+		return "other";
+	}
+}
+
+void off_mode_text(uint32_t mode, char out[11])
+{
+	static const char rwx[] = "rwxrwxrwx";
+	const char *t = off_type_name(mode);
+
+	out[0] = t[0] == 'f' ? '-' : t[0] == 'd' ? 'd' : t[0] == 's' ? 'l' : '?';
+	for (int i = 0; i < 9; i++)
+		out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
+	out[10] = '\0';
+}
+
 const char *off_journal_advice(const struct off_info *in)
 {
 	if (!in->needs_recovery)

@@ -18,6 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* "file", "dir", "symlink" or "other" for an i_mode. */
+const char *off_type_name(uint32_t mode);
+
+/* ls -l's mode text ("-rw-r--r--") of an i_mode into OUT. */
+void off_mode_text(uint32_t mode, char out[11]);
+
 /* What the journal's state means for the orphan list and what to do, or NULL when
  * the journal needs no recovery. A static string. */
 const char *off_journal_advice(const struct off_info *in);

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The console on a crashed ext4 image (rescuetui --offline IMAGE on a terminal):
+# the orphan is listed with its size, the detail has its inode facts, a copy by
+# keyboard equals the original with its holes, a relink by keyboard (y, then !)
+# leaves e2fsck -fn clean and the file readable in lost+found; a mounted image and
+# a damaged one are refused with a clear message and the terminal as it was.
+source "$(dirname "$0")/offline_lib.bash"
+source "$(dirname "$0")/console_lib.bash"
+
+# stty_ok WHAT: the pane shows stty -a after the program, in the normal mode.
+stty_ok() {
+	local s
+	s=$(con_stty)
+	grep -qE '(^| )icanon( |$)' <<<"$s" || fail "$1: input not canonical: $s"
+	grep -qE '(^| )echo( |$)' <<<"$s" || fail "$1: no echo: $s"
+	echo "ok: $1 left the terminal in its normal mode"
+}
+
+# said TEXT WHAT: the pane's text, its wrapped lines joined, holds TEXT.
+said() {
+	con_history | tr -d '\n' | grep -qF -- "$1" || fail "$2: no '$1' in: $(con_history)"
+	echo "ok: $2: '$1'"
+}
+
+crash mkfs.ext4 ext4 -O ^orphan_file
+
+tcase "a mounted image is refused"
+# The live image is still mounted through its loop device.
+con_run "$RT_BIN" --offline "$T/live.img"
+assert_eq "$(con_exit_status)" 1 "exit status for a mounted image"
+said "$T/live.img is mounted (" "the refusal"
+said "the offline mode is for unmounted filesystems" "why"
+stty_ok "the refusal"
+
+tcase "a damaged image is a message, exit 1"
+cp --sparse=always "$IMG" "$T/bad.img"
+head -c 1024 /dev/urandom | dd of="$T/bad.img" bs=1024 seek=1 conv=notrunc status=none
+con_run "$RT_BIN" --offline "$T/bad.img"
+assert_eq "$(con_exit_status)" 1 "exit status for a damaged superblock"
+said "cannot open $T/bad.img as an ext2/3/4 filesystem" "the message"
+stty_ok "the damaged image"
+
+tcase "the list and the detail"
+sum0=$(md5sum <"$IMG")
+mkdir "$T/out"
+con_run "$RT_BIN" --log "$T/actions.log" --offline "$IMG"
+con_wait "offline: $IMG (ext4) | 1 orphan inode" "the title"
+want=$("$RT_BIN" --offline "$IMG" --list | awk -v i="$INO" '$1 == i {print $2}')
+[ -n "$want" ] || fail "--list has no row for inode $INO"
+con_wait_re "^ *(►|>)? +$INO +$want " "the row of inode $INO with its size $want"
+con_keys Enter
+con_wait "Orphan inode $INO" "the detail"
+con_wait "size     $want ($SIZE bytes)" "the exact size"
+con_wait "links    0" "no links"
+con_wait "blocks   intact" "its blocks"
+con_wait "owner uid 0, gid 0" "the owner"
+con_wait "journal clean" "the journal's state"
+
+tcase "copy out by keyboard"
+con_keys c
+con_wait "offline: copy an orphan out: target" "the picker"
+con_keys C-u
+con_keys -l "$T/nowhere/x"
+con_keys Enter
+con_wait "no such directory" "a missing directory"
+con_keys C-u
+con_keys -l "$T/ou"
+con_keys Tab
+con_wait "> $T/out/_" "the completed directory"
+con_keys Enter
+con_wait "offline: copy out: confirm" "the confirmation"
+con_wait "target   $T/out/rescued-$INO" "the target"
+# No is the default: Enter goes back to the picker.
+con_keys Enter
+con_wait "offline: copy an orphan out: target" "back in the picker after Enter"
+con_keys Enter
+con_wait "offline: copy out: confirm" "the confirmation again"
+con_keys y
+con_wait "Rescued: verified" "the result"
+con_wait "result   $T/out/rescued-$INO" "where the result is"
+con_wait "log      $T/actions.log" "the log's path"
+con_wait "orphans are still there" "the reminder"
+cmp "$ORIG" "$T/out/rescued-$INO" || fail "the copy differs from the original"
+echo "ok: the copy equals the original"
+alloc=$(($(stat -c %b "$T/out/rescued-$INO") * 512))
+[ "$alloc" -lt $((SIZE / 2)) ] || fail "holes were filled: $alloc bytes allocated of $SIZE"
+echo "ok: holes stay holes ($alloc bytes allocated of $SIZE)"
+grep -q "method=\"offline-copy\" .*result=\"ok" "$T/actions.log" || fail "no log line: $(cat "$T/actions.log")"
+assert_eq "$(md5sum <"$IMG")" "$sum0" "image unchanged by the copy"
+con_keys q
+con_wait "[verified]" "the row's state"
+
+tcase "relink by keyboard: y, then !"
+con_keys l
+con_wait "offline: relink: confirm" "the relink confirmation"
+con_wait "This WRITES to $IMG" "it says it writes"
+con_keys Enter
+con_wait "nothing done" "Enter is no"
+con_keys l
+con_keys y
+con_wait "Press ! to relink" "the second key asked for"
+con_keys Enter
+con_wait "nothing done" "Enter is no to the second key"
+assert_eq "$(md5sum <"$IMG")" "$sum0" "image unchanged by the answers no"
+con_keys l
+con_keys y
+con_wait "Press ! to relink" "the second key asked for again"
+con_keys '!'
+con_wait "Relinked: inode $INO is /lost+found/rescued-$INO now" "the result"
+con_wait "e2fsck -fn: clean." "e2fsck's verdict"
+con_wait "Before mounting, run: e2fsck -f $IMG" "the command to run"
+con_keys q
+con_wait "0 orphan inodes" "the list after the relink"
+con_keys q
+assert_eq "$(con_exit_status)" 0 "exit status after q"
+grep -q "method=\"offline-relink\" .*result=\"ok, e2fsck -fn clean" "$T/actions.log" ||
+	fail "no log line: $(cat "$T/actions.log")"
+e2fsck -fn "$IMG" >"$T/fsck.out" 2>&1 || fail "e2fsck -fn: $(cat "$T/fsck.out")"
+echo "ok: e2fsck -fn is clean"
+attach "$IMG" -r
+mount_at "$T/ro" -o ro "$LOOPDEV"
+cmp "$ORIG" "$T/ro/lost+found/rescued-$INO" || fail "the relinked file differs"
+echo "ok: the relinked file has the original bytes after a read-only mount"
+unmount "$T/ro"
