@@ -34,13 +34,16 @@ static const char *const methods[] = {
     "(shown until the next key). Rates: random = rewritten inside, append = growing.",
 };
 
+/* Paragraphs: the page wraps them at the screen's width. */
 static const char *const off_intro[] = {
-    "Offline mode: the orphan inodes of an UNMOUNTED ext2/3/4 device or image, deleted while",
-    "still open when the machine stopped. The kernel keeps them on its orphan list until the",
-    "next mount or fsck frees them: save them first. c copies one out to another filesystem",
-    "(the device is only read); l relinks it into lost+found, which WRITES to the device and",
-    "asks for y and then !; run e2fsck -f on the device before mounting it. A journal that",
-    "needs recovery may hold a newer orphan list: copy out, do not relink (see the detail).",
+    "Offline mode: the orphan inodes of an UNMOUNTED ext2/3/4 device or image: files deleted "
+    "while still open when the machine stopped. They stay on the orphan list until the next "
+    "mount or fsck frees them: save them first.",
+    "c copies one out to another filesystem; the device is only read. l relinks it into "
+    "lost+found: that WRITES to the device and asks for y, then !; run e2fsck -f on the device "
+    "before mounting it.",
+    "A journal that needs recovery may hold a newer orphan list: copy out, do not relink (the "
+    "detail says more).",
     "",
 };
 

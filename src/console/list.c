@@ -297,8 +297,8 @@ static void draw_off_title(struct ui *u)
 	const struct off_scan *s = &u->off->s;
 	char line[512], *d = esc_display(u->off->dev, strlen(u->off->dev));
 
-	snprintf(line, sizeof(line), " rescuetui %s | offline: %s (%s) | %zu orphan inode%s%s%s",
-	         RT_VERSION, d ? d : "?", s->info.fstype, s->n, s->n == 1 ? "" : "s",
+	snprintf(line, sizeof(line), " rescuetui %s | %zu orphan inode%s | offline: %s (%s)%s%s",
+	         RT_VERSION, s->n, s->n == 1 ? "" : "s", d ? d : "?", s->info.fstype,
 	         s->deep ? " | inode table walked" : "", u->o->readonly ? " | read-only" : "");
 	free(d);
 	term_cell(&u->term, 0, 0, COLS, line, false, ROLE_TITLE);
@@ -316,7 +316,7 @@ static int draw_off_state(struct ui *u, int y)
 	         !s->info.journal ? "no journal (no orphan list: the inode table was walked)"
 	         : s->info.needs_recovery
 	             ? "the journal NEEDS RECOVERY: do not mount or fsck yet (Enter: what it means)"
-	             : "journal clean; the device is only read until you relink (l)");
+	             : "journal clean; only read until you relink (l)");
 	term_cell(&u->term, y + lines++, 0, COLS, line, false,
 	          s->info.needs_recovery ? ROLE_WARN : ROLE_NORMAL);
 	if (s->info.short_device)
@@ -334,13 +334,17 @@ static int draw_off_state(struct ui *u, int y)
 	return lines;
 }
 
+/* Columns of the orphan rows; the state (data, the action's tag, where it was
+ * found, the note) takes what is left. */
+enum { W_INO = 8, W_OWNER = 9, W_MTIME = 16 };
+
 static void draw_off_colhead(struct ui *u, int y)
 {
 	char line[256];
 
-	snprintf(line, sizeof(line), "%-*s%10s %*s %*s %-10s %11s %-16s %-11s %s", W_MARK, "",
-	         "INODE", W_SIZE, "SIZE", W_SIZE, "ALLOC", "MODE", "UID:GID", "MTIME (UTC)",
-	         "FOUND IN", "DATA");
+	snprintf(line, sizeof(line), "%-*s%*s %*s %*s %-10s %*s %-*s %s", W_MARK, "", W_INO, "INODE",
+	         W_SIZE, "SIZE", W_SIZE, "ALLOC", "MODE", W_OWNER, "UID:GID", W_MTIME, "MTIME (UTC)",
+	         "DATA, FOUND IN");
 	term_cell(&u->term, y, 0, COLS, line, false, ROLE_COLHEAD);
 }
 
@@ -358,11 +362,11 @@ static void draw_off_row(struct ui *u, int y, size_t row)
 	snprintf(own, sizeof(own), "%u:%u", e->uid, e->gid);
 	off_mode_text(e->mode, m);
 	orescue_tag(u, e->ino, tag, sizeof(tag));
-	snprintf(line, sizeof(line), "%-*s%10" PRIu32 " %*s %*s %-10s %11s %-16s %-11s %s%s%s%s",
-	         W_MARK, sel ? term_marker(&u->term) : "", e->ino, W_SIZE,
+	snprintf(line, sizeof(line), "%-*s%*" PRIu32 " %*s %*s %-10s %*s %-*s %s%s, %s%s%s", W_MARK,
+	         sel ? term_marker(&u->term) : "", W_INO, e->ino, W_SIZE,
 	         fmt_size(sz, sizeof(sz), e->size), W_SIZE, fmt_size(al, sizeof(al), e->allocated),
-	         m, own, when, off_source_name(e->source), tag, off_blocks_name(e->blocks),
-	         e->note[0] ? ": " : "", e->note);
+	         m, W_OWNER, own, W_MTIME, when, tag, off_blocks_name(e->blocks),
+	         off_source_name(e->source), e->note[0] ? ": " : "", e->note);
 	term_raw(&u->term, y, 0, COLS, line, strlen(line), false,
 	         !sel && e->blocks != OFF_BLOCKS_INTACT ? ROLE_WARN : role);
 }

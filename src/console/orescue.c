@@ -380,8 +380,7 @@ void orescue_pick_draw(struct ui *u)
 	page_draw(&u->term, &pg, 1, rows, &u->scroll);
 	page_free(&pg);
 	term_cell(&u->term, LINES - 5, 0, COLS,
-	          "Target: a directory or a new file name on another filesystem (Tab completes, "
-	          "Ctrl-U clears, Enter goes on)",
+	          "Target: a directory or new file name on another filesystem (Tab, ^U, Enter)",
 	          false, ROLE_HEAD);
 	snprintf(line, sizeof(line), "> %s_", u->pick.field);
 	term_raw(&u->term, LINES - 4, 0, COLS, line, strlen(line), true, ROLE_NORMAL);

@@ -44,7 +44,7 @@ tcase "the list and the detail"
 sum0=$(md5sum <"$IMG")
 mkdir "$T/out"
 con_run "$RT_BIN" --log "$T/actions.log" --offline "$IMG"
-con_wait "offline: $IMG (ext4) | 1 orphan inode" "the title"
+con_wait "| 1 orphan inode | offline: $IMG (ext4)" "the title"
 want=$("$RT_BIN" --offline "$IMG" --list | awk -v i="$INO" '$1 == i {print $2}')
 [ -n "$want" ] || fail "--list has no row for inode $INO"
 con_wait_re "^ *(►|>)? +$INO +$want " "the row of inode $INO with its size $want"
