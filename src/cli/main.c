@@ -30,6 +30,7 @@ static void usage(FILE *f)
 	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
 	        "                 [--json] [--max-rate BYTES/S] [--retries N] [--log PATH] [FILTER]\n"
 	        "       %s --reclaim SEL [--discard] [--yes] [--log PATH] [FILTER]\n"
+	        "       %s --offline DEVICE|IMAGE [--deep] [--readonly] [--log PATH]\n"
 	        "       %s --offline DEVICE|IMAGE [--list] [--deep] [--json]\n"
 	        "       %s --offline DEVICE|IMAGE --recover INODE --to PATH\n"
 	        "       %s --offline DEVICE|IMAGE --relink INODE [--name NAME] [--yes]\n"
@@ -91,7 +92,9 @@ static void usage(FILE *f)
 	        "                  after a crash, from rescue media: the orphan inodes (deleted\n"
 	        "                  files that were still open) of an UNMOUNTED ext2/3/4; a\n"
 	        "                  mounted one is refused. Nothing is left after a clean\n"
-	        "                  unmount, a mount or an fsck: they free the orphans\n"
+	        "                  unmount, a mount or an fsck: they free the orphans.\n"
+	        "                  Alone on a terminal: the console on them (c copies one\n"
+	        "                  out, l relinks it); else, or with --list, the list\n"
 	        "      --deep      with --offline: also walk the inode table (always on ext2)\n"
 	        "      --recover INODE --to PATH\n"
 	        "                  with --offline: copy the inode to another filesystem; the\n"
@@ -120,7 +123,7 @@ static void usage(FILE *f)
 	        "can only be inspected with root privileges.\n"
 	        "Exit status: 0 success, 1 failure, 2 usage error, 3 rescued but ranges of\n"
 	        "the source could not be read (the result is incomplete).\n",
-	        prog, prog, prog, prog, prog, prog, prog, prog);
+	        prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 /* --sample: a number of seconds, 0 to 60. */

@@ -120,6 +120,22 @@ int orescue_open(struct ui *u, bool relink)
 	return UI_REDRAW;
 }
 
+/* Is DIR on the device (or on a filesystem stored in the image)? 1, 0, or -1 when
+ * the device cannot be opened to tell. off_recover refuses it too (-EXDEV); asking
+ * here says so before the confirmation. */
+static int on_device(struct ui *u, const char *dir)
+{
+	struct off_fs *fs;
+	char why[OFF_WHY_LEN];
+	int on;
+
+	if (off_open(u->off->dev, false, &fs, why) < 0)
+		return -1;
+	on = off_target_on_fs(fs, dir);
+	off_close(fs, NULL);
+	return on > 0 ? 1 : 0;
+}
+
 /* Where the copy goes: a new name in a writable directory off the device. Fills
  * u->pick's dest and target facts, or its err. */
 static int place(struct ui *u, const struct off_entry *e)
@@ -127,8 +143,7 @@ static int place(struct ui *u, const struct off_entry *e)
 	struct ui_pick *p = &u->pick;
 	const struct target *t;
 	struct target stand_in;
-	struct off_fs *fs;
-	char to[PATH_MAX], dir[PATH_MAX], why[OFF_WHY_LEN] = "";
+	char to[PATH_MAX], dir[PATH_MAX];
 	size_t n;
 	int err, on;
 
@@ -154,25 +169,19 @@ static int place(struct ui *u, const struct off_entry *e)
 	} else if (err < 0) {
 		snprintf(p->err, sizeof(p->err), "cannot write to %.400s: %s", p->field,
 		         strerror(-err));
+	} else if ((on = on_device(u, dir)) != 0) {
+		snprintf(p->err, sizeof(p->err),
+		         on > 0 ? "%.300s is on the device itself: the offline mode only reads it; "
+		                  "choose another filesystem"
+		                : "cannot open the device again to check %.300s",
+		         p->field);
+		err = -EXDEV;
 	} else if (t->readonly || access(dir, W_OK) < 0) {
 		snprintf(p->err, sizeof(p->err), "%.400s cannot be written (read-only)", p->field);
 		err = -EROFS;
-	} else if (off_open(u->off->dev, false, &fs, why) < 0) {
-		snprintf(p->err, sizeof(p->err), "cannot open the device again: %.400s", why);
-		err = -EIO;
-	} else {
-		on = off_target_on_fs(fs, dir);
-		off_close(fs, NULL);
-		if (on != 0) {
-			snprintf(p->err, sizeof(p->err),
-			         "%.300s is on the device itself: the offline mode only reads it; "
-			         "choose another filesystem",
-			         p->field);
-			err = -EXDEV;
-		} else if (t->size && t->avail < e->mapped) {
-			snprintf(p->err, sizeof(p->err), "%.400s: not enough room", p->field);
-			err = -ENOSPC;
-		}
+	} else if (t->size && t->avail < e->mapped) {
+		snprintf(p->err, sizeof(p->err), "%.400s: not enough room", p->field);
+		err = -ENOSPC;
 	}
 	if (err < 0) {
 		rescue_unmake_default_dir(u);

@@ -23,6 +23,8 @@ said() {
 }
 
 crash mkfs.ext4 ext4 -O ^orphan_file
+IMG0=$T/crashed0.img # untouched, for the case after the relink
+cp --sparse=always "$IMG" "$IMG0"
 
 tcase "a mounted image is refused"
 # The live image is still mounted through its loop device.
@@ -39,6 +41,11 @@ con_run "$RT_BIN" --offline "$T/bad.img"
 assert_eq "$(con_exit_status)" 1 "exit status for a damaged superblock"
 said "cannot open $T/bad.img as an ext2/3/4 filesystem" "the message"
 stty_ok "the damaged image"
+
+tcase "not on a terminal: the list"
+"$RT_BIN" --offline "$IMG" </dev/null >"$T/list.out" 2>&1 || fail "--offline without a terminal: $(cat "$T/list.out")"
+grep -qE "^ *$INO " "$T/list.out" || fail "no row for inode $INO: $(cat "$T/list.out")"
+echo "ok: without a terminal, --offline IMAGE prints the list"
 
 tcase "the list and the detail"
 sum0=$(md5sum <"$IMG")
@@ -122,3 +129,26 @@ mount_at "$T/ro" -o ro "$LOOPDEV"
 cmp "$ORIG" "$T/ro/lost+found/rescued-$INO" || fail "the relinked file differs"
 echo "ok: the relinked file has the original bytes after a read-only mount"
 unmount "$T/ro"
+
+tcase "mounted after the start: no copy onto it, no relink"
+cp --sparse=always "$IMG0" "$T/img2"
+con_run "$RT_BIN" --log "$T/actions.log" --offline "$T/img2"
+con_wait "| 1 orphan inode | offline: $T/img2 (ext4)" "the console on a second copy"
+attach "$T/img2" -r
+mount_at "$T/m2" -o ro,noload "$LOOPDEV"
+con_keys c
+con_wait "offline: copy an orphan out: target" "the picker"
+con_keys C-u
+con_keys -l "$T/m2"
+con_keys Enter
+con_wait "is on the device itself" "a target inside the image is refused"
+con_keys Escape
+con_wait "DATA, FOUND IN" "back on the list"
+con_keys l y '!'
+con_wait "Not relinked" "no relink of a mounted image"
+said "$T/img2 is mounted now" "why"
+con_keys q q
+assert_eq "$(con_exit_status)" 0 "exit status after q"
+unmount "$T/m2"
+cmp "$T/img2" "$IMG0" || fail "the image was written to"
+echo "ok: the image is unchanged"
