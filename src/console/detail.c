@@ -263,11 +263,16 @@ static void build_orphan(struct ui *u, struct page *p, const struct off_entry *e
 		page_add_raw(p, ROLE_WARN, "  problem: ", s->prob[k].what, strlen(s->prob[k].what));
 	page_add(p, ROLE_NORMAL, "%s", "");
 	page_add(p, ROLE_HEAD, "What can be done");
-	page_add(p, ROLE_NORMAL,
-	         "  c  copy it out to another filesystem: the device is only read (Enter too)");
-	page_add(p, ROLE_NORMAL,
-	         "  l  relink it into lost+found: WRITES to the device; then run e2fsck -f before "
-	         "mounting");
+	if (u->o->readonly)
+		page_add(p, ROLE_NORMAL, "  here nothing: this console is read-only (--readonly)");
+	else
+		page_add(
+		    p, ROLE_NORMAL,
+		    "  c  copy it out to another filesystem: the device is only read (Enter too)");
+	if (!u->o->readonly)
+		page_add(p, ROLE_NORMAL,
+		         "  l  relink it into lost+found: WRITES to the device; then run e2fsck -f "
+		         "before mounting");
 	page_add(p, ROLE_NORMAL,
 	         "  Mounting the filesystem or running fsck frees every orphan: save them first.");
 }

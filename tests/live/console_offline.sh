@@ -150,5 +150,28 @@ said "$T/img2 is mounted now" "why"
 con_keys q q
 assert_eq "$(con_exit_status)" 0 "exit status after q"
 unmount "$T/m2"
-cmp "$T/img2" "$IMG0" || fail "the image was written to"
+cmp "$T/img2" "$IMG0" || fail "the image was written to" # img2 was equal to it
 echo "ok: the image is unchanged"
+
+tcase "a journal that needs recovery: explained, no relink"
+con_run "$RT_BIN" --log "$T/actions.log" --offline "$T/unfrozen.img"
+con_wait "the journal NEEDS RECOVERY" "the list's warning"
+con_keys Enter
+con_wait "journal NEEDS RECOVERY" "the detail's device line"
+said "The journal needs recovery: it may hold a newer orphan list" "what it means"
+con_wait "Do not mount the filesystem or run e2fsck" "what to do"
+con_keys l
+con_wait "cannot be relinked: the journal needs recovery" "the relink refused"
+con_keys q q
+assert_eq "$(con_exit_status)" 0 "exit status after q"
+
+tcase "--readonly: it looks, it never acts"
+con_run "$RT_BIN" --readonly --offline "$IMG0"
+con_wait "| 1 orphan inode | offline: $IMG0 (ext4) | read-only" "the title"
+con_screen | grep -q "Copy out" && fail "the key bar offers a copy: $(con_screen)"
+# Keys are taken in order: had c or l acted, Enter would not open the detail.
+con_keys c l Enter
+con_wait "this console is read-only" "c and l did nothing; the detail says why"
+con_keys q q
+assert_eq "$(con_exit_status)" 0 "exit status after q"
+cmp "$T/img2" "$IMG0" || fail "the image was written to" # img2 was equal to it
