@@ -10,6 +10,7 @@
 #include "text/esc.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,6 +634,15 @@ static void draw_message(struct ui *u, int y)
 	} else if (u->ask != ASK_NONE || u->msg[0]) {
 		term_cell(&u->term, y, 0, COLS, u->msg, false,
 		          u->ask != ASK_NONE ? ROLE_WARN : ROLE_HEAD);
+	} else if (u->screen == SCREEN_LIST && u->off && !u->o->readonly &&
+	           orph_selected(u->off, &u->v)) {
+		snprintf(line, sizeof(line),
+		         "%s c copies inode %" PRIu32 " out (the device is only read)%s",
+		         term_marker(&u->term), orph_selected(u->off, &u->v)->ino,
+		         u->off->s.info.needs_recovery
+		             ? "; no relink until the journal is replayed"
+		             : "; l relinks it into lost+found (writes to the device)");
+		term_cell(&u->term, y, 0, COLS, line, false, ROLE_NORMAL);
 	} else if (u->screen == SCREEN_LIST && i >= 0 && u->m.adv && !u->m.meta[i].gone) {
 		const struct rec_result *rec = &u->m.adv[i].rec;
 		const struct rec_option *o = &rec->opt[0];

@@ -312,8 +312,7 @@ void orescue_tag(const struct ui *u, uint32_t ino, char *buf, size_t len)
 		return;
 	if (!orph_ended(j))
 		snprintf(buf, len, "[%s %d%%] ", j->kind == OJOB_COPY ? "copy" : "relink",
-		         percent(atomic_load(&((struct ojob *)j)->done),
-		                 atomic_load(&((struct ojob *)j)->total)));
+		         percent(atomic_load(&j->done), atomic_load(&j->total)));
 	else if (!j->ok)
 		snprintf(buf, len, "[%s] ", j->err == -ECANCELED ? "cancelled" : "failed");
 	else
@@ -329,7 +328,7 @@ static void add_targets(struct ui *u, struct page *pg, const struct off_entry *e
 	struct stat st;
 	bool have = stat(u->off->dev, &st) == 0;
 
-	page_add(pg, ROLE_HEAD, "Targets (another filesystem: %s is only read)", "the device");
+	page_add(pg, ROLE_HEAD, "Targets (another filesystem: the device is only read)");
 	for (size_t k = 0; k < u->m.tl.n; k++) {
 		const struct target *t = &u->m.tl.v[k];
 		char fr[16], *mp = esc_display(t->mountpoint, strlen(t->mountpoint));

@@ -55,6 +55,7 @@ con_wait "| 1 orphan inode | offline: $IMG (ext4)" "the title"
 want=$("$RT_BIN" --offline "$IMG" --list | awk -v i="$INO" '$1 == i {print $2}')
 [ -n "$want" ] || fail "--list has no row for inode $INO"
 con_wait_re "^ *(►|>)? +$INO +$want " "the row of inode $INO with its size $want"
+con_wait "c copies inode $INO out (the device is only read); l relinks it" "the hint"
 con_keys Enter
 con_wait "Orphan inode $INO" "the detail"
 con_wait "size     $want ($SIZE bytes)" "the exact size"
