@@ -30,6 +30,7 @@ static void usage(FILE *f)
 	        "       %s --recover SEL --to PATH [--method METHOD] [--freeze] [--yes]\n"
 	        "                 [--json] [--max-rate BYTES/S] [--retries N] [--log PATH] [FILTER]\n"
 	        "       %s --reclaim SEL [--discard] [--yes] [--log PATH] [FILTER]\n"
+	        "       %s --offline DEVICE|IMAGE [--deep] [--readonly] [--log PATH]\n"
 	        "       %s --offline DEVICE|IMAGE [--list] [--deep] [--json]\n"
 	        "       %s --offline DEVICE|IMAGE --recover INODE --to PATH\n"
 	        "       %s --offline DEVICE|IMAGE --relink INODE [--name NAME] [--yes]\n"
@@ -91,7 +92,9 @@ static void usage(FILE *f)
 	        "                  after a crash, from rescue media: the orphan inodes (deleted\n"
 	        "                  files that were still open) of an UNMOUNTED ext2/3/4; a\n"
 	        "                  mounted one is refused. Nothing is left after a clean\n"
-	        "                  unmount, a mount or an fsck: they free the orphans\n"
+	        "                  unmount, a mount or an fsck: they free the orphans.\n"
+	        "                  Alone on a terminal: the console on them (c copies one\n"
+	        "                  out, l relinks it); else, or with --list, the list\n"
 	        "      --deep      with --offline: also walk the inode table (always on ext2)\n"
 	        "      --recover INODE --to PATH\n"
 	        "                  with --offline: copy the inode to another filesystem; the\n"
@@ -120,7 +123,7 @@ static void usage(FILE *f)
 	        "can only be inspected with root privileges.\n"
 	        "Exit status: 0 success, 1 failure, 2 usage error, 3 rescued but ranges of\n"
 	        "the source could not be read (the result is incomplete).\n",
-	        prog, prog, prog, prog, prog, prog, prog, prog);
+	        prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 /* --sample: a number of seconds, 0 to 60. */
@@ -380,7 +383,35 @@ static int take_option(struct args *a, int c, const char *arg)
 	return -1;
 }
 
-/* --offline: the options it shares with the online mode, then cli/offline.c. */
+/* --offline DEV with no command, on a terminal: the console on DEV's orphans. */
+static bool offline_console(const struct args *a)
+{
+	return a->oo.dev && !a->ro.sel && !a->oo.relink && !a->list && !a->lo.json &&
+	       isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+/* The console on the orphans of --offline DEV: what the console takes of it. */
+static int dispatch_offline_console(struct args *a)
+{
+	const struct offline_opts *oo = &a->oo;
+
+	if (oo->other || a->co.filter)
+		return cli_usage("the offline console takes --deep, --log, --readonly, --no-color, "
+		                 "--ascii and --max-iterations");
+	if (a->ro.to)
+		return cli_usage("--to goes with --recover");
+	if (oo->name)
+		return cli_usage("--name goes with --relink");
+	if (a->ro.yes)
+		return cli_usage("--yes goes with --relink");
+	a->co.offline = oo->dev;
+	a->co.deep = oo->deep;
+	a->co.log = a->ro.log;
+	return console_main(&a->co, program_invocation_short_name);
+}
+
+/* --offline: the options it shares with the online mode, then cli/offline.c (or the
+ * console, on a terminal without a command). */
 static int dispatch_offline(struct args *a)
 {
 	struct offline_opts *oo = &a->oo;
@@ -394,6 +425,8 @@ static int dispatch_offline(struct args *a)
 	oo->other = a->lo.all || a->targets || a->sampled || a->ro.freeze || a->ro.max_rate ||
 	            a->nonly || a->filter.npids || strcmp(a->ro.method, "auto") != 0 ||
 	            a->ro.retries >= 0;
+	if (offline_console(a))
+		return dispatch_offline_console(a);
 	return cli_offline(oo);
 }
 
@@ -447,7 +480,7 @@ static int dispatch(struct args *a)
 	               ro->sel || a->list || a->lo.json || a->targets;
 	int r;
 
-	if (a->console_only && command)
+	if (a->console_only && command && !offline_console(a))
 		return cli_usage(
 		    "--readonly, --no-color, --ascii, --filter and --max-iterations are for the console, not the other commands");
 	if ((r = take_only(a, !command)) != 0)

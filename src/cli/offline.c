@@ -8,6 +8,7 @@
 #include "offline/extract.h"
 #include "offline/orphan.h"
 #include "offline/relink.h"
+#include "offline/words.h"
 #include "rescue/log.h"
 #include "text/esc.h"
 #include "text/fmt.h"
@@ -100,37 +101,9 @@ static int open_or_say(const char *dev, bool rw, struct off_fs **fs)
 	return 1;
 }
 
-static const char *type_name(uint32_t mode)
-{
-	switch (mode & 0170000) {
-	case 0100000:
-		return "file";
-	case 0040000:
-		return "dir";
-	case 0120000:
-		return "symlink";
-	default:
-		return "other";
-	}
-}
-
-/* What the journal's state means for the list, or NULL when nothing. */
-static const char *journal_advice(const struct off_info *in)
-{
-	if (!in->needs_recovery)
-		return NULL;
-	return "The journal needs recovery: it may hold a newer orphan list than the one on "
-	       "disk, so files deleted just before the crash can be missing here and listed "
-	       "ones may have been freed already. Copy out what is listed now (--recover "
-	       "only reads). Do not mount the filesystem or run e2fsck yet: both replay the "
-	       "journal and then free every orphan. To see the newer list, replay only the "
-	       "journal on a copy of the device (debugfs -w -R journal_run COPY) and run "
-	       "--offline on that copy.";
-}
-
 static void list_json(FILE *out, const char *dev, const struct off_scan *s)
 {
-	const char *adv = journal_advice(&s->info);
+	const char *adv = off_journal_advice(&s->info);
 	struct json j;
 
 	json_init(&j, out);
@@ -165,7 +138,7 @@ static void list_json(FILE *out, const char *dev, const struct off_scan *s)
 		json_key(&j, "source");
 		json_str(&j, off_source_name(e->source));
 		json_key(&j, "type");
-		json_str(&j, type_name(e->mode));
+		json_str(&j, off_type_name(e->mode));
 		json_key(&j, "mode");
 		json_uint(&j, e->mode);
 		json_key(&j, "size");
@@ -209,22 +182,11 @@ static void list_json(FILE *out, const char *dev, const struct off_scan *s)
 	json_obj_end(&j);
 }
 
-static void mode_text(uint32_t mode, char out[11])
-{
-	static const char rwx[] = "rwxrwxrwx";
-	const char *t = type_name(mode);
-
-	out[0] = t[0] == 'f' ? '-' : t[0] == 'd' ? 'd' : t[0] == 's' ? 'l' : '?';
-	for (int i = 0; i < 9; i++)
-		out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
-	out[10] = '\0';
-}
-
 static void list_text(FILE *out, const char *dev, const struct off_scan *s)
 {
 	const char *prog = program_invocation_short_name;
 	const struct off_info *in = &s->info;
-	const char *adv = journal_advice(in);
+	const char *adv = off_journal_advice(in);
 	char *d = shown(dev), *q = sh_quoted(dev);
 
 	fprintf(out, "%s: %s, %u-byte blocks, %" PRIu32 " inodes; %s\n", d, in->fstype,
@@ -251,7 +213,7 @@ static void list_text(FILE *out, const char *dev, const struct off_scan *s)
 		if (gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		snprintf(own, sizeof(own), "%u:%u", e->uid, e->gid);
-		mode_text(e->mode, m);
+		off_mode_text(e->mode, m);
 		fprintf(out, "%10" PRIu32 " %7s %7s %-10s %11s %-16s %-11s %s%s%s\n", e->ino,
 		        fmt_size(sz, sizeof(sz), e->size), fmt_size(al, sizeof(al), e->allocated),
 		        m, own, when, off_source_name(e->source), off_blocks_name(e->blocks),
@@ -293,7 +255,7 @@ static int cmd_list(const struct offline_opts *o)
 	return cli_finish_output();
 }
 
-static void progress(void *ctx, uint64_t done, uint64_t total)
+static int progress(void *ctx, uint64_t done, uint64_t total)
 {
 	char a[16], b[16];
 
@@ -301,20 +263,17 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
 	fprintf(stderr, "\r\033[K  copying %6s / %-6s %3d%%", fmt_size(a, sizeof(a), done),
 	        fmt_size(b, sizeof(b), total), total ? (int)(done * 100 / total) : 100);
 	fflush(stderr);
+	return 0;
 }
 
 /* One line in the action log (rescue/log.h), the same one --recover writes to. */
 static void log_it(const struct offline_opts *o, const char *method, uint32_t ino,
                    const char *target, uint64_t bytes, const char *result)
 {
-	char id[4200], def[PATH_MAX];
+	char def[PATH_MAX];
 	const char *path = o->log;
-	struct rlog_line l = {
-	    .method = method, .id = id, .target = target, .bytes = bytes, .result = result};
-	int err;
+	int err = off_log(o->log, o->dev, method, ino, target, bytes, result);
 
-	snprintf(id, sizeof(id), "%s:%" PRIu32, o->dev, ino);
-	err = rlog_append(o->log, &l);
 	if (err < 0) {
 		char *u;
 		if (!path)
@@ -371,29 +330,6 @@ static void recover_summary(FILE *out, bool json, uint32_t ino, const struct off
 	}
 }
 
-/* The reminders after a copy: the generic ones, then what offline adds. */
-static size_t recover_checks(const struct offline_opts *o, const struct off_copy_result *r, bool ok,
-                             char lines[][AFTER_LEN])
-{
-	struct after_facts af = {
-	    .method = REC_COPY,
-	    .result = r->final_path[0] ? r->final_path : NULL,
-	    .content = ok ? after_detect(r->final_path) : CONTENT_UNKNOWN,
-	    .ok = ok,
-	    .verified = r->verified,
-	};
-	size_t n = ok ? after_checks(&af, lines) : 0;
-	char *q = sh_quoted(o->dev);
-
-	if (n < AFTER_MAX)
-		snprintf(lines[n++], AFTER_LEN,
-		         "%s was only read: its orphans are still there. Do not mount it or run "
-		         "fsck until everything you need is copied: both free the orphans.",
-		         q);
-	free(q);
-	return n;
-}
-
 /* A copy of blocks already freed may hold other data: say so before copying. */
 static void warn_not_intact(struct off_fs *fs, uint32_t ino)
 {
@@ -439,7 +375,7 @@ static int cmd_recover(const struct offline_opts *o, uint32_t ino)
 		cli_say("inode %" PRIu32 " was not rescued: %s", ino, m);
 		free(m);
 	}
-	n = recover_checks(o, &r, err == 0, lines);
+	n = off_recover_checks(o->dev, &r, err == 0, lines);
 	recover_summary(stdout, o->json, ino, &r, err == 0, lines, n);
 	log_it(o, "offline-copy", ino, r.final_path[0] ? r.final_path : dest, r.bytes_written,
 	       err == 0 ? "ok" : (r.message[0] ? r.message : strerror(-err)));
@@ -479,11 +415,10 @@ static void fsck_verdict(FILE *out, const struct off_relink_result *r, int fsck,
 static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino,
                            const struct off_relink_result *r, int fsck, const char *fout, bool ok)
 {
-	char *q = sh_quoted(o->dev), *raw = sh_quote(o->dev);
+	char *q = sh_quoted(o->dev);
 	char fsck_cmd[8300];
 
-	snprintf(fsck_cmd, sizeof(fsck_cmd), "e2fsck -f %s", raw ? raw : "?");
-	free(raw);
+	off_fsck_command(o->dev, fsck_cmd, sizeof(fsck_cmd));
 	if (o->json) {
 		struct json j;
 		cli_json_result_begin(&j, out, ok, "offline-relink");

@@ -12,11 +12,13 @@
 #include "console/help.h"
 #include "console/keys.h"
 #include "console/list.h"
+#include "console/orescue.h"
 #include "console/progress.h"
 #include "console/reclaim.h"
 #include "console/rescue.h"
 #include "console/targets.h"
 #include "console/ui.h"
+#include "text/esc.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -53,11 +55,11 @@ static void draw(struct ui *u)
 	else if (u->screen == SCREEN_HELP)
 		help_draw(u);
 	else if (u->screen == SCREEN_PICK)
-		rescue_pick_draw(u);
+		(u->off ? orescue_pick_draw : rescue_pick_draw)(u);
 	else if (u->screen == SCREEN_CONFIRM)
-		rescue_confirm_draw(u);
+		(u->off ? orescue_confirm_draw : rescue_confirm_draw)(u);
 	else if (u->screen == SCREEN_JOB)
-		progress_draw(u);
+		(u->off ? orescue_job_draw : progress_draw)(u);
 	else if (u->screen == SCREEN_RECLAIM)
 		reclaim_draw(u);
 	else
@@ -96,6 +98,8 @@ static bool take_news(struct ui *u, unsigned long *seen)
 		*seen = u->m.gen;
 		view_rebuild(&u->v, &u->m);
 	}
+	if (u->off && orph_news(u->off, &u->v))
+		changed = true;
 	pthread_mutex_unlock(&u->m.mu);
 	return changed;
 }
@@ -141,10 +145,11 @@ static void loop(struct ui *u)
 		got = term_wait(u->m.wake_fd, timeout);
 		dirty |= take_news(u, &seen);
 		/* Jobs poke the same fd: their progress is news too. */
-		if ((got & TERM_WOKEN) && u->jobs.n)
+		if ((got & TERM_WOKEN) && (u->jobs.n || (u->off && u->off->job)))
 			dirty = true;
 		note_frozen(u);
-		if (u->quit_when_done && jobs_running(&u->jobs) == 0)
+		if (u->quit_when_done && jobs_running(&u->jobs) == 0 &&
+		    !(u->off && orph_running(u->off)))
 			return;
 		while ((ch = getch()) != ERR) {
 			int f = on_key(u, ch);
@@ -161,12 +166,57 @@ static void loop(struct ui *u)
 	}
 }
 
+/* --offline DEV: read its orphans before the screen is touched, so that a mounted
+ * or damaged device is a message on a plain terminal (exit 1). */
+static int load_offline(struct ui *u, struct orphans *off)
+{
+	char why[4400];
+	char *d, *w;
+	int rc = orph_load(off, u->o->offline, u->o->deep, u->o->log, why, sizeof(why));
+
+	if (rc == 0) {
+		u->off = off;
+		return 0;
+	}
+	d = esc_display(u->o->offline, strlen(u->o->offline));
+	w = esc_display(why, strlen(why));
+	if (rc == 1)
+		fprintf(stderr,
+		        "%s: %s is mounted (%s): the offline mode is for unmounted filesystems. "
+		        "Its held deleted files are for the online mode: %s\n",
+		        u->prog, d ? d : "?", w ? w : "?", u->prog);
+	else
+		fprintf(stderr, "%s: cannot open %s as an ext2/3/4 filesystem: %s\n", u->prog,
+		        d ? d : "?", w ? w : "?");
+	free(d);
+	free(w);
+	orph_free(off);
+	return 1;
+}
+
+/* The source of entries: the live system's held files (the worker), or DEV's
+ * orphans (no worker; the target list read once). 0 or a negative errno. */
+static int start_source(struct ui *u)
+{
+	int err;
+
+	if (!u->off)
+		return model_start(&u->m, u->o->all, u->o->sample, u->o->only);
+	err = model_start_idle(&u->m);
+	if (u->m.wake_fd < 0)
+		return err;
+	return orph_view(u->off, &u->v);
+}
+
 int console_main(const struct console_opts *o, const char *prog)
 {
 	struct ui u = {.o = o, .prog = prog, .all = o->all};
+	struct orphans off;
 	const char *term = getenv("TERM");
 	int err, sig;
 
+	if (o->offline && load_offline(&u, &off))
+		return 1;
 	err = term_start(&u.term, o->no_color, o->ascii);
 	if (err < 0) {
 		char why[64];
@@ -175,16 +225,20 @@ int console_main(const struct console_opts *o, const char *prog)
 			snprintf(why, sizeof(why), "not a tty");
 		else
 			snprintf(why, sizeof(why), "TERM=%.40s", term ? term : "");
-		fprintf(stderr, "%s: no terminal for the console (%s); use %s --list\n", prog, why,
-		        prog);
+		fprintf(stderr, "%s: no terminal for the console (%s); use %s %s\n", prog, why,
+		        prog, o->offline ? "--offline DEVICE --list" : "--list");
+		if (u.off)
+			orph_free(u.off);
 		return 2;
 	}
 	if (o->filter)
 		snprintf(u.v.filter, sizeof(u.v.filter), "%s", o->filter);
-	err = model_start(&u.m, o->all, o->sample, o->only);
+	err = start_source(&u);
 	if (err < 0) {
 		term_stop(&u.term);
 		fprintf(stderr, "%s: cannot start the scan: %s\n", prog, strerror(-err));
+		if (u.off)
+			orph_free(u.off);
 		return 1;
 	}
 	loop(&u);
@@ -194,6 +248,8 @@ int console_main(const struct console_opts *o, const char *prog)
 	 * answer to the quit question); freeing resumes any stopped writer. */
 	jobs_cancel_all(&u.jobs);
 	jobs_free(&u.jobs);
+	if (u.off)
+		orph_free(u.off);
 	model_stop(&u.m);
 	view_free(&u.v);
 	sig = term_signal;

@@ -17,11 +17,15 @@ struct console_opts {
 	const char *only;             /* show and pin only files this text matches, or NULL */
 	const char *log;              /* the action log (NULL: the default), as --log */
 	uint64_t max_rate;            /* rescues: bytes per second, 0 for no limit */
+	const char *offline;          /* --offline DEV: the orphan inodes of DEV instead */
+	bool deep;                    /* with OFFLINE: walk the inode table too */
 };
 
 /* Run the console until the user quits. Returns the exit status: 0 after q, 1 when
- * the scan could not start, 2 when the terminal cannot be used (a one-line message
- * naming --list is printed on stderr then). PROG prefixes messages. */
+ * the scan could not start (offline: the device is mounted, is no ext filesystem or
+ * cannot be read; said on stderr before the screen is touched), 2 when the terminal
+ * cannot be used (a one-line message naming --list is printed on stderr then). PROG
+ * prefixes messages. */
 int console_main(const struct console_opts *o, const char *prog);
 
 #endif

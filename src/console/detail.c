@@ -5,14 +5,17 @@
 #include "console/list.h"
 #include "console/page.h"
 #include "find/parse.h"
+#include "offline/words.h"
 #include "text/esc.h"
 #include "text/fmt.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 /* Sparkline levels, lowest first, in characters every console font has. */
 static const char spark_levels[] = " .:-=+*#";
@@ -213,15 +216,80 @@ static void build(struct ui *u, struct page *p, long i)
 		add_methods(u, p, e, &u->m.adv[i]);
 }
 
+/* The offline console: every fact --offline --list gives of one orphan inode, the
+ * device's state and what it means. */
+static void build_orphan(struct ui *u, struct page *p, const struct off_entry *e)
+{
+	const struct off_scan *s = &u->off->s;
+	const char *adv = off_journal_advice(&s->info);
+	char sz[16], al[16], mp[16], m[11], when[32] = "?", *d;
+	time_t t = (time_t)e->mtime;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	off_mode_text(e->mode, m);
+	page_add(p, ROLE_HEAD, "Orphan inode %" PRIu32 " (deleted while open; found in %s)", e->ino,
+	         off_source_name(e->source));
+	page_add(p, ROLE_NORMAL,
+	         "size     %s (%" PRIu64 " bytes)   allocated %s (%" PRIu64 " bytes)",
+	         fmt_size(sz, sizeof(sz), e->size), e->size, fmt_size(al, sizeof(al), e->allocated),
+	         e->allocated);
+	page_add(p, ROLE_NORMAL, "data     %s mapped (holes excluded)%s",
+	         fmt_size(mp, sizeof(mp), e->mapped),
+	         e->inline_data ? ", inline in the inode" : "");
+	page_add(p, ROLE_NORMAL, "type     %s   mode %s (%04o)   owner uid %u, gid %u",
+	         off_type_name(e->mode), m, e->mode & 07777, e->uid, e->gid);
+	page_add(p, ROLE_NORMAL, "mtime    %s", when);
+	page_add(p, ROLE_NORMAL, "links    %u", e->links);
+	page_add(p, e->blocks == OFF_BLOCKS_INTACT ? ROLE_GOOD : ROLE_WARN, "blocks   %s%s%s",
+	         off_blocks_name(e->blocks), e->note[0] ? ": " : "", e->note);
+	page_add(p, ROLE_NORMAL, "%s", "");
+	d = esc_display(u->off->dev, strlen(u->off->dev));
+	page_add(p, ROLE_HEAD, "Device");
+	page_add(p, ROLE_NORMAL, "  %s: %s, %u-byte blocks, %" PRIu32 " inodes, %s", d ? d : "?",
+	         s->info.fstype, s->info.block_size, s->info.inodes_count,
+	         !s->info.journal         ? "no journal"
+	         : s->info.needs_recovery ? "journal NEEDS RECOVERY"
+	                                  : "journal clean");
+	free(d);
+	if (adv)
+		page_add(p, ROLE_WARN, "  %s", adv);
+	if (s->info.short_device)
+		page_add(p, ROLE_WARN,
+		         "  The device is smaller than the filesystem on it (a truncated image?): "
+		         "what lies past its end cannot be read.");
+	for (size_t k = 0; k < s->nprob; k++)
+		page_add_raw(p, ROLE_WARN, "  problem: ", s->prob[k].what, strlen(s->prob[k].what));
+	page_add(p, ROLE_NORMAL, "%s", "");
+	page_add(p, ROLE_HEAD, "What can be done");
+	if (u->o->readonly)
+		page_add(p, ROLE_NORMAL, "  here nothing: this console is read-only (--readonly)");
+	else
+		page_add(
+		    p, ROLE_NORMAL,
+		    "  c  copy it out to another filesystem: the device is only read (Enter too)");
+	if (!u->o->readonly)
+		page_add(p, ROLE_NORMAL,
+		         "  l  relink it into lost+found: WRITES to the device; then run e2fsck -f "
+		         "before mounting");
+	page_add(p, ROLE_NORMAL,
+	         "  Mounting the filesystem or running fsck frees every orphan: save them first.");
+}
+
 void detail_draw(struct ui *u)
 {
 	struct page p = {.width = (size_t)COLS};
 	long i = u->v.n && u->v.sel < u->v.n ? (long)u->v.idx[u->v.sel] : -1;
 	int rows = LINES - 3;
 
-	term_cell(&u->term, 0, 0, COLS, " rescuetui | detail of the selected file", false,
-	          ROLE_TITLE);
-	if (i < 0)
+	term_cell(&u->term, 0, 0, COLS,
+	          u->off ? " rescuetui | offline: detail of the orphan inode"
+	                 : " rescuetui | detail of the selected file",
+	          false, ROLE_TITLE);
+	if (u->off && orph_selected(u->off, &u->v))
+		build_orphan(u, &p, orph_selected(u->off, &u->v));
+	else if (i < 0 || u->off)
 		page_add(&p, ROLE_NORMAL, "No file is selected any more.");
 	else
 		build(u, &p, i);

@@ -34,17 +34,32 @@ static const char *const methods[] = {
     "(shown until the next key). Rates: random = rewritten inside, append = growing.",
 };
 
+/* Paragraphs: the page wraps them at the screen's width. */
+static const char *const off_intro[] = {
+    "Offline mode: the orphan inodes of an UNMOUNTED ext2/3/4 device or image: files deleted "
+    "while still open when the machine stopped. They stay on the orphan list until the next "
+    "mount or fsck frees them: save them first.",
+    "c copies one out to another filesystem; the device is only read. l relinks it into "
+    "lost+found: that WRITES to the device and asks for y, then !; run e2fsck -f on the device "
+    "before mounting it.",
+    "A journal that needs recovery may hold a newer orphan list: copy out, do not relink (the "
+    "detail says more).",
+    "",
+};
+
 void help_draw(struct ui *u)
 {
 	struct page p = {.width = (size_t)COLS};
 	int rows = LINES - 3;
 
 	term_cell(&u->term, 0, 0, COLS, " rescuetui | help", false, ROLE_TITLE);
-	for (size_t i = 0; i < sizeof(intro) / sizeof(intro[0]); i++)
+	for (size_t i = 0; u->off && i < sizeof(off_intro) / sizeof(off_intro[0]); i++)
+		page_add(&p, ROLE_NORMAL, "%s", off_intro[i]);
+	for (size_t i = 0; !u->off && i < sizeof(intro) / sizeof(intro[0]); i++)
 		page_add(&p, ROLE_NORMAL, "%s", intro[i]);
 	page_add(&p, ROLE_HEAD, "Keys");
 	keys_help(u, &p);
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+	for (size_t i = 0; !u->off && i < sizeof(methods) / sizeof(methods[0]); i++)
 		page_add(&p, i == 0 ? ROLE_HEAD : ROLE_NORMAL, "%s", methods[i]);
 	if (u->o->readonly)
 		page_add(&p, ROLE_WARN, "Read-only console (--readonly): it looks, it never acts.");

@@ -2,6 +2,7 @@
 #include "console/keys.h"
 
 #include "console/list.h"
+#include "console/orescue.h"
 #include "console/page.h"
 #include "console/progress.h"
 #include "console/reclaim.h"
@@ -9,6 +10,7 @@
 #include "text/esc.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +44,9 @@ static long selected(const struct ui *u)
 
 static int move_by(struct ui *u, long delta)
 {
-	if (u->screen == SCREEN_LIST) {
+	if (u->screen == SCREEN_LIST && u->off) {
+		orph_select(u->off, &u->v, (long)u->v.sel + delta);
+	} else if (u->screen == SCREEN_LIST) {
 		view_select(&u->v, &u->m, (long)u->v.sel + delta);
 	} else if (u->screen == SCREEN_PICK) {
 		return rescue_pick_move(u, delta);
@@ -86,7 +90,7 @@ static int act_end(struct ui *u)
 
 static int act_quit(struct ui *u)
 {
-	size_t n = jobs_running(&u->jobs);
+	size_t n = jobs_running(&u->jobs) + (u->off && orph_running(u->off));
 
 	if (n == 0)
 		return UI_QUIT;
@@ -426,6 +430,89 @@ static const struct binding table[] = {
     {'Q', ON_JOB, act_quit, "Q, F10", "quit (asks when jobs run)", false},
 };
 
+/* The offline console (--offline DEV): its own actions first, then the ones of
+ * the table above that only move, show or leave (shared()). */
+static int act_off_copy(struct ui *u)
+{
+	return orescue_open(u, false);
+}
+static int act_off_relink(struct ui *u)
+{
+	return orescue_open(u, true);
+}
+static int act_off_enter(struct ui *u)
+{
+	return orescue_pick_enter(u);
+}
+static int act_off_yes(struct ui *u)
+{
+	return orescue_confirm_yes(u);
+}
+static int act_off_no(struct ui *u)
+{
+	return orescue_confirm_no(u);
+}
+static int act_off_cancel(struct ui *u)
+{
+	return orescue_ask_cancel(u);
+}
+static int act_off_show(struct ui *u)
+{
+	return orescue_show_job(u);
+}
+
+static const struct binding off_table[] = {
+    {'R', ON_LIST | ON_DETAIL, act_off_copy, "R, c",
+     "copy the inode out to another filesystem (target, then confirm); the device is only read",
+     true},
+    {'c', ON_LIST | ON_DETAIL, act_off_copy, NULL, NULL, true},
+    {'\r', ON_DETAIL, act_off_copy, "Enter", "copy out: the target picker", true},
+    {'\n', ON_DETAIL, act_off_copy, NULL, NULL, true},
+    {KEY_ENTER, ON_DETAIL, act_off_copy, NULL, NULL, true},
+    {'l', ON_LIST | ON_DETAIL, act_off_relink, "l",
+     "relink into lost+found: WRITES to the device (y, then !); then e2fsck -fn", true},
+    {'p', ON_LIST, act_off_show, "p", "the progress or result of the last action", false},
+    {'\r', ON_PICK, act_off_enter, "Enter", "check the target, then confirm", true},
+    {'\n', ON_PICK, act_off_enter, NULL, NULL, true},
+    {KEY_ENTER, ON_PICK, act_off_enter, NULL, NULL, true},
+    {'y', ON_CONFIRM, act_off_yes, "y", "go ahead (a relink: then !, never Enter)", true},
+    {'n', ON_CONFIRM, act_off_no, "n, Enter, Esc", "no (the default)", true},
+    {'\r', ON_CONFIRM, act_off_no, NULL, NULL, true},
+    {'\n', ON_CONFIRM, act_off_no, NULL, NULL, true},
+    {KEY_ENTER, ON_CONFIRM, act_off_no, NULL, NULL, true},
+    {KEY_ESC, ON_CONFIRM, act_off_no, NULL, NULL, true},
+    {'q', ON_CONFIRM, act_off_no, NULL, NULL, true},
+    {'x', ON_JOB, act_off_cancel, "x", "cancel a copy (asks); the .partial is removed", true},
+};
+
+/* Actions of the online table that mean the same offline: moving, showing, leaving. */
+static bool shared(action_fn fn)
+{
+	static const action_fn ok[] = {
+	    act_up,   act_down, act_pgup,   act_pgdn,       act_home, act_end,     act_detail,
+	    act_help, act_back, act_redraw, act_background, act_quit, act_complete};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (ok[i] == fn)
+			return true;
+	return false;
+}
+
+/* The binding of key CH on screen bit ON, or NULL. */
+static const struct binding *find(const struct ui *u, int ch, unsigned on)
+{
+	if (u->off)
+		for (size_t i = 0; i < sizeof(off_table) / sizeof(off_table[0]); i++)
+			if (off_table[i].key == ch && (off_table[i].on & on) &&
+			    !(off_table[i].acts && u->o->readonly))
+				return &off_table[i];
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].key == ch && (table[i].on & on) &&
+		    !(table[i].acts && u->o->readonly) && (!u->off || shared(table[i].fn)))
+			return &table[i];
+	return NULL;
+}
+
 /* A key while the filter line is open. */
 static int edit_filter(struct ui *u, int ch)
 {
@@ -458,8 +545,12 @@ static int answer_job(struct ui *u, enum ui_ask a, int ch)
 {
 	struct cjob *c = shown_job(u);
 
+	if (a == ASK_RISK && u->off)
+		return ch == '!' ? orescue_confirm_go(u) : orescue_confirm_no(u);
 	if (a == ASK_RISK)
 		return ch == '!' ? rescue_confirm_risk(u) : rescue_confirm_no(u);
+	if (a == ASK_CANCEL_JOB && u->off && (ch == 'y' || ch == 'Y'))
+		return orescue_cancel(u);
 	if (a == ASK_CANCEL_JOB) {
 		if ((ch == 'y' || ch == 'Y') && c) {
 			cjob_cancel(c);
@@ -471,6 +562,8 @@ static int answer_job(struct ui *u, enum ui_ask a, int ch)
 	}
 	if (ch == 'c') {
 		jobs_cancel_all(&u->jobs);
+		if (u->off)
+			orph_cancel(u->off);
 		return UI_QUIT;
 	}
 	if (ch == 'w') {
@@ -519,9 +612,9 @@ int keys_handle(struct ui *u, int ch)
 		if (f >= 0)
 			return f;
 	}
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].key == ch && (table[i].on & on) && !(table[i].acts && u->o->readonly))
-			return table[i].fn(u);
+	const struct binding *b = find(u, ch, on);
+	if (b)
+		return b->fn(u);
 	return UI_REDRAW; /* the message went away */
 }
 
@@ -541,6 +634,15 @@ static void draw_message(struct ui *u, int y)
 	} else if (u->ask != ASK_NONE || u->msg[0]) {
 		term_cell(&u->term, y, 0, COLS, u->msg, false,
 		          u->ask != ASK_NONE ? ROLE_WARN : ROLE_HEAD);
+	} else if (u->screen == SCREEN_LIST && u->off && !u->o->readonly &&
+	           orph_selected(u->off, &u->v)) {
+		snprintf(line, sizeof(line),
+		         "%s c copies inode %" PRIu32 " out (the device is only read)%s",
+		         term_marker(&u->term), orph_selected(u->off, &u->v)->ino,
+		         u->off->s.info.needs_recovery
+		             ? "; no relink until the journal is replayed"
+		             : "; l relinks it into lost+found (writes to the device)");
+		term_cell(&u->term, y, 0, COLS, line, false, ROLE_NORMAL);
 	} else if (u->screen == SCREEN_LIST && i >= 0 && u->m.adv && !u->m.meta[i].gone) {
 		const struct rec_result *rec = &u->m.adv[i].rec;
 		const struct rec_option *o = &rec->opt[0];
@@ -574,14 +676,29 @@ static const char *const bar[SCREEN_N][BAR_MAX] = {
     [SCREEN_JOB] = {"x", "Cancel", "b/Esc", "Background", "z", "Freeze", "F1", "Help", "Q", "Quit"},
 };
 
+/* The offline console's bars. */
+static const char *const off_bar[SCREEN_N][BAR_MAX] = {
+    [SCREEN_LIST] = {"F1", "Help", "Enter", "Detail", "c", "Copy out", "l", "Relink", "p", "Action",
+                     "q", "Quit"},
+    [SCREEN_DETAIL] = {"F1", "Help", "Up/Dn", "Scroll", "c", "Copy out", "l", "Relink", "q/Esc",
+                       "Back"},
+    [SCREEN_HELP] = {"Up/Dn", "Scroll", "q/Esc", "Close", "F10", "Quit"},
+    [SCREEN_PICK] = {"F1", "Help", "Tab", "Complete", "^U", "Clear", "Enter", "Confirm", "Esc",
+                     "Back"},
+    [SCREEN_CONFIRM] = {"y", "Yes", "n/Esc", "No", "F1", "Help"},
+    [SCREEN_JOB] = {"x", "Cancel", "b/Esc", "Background", "F1", "Help", "Q", "Quit"},
+};
+
 /* The job view once its job ended: nothing left to cancel or freeze. */
 static const char *const result_bar[BAR_MAX] = {"q/Esc", "Back", "F1", "Help", "F10", "Quit"};
 
 void keys_draw_bottom(struct ui *u)
 {
 	struct cjob *c = shown_job(u);
-	const char *const *b =
-	    u->screen == SCREEN_JOB && c && cjob_ended(c) ? result_bar : bar[u->screen];
+	bool ended = u->off ? u->off->job && orph_ended(u->off->job) : c && cjob_ended(c);
+	const char *const *b = u->screen == SCREEN_JOB && ended ? result_bar
+	                       : u->off                         ? off_bar[u->screen]
+	                                                        : bar[u->screen];
 	int x = 0;
 
 	move(LINES - 2, 0);
@@ -593,7 +710,9 @@ void keys_draw_bottom(struct ui *u)
 		char word[32];
 		int kw = (int)strlen(b[i]), ww;
 
-		if (u->o->readonly && !strcmp(b[i + 1], "Rescue"))
+		if (u->o->readonly &&
+		    (!strcmp(b[i + 1], "Rescue") || !strcmp(b[i + 1], "Copy out") ||
+		     !strcmp(b[i + 1], "Relink")))
 			continue;
 		snprintf(word, sizeof(word), " %s ", b[i + 1]);
 		ww = (int)strlen(word);
@@ -617,14 +736,29 @@ void keys_help(const struct ui *u, struct page *p)
 	                                      "A job: progress, then result",
 	                                      "Reclaim: confirm, then the space freed"};
 
+	static const char *const off_screens[] = {"The orphan inodes",
+	                                          "Detail",
+	                                          NULL,
+	                                          "Help",
+	                                          "Copy out: the target (type it; Enter)",
+	                                          "Copy out or relink: confirmation",
+	                                          "The action: progress, then result",
+	                                          NULL};
+
 	for (int s = 0; s < SCREEN_N; s++) {
-		if (u->o->readonly && (s == SCREEN_PICK || s == SCREEN_CONFIRM || s == SCREEN_JOB ||
-		                       s == SCREEN_RECLAIM))
+		const char *name = u->off ? off_screens[s] : screens[s];
+		if (!name || (u->o->readonly && (s == SCREEN_PICK || s == SCREEN_CONFIRM ||
+		                                 s == SCREEN_JOB || s == SCREEN_RECLAIM)))
 			continue;
-		page_add(p, ROLE_HEAD, "%s", screens[s]);
+		page_add(p, ROLE_HEAD, "%s", name);
+		for (size_t i = 0; u->off && i < sizeof(off_table) / sizeof(off_table[0]); i++)
+			if (off_table[i].name && (off_table[i].on & (1u << s)) &&
+			    !(off_table[i].acts && u->o->readonly))
+				page_add(p, ROLE_NORMAL, "  %-14s %s", off_table[i].name,
+				         off_table[i].what);
 		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 			if (table[i].name && (table[i].on & (1u << s)) &&
-			    !(table[i].acts && u->o->readonly))
+			    !(table[i].acts && u->o->readonly) && (!u->off || shared(table[i].fn)))
 				page_add(p, ROLE_NORMAL, "  %-14s %s", table[i].name,
 				         table[i].what);
 		page_add(p, ROLE_NORMAL, "%s", "");

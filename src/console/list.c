@@ -2,15 +2,19 @@
 #include "console/list.h"
 
 #include "console/keys.h"
+#include "console/orescue.h"
 #include "console/progress.h"
 #include "find/parse.h"
+#include "offline/words.h"
 #include "text/esc.h"
 #include "text/fmt.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Column widths at 80 columns; the path takes what is left. */
@@ -283,9 +287,122 @@ static void draw_empty(struct ui *u, int y)
 	}
 }
 
+/* ---- the offline console: the same list, rows of orphan inodes ---- */
+
+/* Problems of the walk shown above the list at most; the detail has them all. */
+enum { OFF_PROB_LINES_MAX = 2 };
+
+static void draw_off_title(struct ui *u)
+{
+	const struct off_scan *s = &u->off->s;
+	char line[512], *d = esc_display(u->off->dev, strlen(u->off->dev));
+
+	snprintf(line, sizeof(line), " rescuetui %s | %zu orphan inode%s | offline: %s (%s)%s%s",
+	         RT_VERSION, s->n, s->n == 1 ? "" : "s", d ? d : "?", s->info.fstype,
+	         s->deep ? " | inode table walked" : "", u->o->readonly ? " | read-only" : "");
+	free(d);
+	term_cell(&u->term, 0, 0, COLS, line, false, ROLE_TITLE);
+}
+
+/* The device's state: journal, a short image, the problems met. Lines drawn. */
+static int draw_off_state(struct ui *u, int y)
+{
+	const struct off_scan *s = &u->off->s;
+	char line[512];
+	int lines = 0;
+
+	snprintf(line, sizeof(line), "  %u-byte blocks, %" PRIu32 " inodes; %s", s->info.block_size,
+	         s->info.inodes_count,
+	         !s->info.journal ? "no journal (no orphan list: the inode table was walked)"
+	         : s->info.needs_recovery
+	             ? "the journal NEEDS RECOVERY: do not mount or fsck yet (Enter: what it means)"
+	             : "journal clean; only read until you relink (l)");
+	term_cell(&u->term, y + lines++, 0, COLS, line, false,
+	          s->info.needs_recovery ? ROLE_WARN : ROLE_NORMAL);
+	if (s->info.short_device)
+		term_cell(&u->term, y + lines++, 0, COLS,
+		          "! the device is smaller than its filesystem (a truncated image?): what "
+		          "lies past its end cannot be read",
+		          false, ROLE_WARN);
+	for (size_t k = 0; k < s->nprob && k < OFF_PROB_LINES_MAX; k++) {
+		snprintf(line, sizeof(line), "! %s%s", s->prob[k].what,
+		         k + 1 == OFF_PROB_LINES_MAX && s->nprob > k + 1
+		             ? " (and more: see the detail)"
+		             : "");
+		term_raw(&u->term, y + lines++, 0, COLS, line, strlen(line), false, ROLE_WARN);
+	}
+	return lines;
+}
+
+/* Columns of the orphan rows; the state (data, the action's tag, where it was
+ * found, the note) takes what is left. */
+enum { W_INO = 8, W_OWNER = 9, W_MTIME = 16 };
+
+static void draw_off_colhead(struct ui *u, int y)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "%-*s%*s %*s %*s %-10s %*s %-*s %s", W_MARK, "", W_INO, "INODE",
+	         W_SIZE, "SIZE", W_SIZE, "ALLOC", "MODE", W_OWNER, "UID:GID", W_MTIME, "MTIME (UTC)",
+	         "DATA, FOUND IN");
+	term_cell(&u->term, y, 0, COLS, line, false, ROLE_COLHEAD);
+}
+
+static void draw_off_row(struct ui *u, int y, size_t row)
+{
+	const struct off_entry *e = &u->off->s.v[row];
+	bool sel = row == u->v.sel;
+	enum term_role role = sel ? ROLE_SEL : ROLE_NORMAL;
+	char sz[16], al[16], m[11], own[24], when[32] = "?", tag[48], line[512];
+	time_t t = (time_t)e->mtime;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	snprintf(own, sizeof(own), "%u:%u", e->uid, e->gid);
+	off_mode_text(e->mode, m);
+	orescue_tag(u, e->ino, tag, sizeof(tag));
+	snprintf(line, sizeof(line), "%-*s%*" PRIu32 " %*s %*s %-10s %*s %-*s %s%s, %s%s%s", W_MARK,
+	         sel ? term_marker(&u->term) : "", W_INO, e->ino, W_SIZE,
+	         fmt_size(sz, sizeof(sz), e->size), W_SIZE, fmt_size(al, sizeof(al), e->allocated),
+	         m, W_OWNER, own, W_MTIME, when, tag, off_blocks_name(e->blocks),
+	         off_source_name(e->source), e->note[0] ? ": " : "", e->note);
+	term_raw(&u->term, y, 0, COLS, line, strlen(line), false,
+	         !sel && e->blocks != OFF_BLOCKS_INTACT ? ROLE_WARN : role);
+}
+
+static void off_list_draw(struct ui *u)
+{
+	const struct off_scan *s = &u->off->s;
+	int y = 1, rows;
+
+	draw_off_title(u);
+	y += draw_off_state(u, y);
+	draw_off_colhead(u, y++);
+	rows = LINES - y - 2;
+	u->page_rows = rows > 0 ? (size_t)rows : 0;
+	view_scroll(&u->v, u->page_rows);
+	if (s->n == 0)
+		term_cell(&u->term, y + 1, 2, COLS - 2,
+		          s->deep
+		              ? "No orphan inodes: nothing was deleted while open here, or a "
+		                "mount or fsck freed them already."
+		              : "No orphan inodes on the orphan list (--deep also walks the inode "
+		                "table).",
+		          false, ROLE_NORMAL);
+	for (int r = 0; r < rows && u->v.top + (size_t)r < u->v.n; r++)
+		draw_off_row(u, y + r, u->v.top + (size_t)r);
+	keys_draw_bottom(u);
+}
+
 void list_draw(struct ui *u)
 {
 	int y = 1, rows;
+
+	if (u->off) {
+		off_list_draw(u);
+		return;
+	}
 
 	draw_title(u);
 	y += draw_fs(u, y);

@@ -473,6 +473,26 @@ int model_start(struct model *m, bool all, double sample, const char *only)
 	return 0;
 }
 
+int model_start_idle(struct model *m)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->wake_fd < 0)
+		return -errno;
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Where a copy could go; no reflink probe: nothing is cloned offline. */
+	err = target_list_read(&m->tl, false);
+	m->ready = true;
+	return err < 0 ? err : 0;
+}
+
 void model_stop(struct model *m)
 {
 	if (m->started) {

@@ -69,6 +69,12 @@ struct model {
  * right after each scan. ONLY must outlive M. Returns 0 or a negative errno. */
 int model_start(struct model *m, bool all, double sample, const char *only);
 
+/* Set up M without a worker: nothing is scanned or pinned (the offline console
+ * shows orphan inodes instead), but the mutex, the wake fd and the target list
+ * (read once) are there for the views. Returns 0 or a negative errno (the target
+ * list could not be read: M is usable, with no targets). model_stop frees it. */
+int model_start_idle(struct model *m);
+
 /* Stop the worker and free everything, releasing every pin. */
 void model_stop(struct model *m);
 

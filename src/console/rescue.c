@@ -190,8 +190,7 @@ int rescue_field_key(struct ui *u, int ch)
 	return UI_REDRAW;
 }
 
-/* Make the default directory (mode 0700) when it is not there yet. */
-static int make_default_dir(struct ui *u)
+int rescue_make_default_dir(struct ui *u)
 {
 	struct stat st;
 
@@ -204,7 +203,7 @@ static int make_default_dir(struct ui *u)
 	return 0;
 }
 
-static void unmake_default_dir(struct ui *u)
+void rescue_unmake_default_dir(struct ui *u)
 {
 	if (u->pick.made[0])
 		(void)rmdir(u->pick.made);
@@ -225,7 +224,7 @@ static int place(struct ui *u, const struct entry *e, const struct target **t,
 	snprintf(to, sizeof(to), "%s", p->field);
 	for (n = strlen(to); n > 1 && to[n - 1] == '/'; n--)
 		to[n - 1] = 0;
-	err = make_default_dir(u);
+	err = rescue_make_default_dir(u);
 	if (err == 0)
 		err = dest_resolve_ours(to, e->path, e->path_len, e->ino, plan_journal_is_ours,
 		                        (void *)e, p->dest, sizeof(p->dest), &p->resume);
@@ -246,7 +245,7 @@ static int place(struct ui *u, const struct entry *e, const struct target **t,
 		snprintf(p->err, sizeof(p->err), "%.400s cannot be written (read-only)", s),
 		    err = -EROFS;
 	if (err < 0)
-		unmake_default_dir(u);
+		rescue_unmake_default_dir(u);
 	return err;
 }
 
@@ -312,7 +311,7 @@ int rescue_pick_enter(struct ui *u)
 			snprintf(p->err, sizeof(p->err), "%s to %s is not possible: %s",
 			         rec_method_name(p->method), m ? m : "?",
 			         r > 0 ? p->opt.reason : "not offered there");
-		unmake_default_dir(u);
+		rescue_unmake_default_dir(u);
 		return UI_REDRAW;
 	}
 	take_facts(u, i, t);
@@ -403,7 +402,7 @@ int rescue_confirm_risk(struct ui *u)
 
 int rescue_confirm_no(struct ui *u)
 {
-	unmake_default_dir(u);
+	rescue_unmake_default_dir(u);
 	snprintf(u->msg, sizeof(u->msg), "nothing done");
 	u->screen = SCREEN_PICK;
 	return UI_REDRAW;

@@ -39,6 +39,14 @@ int rescue_confirm_no(struct ui *u);
 /* z on the confirmation: stop the writers for the copy or the final pass, or not. */
 int rescue_toggle_freeze(struct ui *u);
 
+/* Make the picker's field, when it still holds the default directory and that is
+ * not there yet, a new directory (mode 0700), remembered to be removed again on
+ * no. 0 or a negative errno of mkdir. (The offline picker shares it.) */
+int rescue_make_default_dir(struct ui *u);
+
+/* Remove the directory rescue_make_default_dir made, if any. */
+void rescue_unmake_default_dir(struct ui *u);
+
 void rescue_pick_draw(struct ui *u);
 void rescue_confirm_draw(struct ui *u);
 

@@ -10,6 +10,7 @@
 #include "console/console.h"
 #include "console/jobs.h"
 #include "console/model.h"
+#include "console/orphans.h"
 #include "console/term.h"
 
 #include <limits.h>
@@ -54,7 +55,7 @@ struct ui_reclaim {
 	bool rescued;
 	uint64_t rescued_size;
 	long long rescued_when;
-	bool done;        /* truncated (or failed): RESULT says how */
+	bool done; /* truncated (or failed): RESULT says how */
 	bool ok;
 	char result[320];
 };
@@ -79,6 +80,7 @@ struct ui_pick {
 	bool same_fs, low_space, ram, network;
 	bool freeze; /* stop the writers (z on the confirmation) */
 	size_t nwriters;
+	bool relink; /* offline: relink inode INO (else copy it out) */
 };
 
 struct ui {
@@ -101,6 +103,7 @@ struct ui {
 	size_t job;                  /* the job SCREEN_JOB shows */
 	bool quit_when_done;         /* quit once no job runs any more */
 	long frozen_since[JOBS_MAX]; /* when each job was first seen frozen, 0 when not */
+	struct orphans *off;         /* --offline DEV: the entries are its orphans; else NULL */
 };
 
 #endif

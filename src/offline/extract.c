@@ -125,8 +125,8 @@ static int copy_run(struct cp *c, const struct off_run *r, uint64_t *pos)
 		c->res->bytes_read += n;
 		c->res->bytes_written += n;
 		*pos = off + n;
-		if (c->progress)
-			c->progress(c->ctx, *pos, c->size);
+		if (c->progress && c->progress(c->ctx, *pos, c->size))
+			return off_fail(c->res->message, 0, -ECANCELED, "cancelled");
 	}
 	return 0;
 }

@@ -27,8 +27,10 @@ struct off_copy_result {
 	char message[OFF_WHY_LEN]; /* why it failed, for people; "" */
 };
 
-/* Called between chunks with the bytes done of TOTAL; may be NULL. */
-typedef void (*off_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+/* Called between chunks with the bytes done of TOTAL; may be NULL. Returning
+ * non-zero stops the copy: off_recover then fails with -ECANCELED (a face's cancel
+ * key; the .partial is removed). */
+typedef int (*off_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 /* Is directory DIR on the filesystem FS was opened from: the device itself, or, for
  * an image, a loop device backed by that image file? Returns 1, 0, or a negative
@@ -40,7 +42,8 @@ int off_target_on_fs(const struct off_fs *fs, const char *dir);
  * verified and renamed; or a negative errno with RES->message: -EINVAL not a regular
  * file, -EXDEV DEST lies on FS itself, -EEXIST DEST or DEST.partial exists, -EUCLEAN
  * a damaged block map, -EIO a read of FS, or the result does not read back as
- * written (the .partial is kept then), -ENOSPC, ... On other failures the
+ * written (the .partial is kept then), -ENOSPC, -ECANCELED PROGRESS asked to stop,
+ * ... On other failures the
  * .partial is removed. */
 int off_recover(struct off_fs *fs, uint32_t ino, const char *dest, off_progress_fn progress,
                 void *ctx, struct off_copy_result *res);

@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +47,40 @@ START_TEST(target_in_the_image_refused)
 	ck_assert_msg(strstr(res.message, "filesystem being rescued"), "%s", res.message);
 	off_close(fs, NULL);
 	tl_umount(mnt);
+}
+END_TEST
+
+/* The console's cancel key: a progress callback that asks to stop ends the copy
+ * with -ECANCELED and leaves nothing behind, neither the result nor its .partial. */
+static int stop_now(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)done;
+	(void)total;
+	++*(int *)ctx;
+	return 1;
+}
+
+START_TEST(cancelled_copy_leaves_nothing)
+{
+	char why[OFF_WHY_LEN], dest[256], partial[300];
+	struct off_copy_result res;
+	struct off_fs *fs;
+	int calls = 0;
+
+	make_image();
+	tl_sh("head -c 300000 /dev/urandom >'%s/big' && debugfs -w -R 'write %s/big big' '%s' "
+	      ">/dev/null 2>&1",
+	      tl_dir, tl_dir, img);
+	ck_assert_int_eq(off_open(img, false, &fs, why), 0);
+	snprintf(dest, sizeof(dest), "%s/out", tl_dir);
+	ck_assert_int_eq(off_recover(fs, FIRST_FILE_INO + 1, dest, stop_now, &calls, &res),
+	                 -ECANCELED);
+	off_close(fs, NULL);
+	ck_assert_int_eq(calls, 1);
+	snprintf(partial, sizeof(partial), "%s.partial", dest);
+	ck_assert_int_ne(access(dest, F_OK), 0);
+	ck_assert_int_ne(access(partial, F_OK), 0);
+	ck_assert_str_eq(res.final_path, "");
 }
 END_TEST
 
@@ -119,6 +154,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, target_in_the_image_refused);
 	tcase_add_test(tc, target_on_the_device_refused);
+	tcase_add_test(tc, cancelled_copy_leaves_nothing);
 	tcase_add_test(tc, read_only_handle_never_relinks);
 	tcase_add_test(tc, named_file_is_no_orphan);
 	suite_add_tcase(s, tc);
