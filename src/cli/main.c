@@ -114,8 +114,7 @@ static void usage(FILE *f)
 	        "      --ascii     ASCII lines and markers (also in a non-UTF-8 locale)\n"
 	        "      --filter TEXT\n"
 	        "                  start with this filter (path, command, pid)\n"
-	        "      --only TEXT show and pin only the files TEXT matches (as --filter);\n"
-	        "                  one only, and no --pid\n"
+	        "      FILTER      (--only, --pid) as for the commands: the rest is never pinned\n"
 	        "      --max-iterations N\n"
 	        "                  stop after N turns of the main loop (for tests)\n"
 	        "\n"
@@ -181,7 +180,7 @@ static int parse_retries(const char *s, int *out)
 /* What the command line asked for. */
 struct args {
 	struct cli_filter filter;
-	const char **only; /* every --only, as given: PATHs, or the console's TEXT */
+	const char **only; /* every --only, as given (PATHs) */
 	size_t nonly;
 	struct console_opts co;
 	bool console_only; /* a console option was given */
@@ -244,9 +243,6 @@ static int console_option(struct console_opts *co, int c, const char *arg)
 		break;
 	case OPT_FILTER:
 		co->filter = arg;
-		break;
-	case OPT_ONLY:
-		co->only = arg;
 		break;
 	default:
 		errno = 0;
@@ -357,7 +353,6 @@ static int take_option(struct args *a, int c, const char *arg)
 		a->console_only = true;
 		return console_option(&a->co, c, arg);
 	case OPT_ONLY: {
-		/* A PATH for the commands, the console's TEXT: told apart in dispatch(). */
 		const char **nv = realloc(a->only, (a->nonly + 1) * sizeof(*nv));
 		if (!nv) {
 			cli_say("out of memory");
@@ -457,18 +452,17 @@ static int dispatch_targets(struct args *a)
 	return cli_targets(&so, a->lo.json);
 }
 
-/* --only: PATHs for a command (resolved into the filter), the TEXT of the console. */
-static int take_only(struct args *a, bool console)
+/* --only: PATHs, resolved into the filter, which the console takes as the commands
+ * do. */
+static int take_only(struct args *a)
 {
-	if (console) {
-		if (a->nonly > 1 || a->filter.npids)
-			return cli_usage("the console takes one --only TEXT, and no --pid");
-		a->co.only = a->nonly ? a->only[0] : NULL;
-		return 0;
-	}
 	for (size_t i = 0; i < a->nonly; i++)
 		if (cli_filter_add_path(&a->filter, a->only[i]))
 			return 2;
+	a->co.only = (const char *const *)a->filter.only;
+	a->co.nonly = a->filter.nonly;
+	a->co.pids = a->filter.pids;
+	a->co.npids = a->filter.npids;
 	return 0;
 }
 
@@ -483,7 +477,7 @@ static int dispatch(struct args *a)
 	if (a->console_only && command && !offline_console(a))
 		return cli_usage(
 		    "--readonly, --no-color, --ascii, --filter and --max-iterations are for the console, not the other commands");
-	if ((r = take_only(a, !command)) != 0)
+	if ((r = take_only(a)) != 0)
 		return r;
 	ro->filter = &a->filter;
 	a->lo.filter = &a->filter;

@@ -201,7 +201,11 @@ static int start_source(struct ui *u)
 	int err;
 
 	if (!u->off)
-		return model_start(&u->m, u->o->all, u->o->sample, u->o->only);
+		return model_start(&u->m, u->o->all, u->o->sample,
+		                   &(struct model_filter){.only = u->o->only,
+		                                          .nonly = u->o->nonly,
+		                                          .pids = u->o->pids,
+		                                          .npids = u->o->npids});
 	err = model_start_idle(&u->m);
 	if (u->m.wake_fd < 0)
 		return err;

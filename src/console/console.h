@@ -4,6 +4,7 @@
 #define RT_CONSOLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct console_opts {
@@ -14,7 +15,12 @@ struct console_opts {
 	double sample;                /* seconds per change-sampling round; 0 turns sampling off */
 	unsigned long max_iterations; /* stop after this many turns of the main loop; 0 never */
 	const char *filter;           /* start with this filter text, or NULL */
-	const char *only;             /* show and pin only files this text matches, or NULL */
+	/* The scan filter, as for the commands (--only PATH..., --pid PID...): what it
+	 * leaves out is never pinned. Must outlive the console. */
+	const char *const *only;
+	size_t nonly;
+	const int *pids;
+	size_t npids;
 	const char *log;              /* the action log (NULL: the default), as --log */
 	uint64_t max_rate;            /* rescues: bytes per second, 0 for no limit */
 	const char *offline;          /* --offline DEV: the orphan inodes of DEV instead */

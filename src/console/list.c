@@ -115,12 +115,30 @@ static size_t group_fs(const struct ui *u, struct fs_group *g, size_t max, size_
 	return n;
 }
 
+/* The scan filter the console was started with, for the title: "only PATH, PATH
+ * pid N,N" (names escaped), or "" for the whole machine. */
+static void filter_words(const struct console_opts *o, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < o->nonly && used < len; i++) {
+		char *s = esc_display(o->only[i], strlen(o->only[i]));
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "only ",
+		                         s ? s : "?");
+		free(s);
+	}
+	for (size_t i = 0; i < o->npids && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%d",
+		                         i ? "," : used ? " pid " : "pid ", o->pids[i]);
+}
+
 /* The title line: counts, who we are, sort and filter. */
 static void draw_title(struct ui *u)
 {
 	const struct model *m = &u->m;
 	size_t live = 0, shown = 0, pinned = 0;
-	char line[512], of[32] = "", *only;
+	char line[512], of[32] = "", only[256];
 
 	for (size_t i = 0; i < m->r.n; i++) {
 		live += !m->meta[i].gone;
@@ -130,14 +148,13 @@ static void draw_title(struct ui *u)
 		shown += !m->meta[u->v.idx[r]].gone;
 	if (u->v.filter[0])
 		snprintf(of, sizeof(of), "%zu of ", shown);
-	only = u->o->only ? esc_display(u->o->only, strlen(u->o->only)) : NULL;
+	filter_words(u->o, only, sizeof(only));
 	snprintf(line, sizeof(line),
 	         " rescuetui %s | %s%zu held deleted file%s | pins %zu | %s%s | sort %s%s%s%s",
 	         RT_VERSION, of, live, live == 1 ? "" : "s", pinned,
 	         m->r.root ? "root" : "NOT root", u->o->readonly ? ", read-only" : "",
-	         view_sort_name(u->v.sort), u->v.rev ? " (reversed)" : "", only ? " | only " : "",
-	         only ? only : "");
-	free(only);
+	         view_sort_name(u->v.sort), u->v.rev ? " (reversed)" : "", only[0] ? " | " : "",
+	         only);
 	term_cell(&u->term, 0, 0, COLS, line, false, ROLE_TITLE);
 }
 

@@ -205,34 +205,6 @@ static int merge_old(struct model *m, struct scan_result *nr, struct model_meta 
 	return 0;
 }
 
-static bool matches(const struct entry *e, const char *f);
-
-/* Is DEV:INO among the entries of R? */
-static bool listed_in(const struct scan_result *r, dev_t dev, ino_t ino)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].dev == dev && r->v[i].ino == ino)
-			return true;
-	return false;
-}
-
-/* Drop (and unpin) every entry ONLY does not match: --only keeps the console's
- * hands off the rest of the machine. A file already shown (in OLD) stays: found again
- * through another program's pin, it may carry that program's name for it (another
- * mount namespace), and dropping it would let go of the pin that keeps its data. */
-static void keep_only(struct scan_result *r, const char *only, const struct scan_result *old)
-{
-	size_t w = 0;
-
-	for (size_t i = 0; i < r->n; i++) {
-		if (matches(&r->v[i], only) || listed_in(old, r->v[i].dev, r->v[i].ino))
-			r->v[w++] = r->v[i];
-		else
-			free_entry(&r->v[i]);
-	}
-	r->n = w;
-}
-
 /* Reflink was probed on the last manual scan: keep what it found for the same
  * filesystems instead of writing scratch blocks every few seconds. */
 static void carry_reflink(struct target_list *nt, const struct target_list *ot)
@@ -246,15 +218,19 @@ static void carry_reflink(struct target_list *nt, const struct target_list *ot)
 /* One scan, published. Runs in the worker, without MU but for the swap. */
 static void do_scan(struct model *m, bool all, bool probe)
 {
-	struct scan_opts o = {.all = all, .proc = "/proc", .sys = "/sys"};
+	struct scan_opts o = {.all = all,
+	                      .proc = "/proc",
+	                      .sys = "/sys",
+	                      .only = m->filter.only,
+	                      .nonly = m->filter.nonly,
+	                      .pids = m->filter.pids,
+	                      .npids = m->filter.npids};
 	struct scan_result nr = {0}, old;
 	struct target_list nt = {0}, ot;
 	struct model_meta *nm = NULL;
 	struct advice *adv;
 	int err = scan_run(&o, &nr);
 
-	if (err == 0 && m->only)
-		keep_only(&nr, m->only, &m->r); /* the worker alone writes m->r */
 	if (err == 0)
 		rate_sample_all(&nr, 0, 0); /* the free signals: static or unknown */
 	if (err == 0)
@@ -445,7 +421,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int model_start(struct model *m, bool all, double sample, const char *only)
+int model_start(struct model *m, bool all, double sample, const struct model_filter *filter)
 {
 	pthread_condattr_t ca;
 	int err;
@@ -453,7 +429,8 @@ int model_start(struct model *m, bool all, double sample, const char *only)
 	memset(m, 0, sizeof(*m));
 	m->all = all;
 	m->sample = sample;
-	m->only = only && *only ? only : NULL;
+	if (filter)
+		m->filter = *filter;
 	m->rescan_s = RESCAN_SECONDS;
 	m->probe_reflink = geteuid() == 0; /* writes a scratch block: as root only */
 	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -37,6 +37,14 @@ struct model_key {
 	ino_t ino; /* 0: every file on DEV */
 };
 
+/* The scan filter (find/scan.h, struct scan_opts): original paths, holder pids. */
+struct model_filter {
+	const char *const *only;
+	size_t nonly;
+	const int *pids;
+	size_t npids;
+};
+
 struct model {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -59,15 +67,15 @@ struct model {
 	double sample;         /* seconds per sampling round, 0 off */
 	unsigned rescan_s;     /* seconds between automatic rescans */
 	struct model_key *rel; /* pins the user released: files, or whole filesystems */
-	const char *only;      /* keep only what this matches (NULL: everything) */
+	struct model_filter filter; /* what the scan looks at */
 	size_t nrel;
 };
 
 /* Set up M (nothing scanned yet) and start the worker. ALL shows memfd/shm, SAMPLE is
- * the sampling round in seconds (0: off), ONLY (NULL for all) keeps only the files
- * it matches as a filter would: the others are dropped, and their pins released,
- * right after each scan. ONLY must outlive M. Returns 0 or a negative errno. */
-int model_start(struct model *m, bool all, double sample, const char *only);
+ * the sampling round in seconds (0: off), FILTER (NULL for everything) is the scan's
+ * (find/scan.h: --only PATH, --pid): files it leaves out are never pinned. What
+ * FILTER points to must outlive M. Returns 0 or a negative errno. */
+int model_start(struct model *m, bool all, double sample, const struct model_filter *filter);
 
 /* Set up M without a worker: nothing is scanned or pinned (the offline console
  * shows orphan inodes instead), but the mutex, the wake fd and the target list
