@@ -315,7 +315,7 @@ static bool holds(const struct job *j, const struct job_writer *w)
 
 	if (w->fd < 0)
 		return writers_maps_write(w->pid, j->st_start.st_dev, j->st_start.st_ino);
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)w->pid, w->fd);
+	writers_fd_path(path, sizeof(path), w->pid, w->tid, w->fd);
 	return writers_same_file(AT_FDCWD, path, j->st_start.st_dev, j->st_start.st_ino);
 }
 

@@ -603,7 +603,7 @@ size_t job_writers_of(const struct entry *e, struct job_writer *w, size_t max)
 	for (size_t i = 0; i < e->nholders && n < max; i++) {
 		const struct holder *h = &e->holders[i];
 		if (h->type == HOLDER_FD && (h->access & PARSE_ACC_W))
-			w[n++] = (struct job_writer){.pid = h->pid, .fd = h->fd};
+			w[n++] = (struct job_writer){.pid = h->pid, .fd = h->fd, .tid = h->tid};
 		else if (h->type == HOLDER_MMAP && h->map_write)
 			w[n++] = (struct job_writer){.pid = h->pid, .fd = -1};
 	}

@@ -132,7 +132,9 @@ enum job_state { JOB_RUNNING, JOB_VERIFYING, JOB_DONE, JOB_FAILED, JOB_CANCELLED
  * left; --freeze stops them (SIGSTOP) for the final pass. */
 struct job_writer {
 	pid_t pid;
-	int fd; /* -1 for a shared writable mapping */
+	int fd;    /* -1 for a shared writable mapping */
+	pid_t tid; /* FD is in this thread's own fd table (unshare(CLONE_FILES)); 0: the
+	            * process's */
 };
 
 struct job_spec {

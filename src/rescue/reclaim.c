@@ -5,6 +5,7 @@
 #include "find/scan.h"
 #include "rescue/busy.h"
 #include "rescue/log.h"
+#include "rescue/writers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,7 @@ static int open_through(const struct entry *e, const struct holder *h)
 	struct stat st;
 	int fd;
 
-	snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)h->pid, h->fd);
+	writers_fd_path(p, sizeof(p), h->pid, h->tid, h->fd);
 	/* O_NONBLOCK: never wait on a lease or a FIFO that took the fd's number */
 	fd = open(p, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)

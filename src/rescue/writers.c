@@ -10,14 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* fdinfo of one fd is a few lines; more is ignored by the parser anyway. */
 #define FDINFO_MAX 4096
 
-static int add(struct wlist *l, pid_t pid, int fd)
+static int add(struct wlist *l, pid_t pid, pid_t tid, int fd)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
@@ -27,7 +29,7 @@ static int add(struct wlist *l, pid_t pid, int fd)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (struct job_writer){.pid = pid, .fd = fd};
+	l->v[l->n++] = (struct job_writer){.pid = pid, .fd = fd, .tid = tid};
 	return 0;
 }
 
@@ -62,8 +64,17 @@ bool writers_same_file(int dir, const char *name, dev_t dev, ino_t ino)
 	return sx.stx_ino == (uint64_t)ino && makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev;
 }
 
-/* The fds of one process that are DEV:INO open for writing. */
-static int scan_fds(int pfd, pid_t pid, dev_t dev, ino_t ino, struct wlist *out)
+void writers_fd_path(char *buf, size_t len, pid_t pid, pid_t tid, int fd)
+{
+	if (tid > 0)
+		snprintf(buf, len, "/proc/%d/task/%d/fd/%d", (int)pid, (int)tid, fd);
+	else
+		snprintf(buf, len, "/proc/%d/fd/%d", (int)pid, fd);
+}
+
+/* The fds of one fd table that are DEV:INO open for writing: PFD is /proc/PID, or
+ * /proc/PID/task/TID for a thread's own table. */
+static int scan_fds(int pfd, pid_t pid, pid_t tid, dev_t dev, ino_t ino, struct wlist *out)
 {
 	int dfd = openat(pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
 	struct dirent *de;
@@ -83,7 +94,7 @@ static int scan_fds(int pfd, pid_t pid, dev_t dev, ino_t ino, struct wlist *out)
 		if (!writers_same_file(dfd, de->d_name, dev, ino))
 			continue;
 		if (fd_access(pfd, de->d_name) & PARSE_ACC_W)
-			r = add(out, pid, fd < 0 ? 0 : fd);
+			r = add(out, pid, tid, fd < 0 ? 0 : fd);
 	}
 	closedir(d);
 	return r;
@@ -129,6 +140,50 @@ bool writers_maps_write(pid_t pid, dev_t dev, ino_t ino)
 	return hit;
 }
 
+/* Does thread TID of PID have an fd table of its own? Without kcmp (an old kernel, a
+ * seccomp filter) every thread counts as having one: a writer listed twice is
+ * stopped once. */
+static bool own_table(pid_t pid, pid_t tid)
+{
+	long r = syscall(SYS_kcmp, pid, tid, KCMP_FILES, 0, 0);
+
+	return r != 0;
+}
+
+/* The fds of the threads of PID (directory PFD) that have a table of their own. A
+ * process directory's "task" has 2 + threads links: one thread costs one fstatat. */
+static int scan_threads(int pfd, pid_t pid, dev_t dev, ino_t ino, struct wlist *out)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int tfd, r = 0;
+
+	if (fstatat(pfd, "task", &st, 0) < 0 || st.st_nlink <= 3)
+		return 0;
+	tfd = openat(pfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return 0;
+	d = fdopendir(tfd);
+	if (!d) {
+		close(tfd);
+		return 0;
+	}
+	while (r == 0 && (de = readdir(d))) {
+		pid_t tid = parse_pid(de->d_name);
+		int t;
+		if (tid <= 0 || tid == pid || !own_table(pid, tid))
+			continue;
+		t = openat(tfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (t < 0)
+			continue;
+		r = scan_fds(t, pid, tid, dev, ino, out);
+		close(t);
+	}
+	closedir(d);
+	return r;
+}
+
 int writers_scan(dev_t dev, ino_t ino, struct wlist *out)
 {
 	DIR *d = opendir("/proc");
@@ -146,9 +201,11 @@ int writers_scan(dev_t dev, ino_t ino, struct wlist *out)
 		pfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (pfd < 0)
 			continue;
-		r = scan_fds(pfd, pid, dev, ino, out);
+		r = scan_fds(pfd, pid, 0, dev, ino, out);
+		if (r == 0)
+			r = scan_threads(pfd, pid, dev, ino, out);
 		if (r == 0 && writers_maps_write(pid, dev, ino))
-			r = add(out, pid, -1);
+			r = add(out, pid, 0, -1);
 		close(pfd);
 	}
 	closedir(d);

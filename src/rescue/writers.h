@@ -17,12 +17,17 @@ struct wlist {
 };
 
 /* Every process but us that holds the file DEV:INO with write access: each fd
- * opened for writing (fdinfo flags), and each process with a shared writable
+ * opened for writing (fdinfo flags), in the process's fd table or in a thread's own
+ * (unshare(CLONE_FILES): TID set), and each process with a shared writable
  * mapping of it (fd -1; the device is checked through map_files where we may, else
  * from the maps line). No fixed limit. Processes and fds that vanish while we look
  * are skipped. Appends to OUT (free OUT->v). Returns 0 or -ENOMEM, -errno when /proc
  * cannot be read at all. */
 int writers_scan(dev_t dev, ino_t ino, struct wlist *out);
+
+/* The /proc link of fd FD of PID, or of thread TID's own fd table when TID is not 0,
+ * into BUF (64 bytes are enough). */
+void writers_fd_path(char *buf, size_t len, pid_t pid, pid_t tid, int fd);
 
 /* Is NAME in directory DIR (an fd link in /proc) the file DEV:INO? Asks from the
  * cached attributes, so a file that no longer answers getattr still tells. */
