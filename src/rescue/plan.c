@@ -219,8 +219,8 @@ char *plan_unread_range(const struct badrange *r, char *buf, size_t len)
 	return buf;
 }
 
-int plan_retry_command(const char *prog, const char *id, const char *final,
-                       enum rec_method method, int retries, char *buf, size_t len)
+int plan_retry_command(const char *prog, const char *id, const char *final, enum rec_method method,
+                       int retries, char *buf, size_t len)
 {
 	char n[16];
 	size_t used = 0;

@@ -69,8 +69,9 @@ void plan_facts_of(const struct entry *e, const struct job_spec *spec, struct pl
 
 /* Did the job that ended with ERR (job_step's last value) and result RES succeed?
  * A live sync without freeze (neither planned nor asked while it ran) succeeds
- * unverified (crash-consistent), a relink needs
- * no hashes, a result with ranges left unread never succeeds. Fills AF for after_checks() (pointing into F and RES). */
+ * unverified (crash-consistent), a relink needs no hashes, a result with ranges
+ * left unread never succeeds. Fills AF for after_checks() (pointing into F and
+ * RES). */
 bool plan_outcome(const struct plan_facts *f, int err, const struct job_result *res,
                   struct after_facts *af);
 
@@ -87,8 +88,8 @@ char *plan_unread_range(const struct badrange *r, char *buf, size_t len);
  * its map lists as unread: "PROG --recover ID --to FINAL --method METHOD", with
  * "--retries N" when RETRIES >= 0, each word quoted for a POSIX shell (text/shq.h),
  * into BUF (LEN bytes). 0, or -ENAMETOOLONG when it does not fit (BUF is then ""). */
-int plan_retry_command(const char *prog, const char *id, const char *final,
-                       enum rec_method method, int retries, char *buf, size_t len);
+int plan_retry_command(const char *prog, const char *id, const char *final, enum rec_method method,
+                       int retries, char *buf, size_t len);
 
 /* Append the action's line to the log at LOG (NULL: the default): METHOD on the
  * file ID (PATH, PATH_LEN bytes, SIZE bytes) to TARGET, BYTES written, RESULT ("ok"
