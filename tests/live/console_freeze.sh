@@ -113,3 +113,50 @@ state=$(awk '{print $3}' "/proc/$(hpids "$LOGOUT" | awk '{print $1}')/stat")
 con_keys q
 con_keys q
 assert_eq "$(con_exit_status)" 0 "exit status"
+
+tcase "the frozen-seconds counter of a frozen copy"
+# A copy frozen from the confirmation, its source on a FUSE filesystem whose reads
+# take 100 ms per 128 KiB: the writer stays stopped for seconds, and the view counts.
+if needs fusermount3 fuse && [ -x "$RT_TESTBIN/fusefs" ]; then
+	mkdir "$T/fmnt"
+	"$RT_TESTBIN/fusefs" -r 100 -H "$T/fmnt" -f 2>"$T/fusefs.err" &
+	PIDS+=($!) # killed after the holders, then the mount is taken away
+	UNDO+=("fusermount3 -u -z $(printf %q "$T/fmnt") 2>/dev/null || umount -l $(printf %q "$T/fmnt")")
+	wait_for 5 "fusefs to mount" mountpoint -q "$T/fmnt"
+	head -c $((4 << 20)) /dev/urandom >"$T/slow.orig"
+	cp "$T/slow.orig" "$T/fmnt/slow.img"
+	hold rw:"$T/fmnt/slow.img"
+	slow=$(hpids "$HOUT" | awk '{print $1}')
+	con_console --log "$T/actions.log"
+	con_wait "$T/fmnt/slow.img" "the list"
+	con_keys / C-u
+	con_keys -l "slow.img"
+	con_keys Enter
+	con_wait_gone "$T/db.img" "the list filtered to slow.img"
+	con_keys Home c
+	con_wait "rescue: method and target" "the picker with copy"
+	con_keys C-u
+	con_keys -l "$T/out/"
+	con_keys Enter
+	con_wait "rescue: confirm" "the confirmation of the copy"
+	con_keys z
+	con_wait "holders  the writers are stopped (SIGSTOP) for the whole copy" "freeze chosen"
+	con_keys y
+	con_wait "Press ! to go ahead" "freezing needs the second key"
+	con_keys '!'
+	con_wait_re "FROZEN +writers stopped for [0-9]+\.[0-9] s" "the frozen-seconds counter"
+	first=$(con_screen | sed -nE 's/.*FROZEN +writers stopped for ([0-9]+\.[0-9]) s.*/\1/p')
+	assert_eq "$(awk '{print $3}' "/proc/$slow/stat")" T "the writer's state while frozen"
+	con_wait_re "FROZEN +writers stopped for [1-9][0-9]*\.[0-9] s" "the counter past a second"
+	later=$(con_screen | sed -nE 's/.*FROZEN +writers stopped for ([0-9]+\.[0-9]) s.*/\1/p')
+	awk -v a="$first" -v b="$later" 'BEGIN {exit !(b > a)}' ||
+		fail "the counter did not count: $first s, then $later s"
+	echo "ok: the counter went from $first s to $later s"
+	con_wait "Rescued: verified" "the frozen copy verified"
+	con_screen | grep -qF "FROZEN" && fail "the result still says FROZEN"
+	wait_for 5 "the writer to run again" bash -c "[ \"\$(awk '{print \$3}' /proc/$slow/stat)\" != T ]"
+	# (hard_remove: the held file cannot be opened again; its holder never wrote)
+	cmp "$T/out/slow.img" "$T/slow.orig" || fail "the frozen copy differs from the file"
+	con_keys q q
+	assert_eq "$(con_exit_status)" 0 "exit status"
+fi
