@@ -21,23 +21,14 @@ dbfd=$(hfd "$DBOUT" 0)
 hold aw:"$T/app.log":4096
 LOGOUT=$HOUT
 
-# go: the confirmation's y, and the ! it asks for when the target is on the
-# file's own filesystem.
-go() {
-	con_keys y
-	sleep 0.2
-	if con_screen | grep -qF "Press ! to go ahead"; then
-		con_keys '!'
-	fi
-}
-
-# select_file TEXT: filter the list to TEXT and open the detail of that file.
+# select_file NAME: filter the list to NAME and open the detail of that file.
 select_file() {
 	con_keys / C-u
 	con_keys -l "$1"
 	con_keys Enter
 	con_wait "$T/$1" "the list filtered to $1"
-	con_keys Home Enter
+	con_select "$T/$1"
+	con_keys Enter
 	con_wait "Methods, best first" "the detail of $1"
 	con_wait_re "^ ?$T/$1" "the detail of $1 itself"
 }
@@ -55,7 +46,7 @@ con_keys -l "$T/out/"
 con_keys Enter
 con_wait "rescue: confirm" "the confirmation of the sync"
 con_wait "holders  the writers keep running" "no freeze chosen before the start"
-go
+con_go
 con_wait "sync: progress" "the progress view"
 con_wait_re "phase +pass 1" "the first pass under way"
 con_wait "z: freeze now" "the view offers z"
@@ -95,7 +86,7 @@ con_keys C-u
 con_keys -l "$T/out/"
 con_keys Enter
 con_wait "rescue: confirm" "the confirmation of the follow"
-go
+con_go
 con_wait "follow: progress" "the follow's view"
 con_wait "waiting for the writer: the copy ends when the last writer closes the file" \
 	"follow waiting for the writer"
@@ -133,7 +124,8 @@ if needs fusermount3 fuse && [ -x "$RT_TESTBIN/fusefs" ]; then
 	con_keys -l "slow.img"
 	con_keys Enter
 	con_wait_gone "$T/db.img" "the list filtered to slow.img"
-	con_keys Home c
+	con_select "$T/fmnt/slow.img"
+	con_keys c
 	con_wait "rescue: method and target" "the picker with copy"
 	con_keys C-u
 	con_keys -l "$T/out/"

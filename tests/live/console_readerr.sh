@@ -24,16 +24,15 @@ con_keys / C-u
 con_keys -l "mnt/f"
 con_keys Enter
 con_wait_gone "$T/back/" "the list filtered to the file on badfs"
-con_keys Home c
+con_select "$MNT/f"
+con_keys c
 con_wait "rescue: method and target" "the picker with copy"
 con_wait_re "> copy +feasible" "copy chosen"
 con_keys C-u
 con_keys -l "$T/out/"
 con_keys Enter
 con_wait "rescue: confirm" "the confirmation"
-con_keys y
-sleep 0.2
-if con_screen | grep -qF "Press ! to go ahead"; then con_keys '!'; fi
+con_go
 con_wait "Rescued incompletely: 45056 bytes in 10 range(s) could not be read" "the verdict"
 con_wait "result   $T/out/f (holes, zeros, where unread)" "where the result is"
 con_wait "Unread (holes in the result)" "the unread section"
