@@ -119,9 +119,11 @@ static void add_running(struct ui *u, struct page *pg, struct cjob *c)
 		free(m);
 	}
 	page_add(pg, ROLE_NORMAL, "%s", "");
+	/* z only where a freeze can still be asked: a sync not frozen nor asked yet */
 	page_add(pg, ROLE_NORMAL,
 	         "x: cancel (asks)   b, Esc: to the background (the list shows its state)%s",
-	         c->spec.method == REC_SYNC || c->spec.sync_after_reflink
+	         (c->spec.method == REC_SYNC || c->spec.sync_after_reflink) && !c->spec.freeze &&
+	                 p.freeze_req == JOB_FREEZE_NONE && p.state == JOB_RUNNING
 	             ? "   z: freeze now (asks)"
 	             : "");
 }

@@ -61,7 +61,9 @@
  *   the source as frozen. Writers are resumed and the filesystem thawed on every
  *   path: done, error, cancel, job_free, and the guardian does it when we die
  *   (even by SIGKILL): it waits on a pipe only we write to. FREEZE_FS alone (no
- *   FREEZE) freezes the filesystem without stopping processes.
+ *   FREEZE) freezes the filesystem without stopping processes. A sync started
+ *   without FREEZE can be frozen while it runs (job_request_freeze): the end of the
+ *   pass under way then leads to the same frozen pass, converged or not.
  * - reflink: FICLONE of the whole source into the .partial in job_start (-EXDEV
  *   to another filesystem, -EOPNOTSUPP where the filesystem cannot; then nothing
  *   is left behind). Verified as for copy (a source that changed after the clone

@@ -60,6 +60,7 @@ con_wait "Freeze now? Press !" "the question again"
 con_keys '!'
 con_wait "freeze requested: the writers are stopped at the end of this pass" "the answer"
 con_wait "freeze   requested: at the end of this pass" "the view says when"
+con_wait_gone "z: freeze now" "z no longer offered once asked"
 # Still the first pass: the freeze waits for its end.
 con_wait_re "phase +pass 1" "the pass goes on until its end"
 con_wait "Rescued: verified" "the result view"
