@@ -1972,6 +1972,35 @@ START_TEST(freeze_fs_loop)
 		tl_sh("e2fsck -fn %s >/dev/null 2>&1", dest3);
 	}
 
+	/* a sync started without freeze and frozen on request freezes the filesystem
+	 * too, exactly as with FREEZE_FS: the one FREEZE_FS_ON_REQUEST names */
+	{
+		char dest4[200];
+		snprintf(dest4, sizeof(dest4), "%s/fs.copy4", tl_dir);
+		struct job_spec s4 = spec_for(e, REC_SYNC, dest4);
+		s4.freeze_fs_on_request = inner;
+		saw = false;
+		ck_assert_int_eq(job_start(&s4, &j), 0);
+		ck_assert_int_eq(job_request_freeze(j), 0); /* taken at the end of pass 1 */
+		while ((rc = job_step(j, 100)) > 0) {
+			job_progress(j, &p);
+			if (!strcmp(p.phase, "pass 1"))
+				ck_assert(!fs_frozen(inner));
+			if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+				ck_assert(fs_frozen(inner));
+				frozen = hash_pin(&e->pin, NULL);
+				saw = true;
+			}
+		}
+		o = finish(j, now_s());
+		ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+		ck_assert(saw && o.res.verified && o.res.frozen_pass);
+		ck_assert_uint_eq(o.res.passes, 2);
+		ck_assert(heq(frozen, hash_path(dest4).b));
+		ck_assert(!fs_frozen(inner));
+		tl_sh("e2fsck -fn %s >/dev/null 2>&1", dest4);
+	}
+
 	/* killed while frozen: the guardian thaws */
 	ck_assert_int_eq(pipe(pp), 0);
 	kid = fork();
