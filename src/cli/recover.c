@@ -307,17 +307,14 @@ static void json_unread(struct json *j, const struct job_result *res, const stru
 static void print_unread(FILE *out, const struct job_result *res, const struct badmap *bad,
                          const char *retry)
 {
-	enum { SHOWN = 8 };
-	char sz[16];
+	char line[PLAN_RANGE_LEN];
 
 	fprintf(out, "Unread (holes in the result):\n");
-	for (size_t i = 0; bad && i < bad->n && i < SHOWN; i++)
-		fprintf(out, "  bytes %" PRIu64 "-%" PRIu64 " (%s): %s\n", bad->v[i].start,
-		        bad->v[i].start + bad->v[i].len - 1, fmt_size(sz, sizeof(sz), bad->v[i].len),
-		        strerror(bad->v[i].err));
-	if (bad && bad->n > SHOWN) {
+	for (size_t i = 0; bad && i < bad->n && i < PLAN_UNREAD_SHOWN; i++)
+		fprintf(out, "  %s\n", plan_unread_range(&bad->v[i], line, sizeof(line)));
+	if (bad && bad->n > PLAN_UNREAD_SHOWN) {
 		char *m = cli_shown(res->unread_map, strlen(res->unread_map));
-		fprintf(out, "  ... and %zu more, listed in %s\n", bad->n - SHOWN, m);
+		fprintf(out, "  ... and %zu more, listed in %s\n", bad->n - PLAN_UNREAD_SHOWN, m);
 		free(m);
 	}
 	if (retry && retry[0]) {
@@ -598,27 +595,12 @@ static int run(struct recover *rc)
  * (empty when there are none, or for a stream). */
 static void retry_command(struct recover *rc, const struct job_result *res)
 {
-	const char *m = rec_method_name(rc->p.method);
-	char n[16];
-	size_t used = 0;
-	bool fits;
-
 	rc->retry[0] = '\0';
 	if (!res->unread_bytes || rc->stream || !res->final_path[0])
 		return;
-	snprintf(n, sizeof(n), "%d", rc->o->retries);
-	fits = shq_append(rc->retry, sizeof(rc->retry), &used, program_invocation_short_name) == 0 &&
-	       shq_append(rc->retry, sizeof(rc->retry), &used, "--recover") == 0 &&
-	       shq_append(rc->retry, sizeof(rc->retry), &used, rc->id) == 0 &&
-	       shq_append(rc->retry, sizeof(rc->retry), &used, "--to") == 0 &&
-	       shq_append(rc->retry, sizeof(rc->retry), &used, res->final_path) == 0 &&
-	       shq_append(rc->retry, sizeof(rc->retry), &used, "--method") == 0 &&
-	       shq_append(rc->retry, sizeof(rc->retry), &used, m) == 0 &&
-	       (rc->o->retries < 0 ||
-	        (shq_append(rc->retry, sizeof(rc->retry), &used, "--retries") == 0 &&
-	         shq_append(rc->retry, sizeof(rc->retry), &used, n) == 0));
-	if (!fits)
-		rc->retry[0] = '\0';
+	/* too long a name: no command rather than a cut one */
+	(void)plan_retry_command(program_invocation_short_name, rc->id, res->final_path,
+	                         rc->p.method, rc->o->retries, rc->retry, sizeof(rc->retry));
 }
 
 /* Step 5: verdict, what to check next, the summary and the log line. */

@@ -21,6 +21,7 @@ static const char *const methods[] = {
     "  follow   copy, then keep appending as it grows: logs, downloads, captures",
     "  sync     copy, then re-copy changed blocks until a pass changes little: VM images,",
     "           databases; the last pass can freeze the writers for a consistent copy",
+    "           (z on the confirmation, or z in the progress view while it runs)",
     "  copy     one sparse-aware pass: files nothing writes, or quiet ones",
     "  debugfs  never offered online: it corrupts a mounted ext4",
     "",

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,23 @@ static void free_job(struct cjob *c)
 	free(c);
 }
 
+/* readerr: what RES left unread, kept after the engine is freed: the first ranges
+ * in words, the map, and the same retry command --recover prints. */
+static void keep_unread(struct cjob *c, const struct job_result *res)
+{
+	const struct badmap *bad = job_unread(c->j);
+
+	c->unread_bytes = res->unread_bytes;
+	c->unread_ranges = res->unread_ranges;
+	for (size_t i = 0; bad && i < bad->n && i < PLAN_UNREAD_SHOWN; i++)
+		plan_unread_range(&bad->v[i], c->unread[c->unread_shown++], PLAN_RANGE_LEN);
+	snprintf(c->unread_map, sizeof(c->unread_map), "%s", res->unread_map);
+	if (res->final_path[0])
+		/* the console has no --retries: the default rounds, as --recover without it */
+		(void)plan_retry_command(program_invocation_short_name, c->id, res->final_path,
+		                         c->spec.method, -1, c->retry, sizeof(c->retry));
+}
+
 /* The end of C: outcome, reminders, log line; then publish. */
 static void finish(struct cjob *c, int err)
 {
@@ -55,6 +73,7 @@ static void finish(struct cjob *c, int err)
 	struct job_progress pr = {0};
 	struct after_facts af;
 	const char *result;
+	char incomplete[128];
 
 	c->err = err;
 	c->t1_ms = jobs_now_ms();
@@ -62,7 +81,11 @@ static void finish(struct cjob *c, int err)
 		job_progress(c->j, &pr);
 	if (res) {
 		c->ok = plan_outcome(&c->facts, err, res, &af);
+		if (err == 0 && res->unread_bytes)
+			keep_unread(c, res);
+		af.retry = c->retry[0] ? c->retry : NULL;
 		c->nlines = after_checks(&af, c->lines);
+		c->frozen_pass = res->frozen_pass;
 		snprintf(c->final, sizeof(c->final), "%s", res->final_path);
 		c->verified = res->verified;
 		c->rsize = res->size;
@@ -73,7 +96,11 @@ static void finish(struct cjob *c, int err)
 		         pr.message[0] ? pr.message : strerror(err < 0 ? -err : EIO));
 	else
 		snprintf(c->why, sizeof(c->why), "%s", pr.message);
-	result = c->ok ? "ok" : c->why;
+	/* the words --recover logs for an incomplete result */
+	snprintf(incomplete, sizeof(incomplete),
+	         "incomplete: %" PRIu64 " bytes unread in %zu range(s)", c->unread_bytes,
+	         c->unread_ranges);
+	result = c->ok ? "ok" : c->unread_bytes ? incomplete : c->why;
 	c->log_err = plan_log(c->log, c->spec.method, c->id, c->src_name, c->src_len, c->size,
 	                      res && res->final_path[0] ? res->final_path : c->dest,
 	                      res ? res->bytes_written : 0, result, res);
@@ -155,6 +182,7 @@ static int copy_facts(struct cjob *c, const struct entry *e, const struct job_sp
 	c->spec.writers = c->writers;
 	c->spec.nwriters = job_writers_of(e, c->writers, e->nholders);
 	c->spec.freeze_fs = spec->freeze_fs ? c->loop_mp : NULL;
+	c->spec.freeze_fs_on_request = spec->freeze_fs_on_request ? c->loop_mp : NULL;
 	c->dev = e->dev;
 	c->ino = e->ino;
 	c->size = e->size;
@@ -215,6 +243,18 @@ bool cjob_progress(struct cjob *c, struct job_progress *p)
 void cjob_cancel(struct cjob *c)
 {
 	atomic_fetch_add(&c->cancels, 1);
+}
+
+int cjob_request_freeze(struct cjob *c)
+{
+	int r = -EAGAIN;
+
+	/* The engine's request is safe from this thread; the lock keeps J alive. */
+	pthread_mutex_lock(&c->mu);
+	if (c->j)
+		r = job_request_freeze(c->j);
+	pthread_mutex_unlock(&c->mu);
+	return r;
 }
 
 size_t jobs_running(const struct jobs *js)

@@ -62,6 +62,15 @@ struct cjob {
 	char lines[AFTER_MAX][AFTER_LEN];
 	size_t nlines;
 	int log_err;
+	bool frozen_pass; /* the final pass ran with the writers stopped */
+	/* readerr: what could not be read: bytes, ranges in all, the first of them in
+	 * words (plan_unread_range), the map beside the result, and the command that
+	 * reads them again ("" when it does not fit) */
+	uint64_t unread_bytes;
+	size_t unread_ranges, unread_shown;
+	char unread[PLAN_UNREAD_SHOWN][PLAN_RANGE_LEN];
+	char unread_map[PATH_MAX];
+	char retry[PATH_MAX + 256];
 };
 
 struct jobs {
@@ -85,6 +94,11 @@ bool cjob_progress(struct cjob *c, struct job_progress *p);
 
 /* Ask C to stop (follow: the first request ends it normally). */
 void cjob_cancel(struct cjob *c);
+
+/* Ask C's sync to freeze the writers for a final pass at the end of the pass under
+ * way (job_request_freeze: 0 or its negative errno; -EAGAIN while the engine is
+ * not started, or after it ended). */
+int cjob_request_freeze(struct cjob *c);
 
 /* How many jobs have not ended. */
 size_t jobs_running(const struct jobs *js);

@@ -10,6 +10,7 @@
 #include "text/esc.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,18 +189,80 @@ static int act_cancel_job(struct ui *u)
 	return UI_REDRAW;
 }
 
-/* z on a running job: the engine decides when to freeze; say so. */
+/* Why the job shown cannot be frozen now, or NULL when it can be asked. */
+static const char *no_freeze(const struct cjob *c)
+{
+	struct job_progress p;
+
+	if (c->spec.freeze)
+		return "the writers are stopped for the final pass already (z on the confirmation)";
+	switch (c->spec.method) {
+	case REC_COPY:
+		return "a copy has no short last pass; frozen, the writers would stop for a whole copy again (sync has one)";
+	case REC_FOLLOW:
+		return "follow waits for the writer to close the file; stopped, it never would (x ends the follow)";
+	case REC_RELINK:
+		return "a relink is the very inode: nothing to freeze";
+	case REC_REFLINK:
+		if (!c->spec.sync_after_reflink)
+			return "a clone is an atomic snapshot already: nothing to freeze";
+		break;
+	default:
+		break;
+	}
+	if (c->spec.nwriters == 0 && !c->spec.freeze_fs_on_request)
+		return "nothing writes the file: nothing to freeze";
+	if (cjob_progress((struct cjob *)c, &p) && p.freeze_req != JOB_FREEZE_NONE)
+		return "a freeze was asked already";
+	return NULL;
+}
+
+/* z on a running job: ask first; the second key (!, never Enter) asks the engine. */
 static int act_freeze_now(struct ui *u)
 {
 	struct cjob *c = shown_job(u);
+	const char *why;
 
 	if (!c || cjob_ended(c))
 		return 0;
+	if ((why = no_freeze(c))) {
+		snprintf(u->msg, sizeof(u->msg), "cannot freeze now: %s", why);
+		return UI_REDRAW;
+	}
 	snprintf(
-	    u->msg, sizeof(u->msg), "%s",
-	    c->spec.freeze
-	        ? "the writers are stopped for the final pass already, when the passes converge"
-	        : "the engine cannot freeze a running job on demand: cancel it and choose z (freeze) on the confirmation");
+	    u->msg, sizeof(u->msg),
+	    "Freeze now? Press ! (not Enter; else no): writers stopped at the end of this pass, resumed after");
+	u->ask = ASK_FREEZE_JOB;
+	return UI_REDRAW;
+}
+
+/* The second key said yes: ask the engine, and say what it answered. */
+static int freeze_job(struct ui *u, struct cjob *c)
+{
+	int r = c ? cjob_request_freeze(c) : -EAGAIN;
+
+	switch (r) {
+	case 0:
+		snprintf(u->msg, sizeof(u->msg),
+		         "freeze requested: the writers are stopped at the end of this pass");
+		break;
+	case -EPERM:
+		snprintf(
+		    u->msg, sizeof(u->msg),
+		    "not frozen: a writer is pid 1 or an ancestor of this console: never stopped");
+		break;
+	case -EBUSY:
+	case -EAGAIN:
+		snprintf(u->msg, sizeof(u->msg),
+		         "not frozen: the passes are over (the job verifies or has ended)");
+		break;
+	case -EALREADY:
+		snprintf(u->msg, sizeof(u->msg), "a freeze was asked already");
+		break;
+	default:
+		snprintf(u->msg, sizeof(u->msg), "not frozen: %s", strerror(-r));
+		break;
+	}
 	return UI_REDRAW;
 }
 
@@ -405,7 +468,8 @@ static const struct binding table[] = {
     {'z', ON_CONFIRM, act_freeze, "z",
      "freeze the writers (SIGSTOP) for the copy or final pass, or not", true},
     {'x', ON_JOB, act_cancel_job, "x", "cancel the job (asks)", true},
-    {'z', ON_JOB, act_freeze_now, "z", "freeze now (says what the engine can do)", true},
+    {'z', ON_JOB, act_freeze_now, "z",
+     "sync: freeze now (then !): writers stopped for a final pass at the end of this one", true},
     {'b', ON_JOB, act_background, "b, q, Esc",
      "back to the list; a running job goes on in the background", false},
     {'q', ON_JOB, act_background, NULL, NULL, false},
@@ -551,6 +615,12 @@ static int answer_job(struct ui *u, enum ui_ask a, int ch)
 		return ch == '!' ? rescue_confirm_risk(u) : rescue_confirm_no(u);
 	if (a == ASK_CANCEL_JOB && u->off && (ch == 'y' || ch == 'Y'))
 		return orescue_cancel(u);
+	if (a == ASK_FREEZE_JOB) {
+		if (ch == '!')
+			return freeze_job(u, c);
+		snprintf(u->msg, sizeof(u->msg), "not frozen: the job goes on as it was");
+		return UI_REDRAW;
+	}
 	if (a == ASK_CANCEL_JOB) {
 		if ((ch == 'y' || ch == 'Y') && c) {
 			cjob_cancel(c);
@@ -581,7 +651,7 @@ static int answer(struct ui *u, int ch)
 	enum ui_ask a = u->ask;
 
 	u->ask = ASK_NONE;
-	if (a == ASK_RISK || a == ASK_CANCEL_JOB || a == ASK_QUIT_JOBS)
+	if (a == ASK_RISK || a == ASK_CANCEL_JOB || a == ASK_QUIT_JOBS || a == ASK_FREEZE_JOB)
 		return answer_job(u, a, ch);
 	if (ch != 'y' && ch != 'Y') {
 		snprintf(u->msg, sizeof(u->msg), "nothing released");

@@ -9,6 +9,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,8 @@ void progress_tag(struct ui *u, dev_t dev, ino_t ino, char *buf, size_t len)
 		return;
 	if (cjob_ended(c))
 		snprintf(buf, len, "[%s] ",
-		         c->ok
-		             ? (c->verified ? "verified" : "rescued")
+		         c->ok                  ? (c->verified ? "verified" : "rescued")
+		         : c->unread_bytes      ? "incomplete"
 		         : c->err == -ECANCELED ? "cancelled"
 		                                : "failed");
 	else if (cjob_progress(c, &p))
@@ -105,6 +106,12 @@ static void add_running(struct ui *u, struct page *pg, struct cjob *c)
 		page_add(pg, ROLE_WARN,
 		         "FROZEN   writers stopped for %.1f s (resumed whatever happens)",
 		         since ? (double)(jobs_now_ms() - since) / 1000.0 : 0.0);
+	} else if (p.freeze_req == JOB_FREEZE_ASKED) {
+		page_add(pg, ROLE_WARN, "freeze   requested: at the end of this pass");
+	} else if (p.freeze_req == JOB_FREEZE_TOO_LATE) {
+		page_add(
+		    pg, ROLE_WARN,
+		    "freeze   asked too late: the passes had ended; the copy is live, not frozen");
 	}
 	if (p.message[0]) {
 		char *m = esc_display(p.message, strlen(p.message));
@@ -112,9 +119,38 @@ static void add_running(struct ui *u, struct page *pg, struct cjob *c)
 		free(m);
 	}
 	page_add(pg, ROLE_NORMAL, "%s", "");
-	page_add(
-	    pg, ROLE_NORMAL,
-	    "x: cancel (asks)   b, Esc: to the background (the list shows its state)   z: freeze now");
+	/* z only where a freeze can still be asked: a sync not frozen nor asked yet */
+	page_add(pg, ROLE_NORMAL,
+	         "x: cancel (asks)   b, Esc: to the background (the list shows its state)%s",
+	         (c->spec.method == REC_SYNC || c->spec.sync_after_reflink) && !c->spec.freeze &&
+	                 p.freeze_req == JOB_FREEZE_NONE && p.state == JOB_RUNNING
+	             ? "   z: freeze now (asks)"
+	             : "");
+}
+
+/* readerr: the unread ranges (the first ones), the map and the retry command, as
+ * --recover prints them. */
+static void add_unread(struct page *pg, const struct cjob *c)
+{
+	char *s;
+
+	page_add(pg, ROLE_HEAD, "Unread (holes in the result)");
+	for (size_t k = 0; k < c->unread_shown; k++)
+		page_add(pg, ROLE_NORMAL, "  %s", c->unread[k]);
+	if (c->unread_ranges > c->unread_shown)
+		page_add(pg, ROLE_NORMAL, "  ... and %zu more, listed in the map",
+		         c->unread_ranges - c->unread_shown);
+	if (c->unread_map[0]) {
+		s = esc_display(c->unread_map, strlen(c->unread_map));
+		page_add(pg, ROLE_NORMAL, "map      %s", s ? s : "?");
+		free(s);
+	}
+	if (c->retry[0]) {
+		/* names from the system inside: escaped for display, like the reminders */
+		s = esc_display(c->retry, strlen(c->retry));
+		page_add(pg, ROLE_NORMAL, "retry    %s", s ? s : "?");
+		free(s);
+	}
 }
 
 static void add_result(struct page *pg, struct cjob *c, const char *log)
@@ -123,11 +159,16 @@ static void add_result(struct page *pg, struct cjob *c, const char *log)
 	char sz[16], def[PATH_MAX];
 
 	if (c->ok)
-		page_add(pg, ROLE_GOOD, "Rescued: %s",
+		page_add(pg, ROLE_GOOD, "Rescued: %s%s",
 		         c->verified ? "verified (the result equals the source)"
 		         : c->spec.method == REC_RELINK
 		             ? "the very inode, linked"
-		             : "NOT verified: a live copy, crash-consistent at best");
+		             : "NOT verified: a live copy, crash-consistent at best",
+		         c->frozen_pass && c->verified ? ", frozen for the final pass" : "");
+	else if (c->unread_bytes)
+		page_add(pg, ROLE_BAD,
+		         "Rescued incompletely: %" PRIu64 " bytes in %zu range(s) could not be read",
+		         c->unread_bytes, c->unread_ranges);
 	else
 		page_add(pg, ROLE_BAD, "Not rescued (%s)",
 		         c->err == -ECANCELED ? "cancelled" : "failed");
@@ -139,13 +180,17 @@ static void add_result(struct page *pg, struct cjob *c, const char *log)
 	}
 	s = esc_display(c->final[0] ? c->final : c->dest, strlen(c->final[0] ? c->final : c->dest));
 	page_add(pg, ROLE_NORMAL, "result   %s%s", s ? s : "?",
-	         c->ok ? "" : " (kept for a resume)");
+	         c->ok             ? ""
+	         : c->unread_bytes ? " (holes, zeros, where unread)"
+	                           : " (kept for a resume)");
 	free(s);
 	if (c->rsize || c->ok)
 		page_add(pg, ROLE_NORMAL, "size     %s", fmt_size(sz, sizeof(sz), c->rsize));
 	if (c->passes > 1)
 		page_add(pg, ROLE_NORMAL, "passes   %u", c->passes);
 	page_add(pg, ROLE_NORMAL, "time     %.1f s", (double)(c->t1_ms - c->t0_ms) / 1000.0);
+	if (c->unread_bytes)
+		add_unread(pg, c);
 	if (c->nlines)
 		page_add(pg, ROLE_HEAD, "Next");
 	for (size_t k = 0; k < c->nlines; k++) {

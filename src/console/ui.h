@@ -43,6 +43,7 @@ enum ui_ask {
 	ASK_CANCEL_JOB, /* y cancels the job shown */
 	ASK_QUIT_JOBS,  /* w waits for the jobs, c cancels them, else stay */
 	ASK_RISK,       /* ! starts a rescue with extra risk */
+	ASK_FREEZE_JOB, /* ! freezes the writers of the job shown for its final pass */
 };
 
 /* The reclaim being confirmed (decide/reclaim.h judged it), then its outcome. */

@@ -188,11 +188,6 @@ static int source_shrank(struct job *j, uint64_t at)
 	return 0;
 }
 
-static bool want_freeze(const struct job *j)
-{
-	return j->spec.freeze || j->spec.freeze_fs;
-}
-
 void job_pass_begin(struct job *j, bool frozen)
 {
 	struct stat st;
@@ -244,10 +239,19 @@ void job_pass_begin(struct job *j, bool frozen)
 static void after_pass(struct job *j)
 {
 	bool converged = j->pass >= 2 && j->changed < j->converge;
+	bool asked = job_take_freeze_request(j);
 
 	j->res.passes = j->pass;
 	j->res.last_pass_changed = j->changed;
-	if (want_freeze(j)) {
+	if (asked) {
+		job_set_phase(j, PH_FREEZE, "stopping writers");
+		job_say(j,
+		        "pass %u rewrote %" PRIu64
+		        " bytes; stopping the writers for the final pass, as asked",
+		        j->pass, j->changed);
+		return;
+	}
+	if (job_wants_freeze(j)) {
 		if (converged || j->pass + 1 >= j->max_passes) {
 			job_set_phase(j, PH_FREEZE, "stopping writers");
 			job_say(j,
@@ -334,7 +338,8 @@ int job_copy_step(struct job *j, int64_t deadline)
 		j->changed = j->end - j->lo;
 		j->res.passes = 1;
 		j->res.last_pass_changed = j->changed;
-		if (want_freeze(j) && j->max_passes <= 2) {
+		/* a freeze asked during pass 1 makes the next pass the frozen one */
+		if (job_take_freeze_request(j) || (job_wants_freeze(j) && j->max_passes <= 2)) {
 			job_set_phase(j, PH_FREEZE, "stopping writers");
 			return 0;
 		}
@@ -348,6 +353,7 @@ int job_copy_step(struct job *j, int64_t deadline)
 		j->freeze_broken = job_first_running(j);
 		chash_digest(j->stream_h, j->res.src_hash);
 		j->frozen_hash_done = true;
+		j->res.frozen_pass = true;
 		job_set_phase(j, PH_FROZEN_DONE, "frozen pass done");
 		job_say(j, "copied while frozen; resuming the writers");
 		return 1; /* one step ends here with everything still stopped */
@@ -407,7 +413,7 @@ int job_rehash_step(struct job *j, int64_t deadline)
 		job_set_phase(j, PH_FREEZE, "stopping writers");
 		return 0;
 	}
-	if (want_freeze(j) && j->pass + 1 >= j->max_passes) {
+	if (job_take_freeze_request(j) || (job_wants_freeze(j) && j->pass + 1 >= j->max_passes)) {
 		job_set_phase(j, PH_FREEZE, "stopping writers");
 		return 0;
 	}
@@ -485,6 +491,7 @@ int job_pass_step(struct job *j, int64_t deadline)
 		j->freeze_broken = job_first_running(j);
 		chash_digest(j->frozen_h, j->res.src_hash);
 		j->frozen_hash_done = true;
+		j->res.frozen_pass = true;
 		j->res.passes = j->pass;
 		j->res.last_pass_changed = j->changed;
 		job_set_phase(j, PH_FROZEN_DONE, "frozen pass done");

@@ -77,14 +77,17 @@ static bool unstoppable(pid_t pid)
 	return pid <= 1 || pid == getpid() || is_ancestor(pid);
 }
 
-int job_check_freezable(const struct job *j)
+int job_check_stoppable(const struct job *j)
 {
-	if (!j->spec.freeze)
-		return 0;
 	for (size_t i = 0; i < j->spec.nwriters; i++)
 		if (unstoppable(j->spec.writers[i].pid))
 			return -EPERM;
 	return 0;
+}
+
+int job_check_freezable(const struct job *j)
+{
+	return j->spec.freeze ? job_check_stoppable(j) : 0;
 }
 
 /* Every thread of PID stopped (or dead)? */
@@ -392,7 +395,7 @@ static int collect(struct job *j)
 	struct wlist w = {0};
 	int r = 0;
 
-	if (!j->spec.freeze)
+	if (!job_stops_writers(j))
 		return 0;
 	if ((r = writers_scan(j->st_start.st_dev, j->st_start.st_ino, &w)) < 0) {
 		free(w.v);
@@ -419,11 +422,11 @@ static int prepare(struct job *j)
 	f->n = 0;
 	if ((r = collect(j)) < 0)
 		return r;
-	if (j->spec.freeze_fs && f->fsfd < 0) {
-		f->fsfd = open(j->spec.freeze_fs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (job_fs_to_freeze(j) && f->fsfd < 0) {
+		f->fsfd = open(job_fs_to_freeze(j), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (f->fsfd < 0)
 			return job_fail(j, -errno, "cannot open %s to freeze it: %s",
-			                j->spec.freeze_fs, strerror(errno));
+			                job_fs_to_freeze(j), strerror(errno));
 	}
 	f->guard_gave_up = false;
 	if ((r = guardian_start(f)) < 0)
@@ -480,7 +483,7 @@ static int recheck(struct job *j)
 	bool news = false;
 	int r;
 
-	if (!j->spec.freeze)
+	if (!job_stops_writers(j))
 		return 0;
 	if ((r = writers_scan(j->st_start.st_dev, j->st_start.st_ino, &w)) < 0) {
 		free(w.v);
@@ -556,7 +559,7 @@ again:
 			int e = errno;
 			tell_guardian(f, 'f');
 			if (e != EBUSY)
-				return job_fail(j, -e, "cannot freeze %s: %s", j->spec.freeze_fs,
+				return job_fail(j, -e, "cannot freeze %s: %s", job_fs_to_freeze(j),
 				                strerror(e));
 			/* frozen already by someone else: consistent, and not ours to thaw */
 		} else {

@@ -6,6 +6,8 @@
 
 /* -EPERM when --freeze would stop pid 1, us or an ancestor of ours. */
 int job_check_freezable(const struct job *j);
+/* The same whether or not FREEZE is set (a freeze asked while running). */
+int job_check_stoppable(const struct job *j);
 /* Start the guardian, SIGSTOP the writers, wait until they stopped, FIFREEZE.
  * 0 once everything is stopped (the caller starts the frozen pass), 1 when the
  * step's time ran out first, or the negative errno of a failure (job_fail). */

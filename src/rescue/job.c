@@ -103,16 +103,19 @@ static struct job *job_alloc(const struct job_spec *spec)
 		return NULL;
 	pthread_mutex_init(&j->mu, NULL);
 	atomic_init(&j->cancels, 0);
+	atomic_init(&j->freeze_asked, false);
 	j->spec = *spec;
 	j->dir_fd = j->dst_fd = j->src_fd = -1;
 	j->dio[0] = j->dio[1] = -2;
 	j->fz.fsfd = j->fz.gpipe = j->busy_fd = -1;
 	j->prog.eta_s = -1;
 	j->prog.state = JOB_RUNNING;
-	j->spec.freeze_fs = NULL;
+	j->spec.freeze_fs = j->spec.freeze_fs_on_request = NULL;
 	if ((spec->dest && !(j->dest = strdup(spec->dest))) ||
 	    (spec->src_name && !(j->src_name = strdup(spec->src_name))) ||
-	    (spec->freeze_fs && !(j->spec.freeze_fs = strdup(spec->freeze_fs))))
+	    (spec->freeze_fs && !(j->spec.freeze_fs = strdup(spec->freeze_fs))) ||
+	    (spec->freeze_fs_on_request &&
+	     !(j->spec.freeze_fs_on_request = strdup(spec->freeze_fs_on_request))))
 		goto nomem;
 	if (spec->nwriters) {
 		j->writers = malloc(spec->nwriters * sizeof(*j->writers));
@@ -555,6 +558,31 @@ int job_step(struct job *j, unsigned budget_ms)
 	}
 }
 
+int job_request_freeze(struct job *j)
+{
+	bool passes = j->spec.method == REC_SYNC ||
+	              (j->spec.method == REC_REFLINK && j->spec.sync_after_reflink);
+	int r = 0;
+
+	if (!passes || j->stream)
+		return -EOPNOTSUPP;
+	if (j->spec.freeze || j->spec.freeze_fs)
+		return -EALREADY;
+	if ((r = job_check_stoppable(j)) < 0)
+		return r;
+	pthread_mutex_lock(&j->mu);
+	if (j->prog.freeze_req != JOB_FREEZE_NONE)
+		r = -EALREADY;
+	else if (j->prog.state != JOB_RUNNING)
+		r = -EBUSY; /* set_phase(PH_VERIFY) changes it under this lock */
+	else {
+		atomic_store(&j->freeze_asked, true);
+		j->prog.freeze_req = JOB_FREEZE_ASKED;
+	}
+	pthread_mutex_unlock(&j->mu);
+	return r;
+}
+
 void job_free(struct job *j)
 {
 	if (!j)
@@ -585,6 +613,7 @@ void job_free(struct job *j)
 	free(j->src_name);
 	free(j->writers);
 	free((char *)j->spec.freeze_fs);
+	free((char *)j->spec.freeze_fs_on_request);
 	free(j->dir);
 	free(j->base);
 	free(j->partial_base);

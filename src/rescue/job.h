@@ -61,7 +61,9 @@
  *   the source as frozen. Writers are resumed and the filesystem thawed on every
  *   path: done, error, cancel, job_free, and the guardian does it when we die
  *   (even by SIGKILL): it waits on a pipe only we write to. FREEZE_FS alone (no
- *   FREEZE) freezes the filesystem without stopping processes.
+ *   FREEZE) freezes the filesystem without stopping processes. A sync started
+ *   without FREEZE can be frozen while it runs (job_request_freeze): the end of the
+ *   pass under way then leads to the same frozen pass, converged or not.
  * - reflink: FICLONE of the whole source into the .partial in job_start (-EXDEV
  *   to another filesystem, -EOPNOTSUPP where the filesystem cannot; then nothing
  *   is left behind). Verified as for copy (a source that changed after the clone
@@ -128,6 +130,14 @@
 
 enum job_state { JOB_RUNNING, JOB_VERIFYING, JOB_DONE, JOB_FAILED, JOB_CANCELLED };
 
+/* A freeze asked while the job runs (job_request_freeze). */
+enum job_freeze_req {
+	JOB_FREEZE_NONE,    /* none asked */
+	JOB_FREEZE_ASKED,   /* asked: taken at the end of the pass under way */
+	JOB_FREEZE_TAKEN,   /* taken: the writers are being stopped, or were, for the final pass */
+	JOB_FREEZE_TOO_LATE /* the passes had ended before it was taken: not frozen */
+};
+
 /* A process whose fd on the source makes it a writer: follow ends when none is
  * left; --freeze stops them (SIGSTOP) for the final pass. */
 struct job_writer {
@@ -159,6 +169,10 @@ struct job_spec {
 	                          * the whole copy, SIGCONT always */
 	const char *freeze_fs;   /* loop images: FIFREEZE this mountpoint likewise, FITHAW
 	                          * always; not the target's own filesystem */
+	/* What a freeze asked while the job runs (job_request_freeze) freezes besides
+	 * the writers: a loop-mounted image's filesystem, or NULL. Dropped at the start
+	 * when it is the target's own filesystem (freezing that would hang the job). */
+	const char *freeze_fs_on_request;
 	/* loop device pins: the file's true size when the caller knows it, 0 if not */
 	uint64_t src_size;
 	/* No holder can write the source (scan_entry_writable() said no: no fd with
@@ -186,6 +200,8 @@ struct job_progress {
 	int error;             /* negative errno of the failure, 0 */
 	char message[320];     /* what happened, for people */
 	bool frozen;           /* writers are stopped or the filesystem frozen right now */
+	/* job_request_freeze: what became of the request */
+	enum job_freeze_req freeze_req;
 
 	/* readerr: bytes of the source that could not be read so far, in how many ranges */
 	uint64_t unread_bytes;
@@ -214,6 +230,8 @@ struct job_result {
 	bool fs_frozen;        /* the loop image's filesystem (spec freeze_fs) was frozen
 	                        * (FIFREEZE, or already frozen by someone else) for the
 	                        * final pass, and thawed after it */
+	bool frozen_pass;      /* the final pass (or the whole copy) ran with everything
+	                        * stopped: with FREEZE, or asked by job_request_freeze */
 	double seconds_copy;   /* time spent before verification (copy, passes, follow) */
 	double seconds_verify; /* time spent verifying */
 	int64_t unreadable;    /* loop device pins: bytes that could not be read, -1 unknown */
@@ -264,6 +282,20 @@ int job_step(struct job *j, unsigned budget_ms);
  * Follow: the first call ends the follow normally (verified, renamed); a second
  * cancels. */
 void job_cancel(struct job *j);
+
+/* Freeze now: ask a running sync (or a reflink followed by sync passes) to make the
+ * pass under way its last unfrozen one: at its end the writers are stopped (and
+ * FREEZE_FS_ON_REQUEST frozen) and a final frozen pass runs, exactly as with FREEZE
+ * (the same checks of the writers, guardian and resume on every path), whether or
+ * not the passes have converged. Safe from any thread (not from a signal handler:
+ * it takes the progress lock); the job's own thread takes the request at the next
+ * pass boundary, and progress' FREEZE_REQ says what became of it. Returns 0, or
+ * -EOPNOTSUPP for a method without a short final pass (copy: a frozen copy stops
+ * the writers for the whole copy, so it is chosen before it starts; follow,
+ * relink, a plain reflink, a stream), -EALREADY when FREEZE is set or a freeze was
+ * asked before, -EPERM when a writer is pid 1, us or an ancestor of ours, -EBUSY
+ * when the job is no longer running its passes (verifying, ended). */
+int job_request_freeze(struct job *j);
 
 /* For a signal handler that is about to end the program (a second Ctrl-C): thaw
  * what the job froze and SIGCONT the writers it stopped, with system calls only,

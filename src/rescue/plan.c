@@ -2,9 +2,12 @@
 #include "rescue/plan.h"
 
 #include "rescue/log.h"
+#include "text/fmt.h"
+#include "text/shq.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -130,6 +133,7 @@ void plan_spec(const struct entry *e, const struct pin *pin, enum rec_method met
 	    .src_static = !scan_entry_writable(e),
 	    .freeze = freeze,
 	    .freeze_fs = freeze && lh ? lh->loop_mountpoint : NULL,
+	    .freeze_fs_on_request = !freeze && lh ? lh->loop_mountpoint : NULL,
 	};
 }
 
@@ -156,7 +160,8 @@ bool plan_outcome(const struct plan_facts *f, int err, const struct job_result *
 {
 	/* A sync of a live file without freeze cannot equal a source that keeps
 	 * changing: converged passes are its success (a crash-consistent copy). */
-	bool live_sync = (f->method == REC_SYNC || f->sync_after_reflink) && !f->freeze;
+	bool live_sync =
+	    (f->method == REC_SYNC || f->sync_after_reflink) && !f->freeze && !res->frozen_pass;
 	/* readerr: ranges left unread: the best copy there is, never a success */
 	bool incomplete = err == 0 && res->unread_bytes > 0;
 	bool ok = err == 0 && !incomplete &&
@@ -204,4 +209,39 @@ int plan_log(const char *log, enum rec_method method, const char *id, const char
 	};
 
 	return rlog_append(log, &l);
+}
+
+char *plan_unread_range(const struct badrange *r, char *buf, size_t len)
+{
+	char sz[16];
+
+	snprintf(buf, len, "bytes %" PRIu64 "-%" PRIu64 " (%s): %s", r->start,
+	         r->start + r->len - 1, fmt_size(sz, sizeof(sz), r->len), strerror(r->err));
+	return buf;
+}
+
+int plan_retry_command(const char *prog, const char *id, const char *final, enum rec_method method,
+                       int retries, char *buf, size_t len)
+{
+	char n[16];
+	size_t used = 0;
+	bool fits;
+
+	if (len)
+		buf[0] = '\0';
+	snprintf(n, sizeof(n), "%d", retries);
+	fits = shq_append(buf, len, &used, prog) == 0 &&
+	       shq_append(buf, len, &used, "--recover") == 0 &&
+	       shq_append(buf, len, &used, id) == 0 && shq_append(buf, len, &used, "--to") == 0 &&
+	       shq_append(buf, len, &used, final) == 0 &&
+	       shq_append(buf, len, &used, "--method") == 0 &&
+	       shq_append(buf, len, &used, rec_method_name(method)) == 0 &&
+	       (retries < 0 || (shq_append(buf, len, &used, "--retries") == 0 &&
+	                        shq_append(buf, len, &used, n) == 0));
+	if (!fits) {
+		if (len)
+			buf[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
 }

@@ -45,8 +45,9 @@ int plan_choose(const struct entry *e, const struct advice *a, const struct targ
 /* The spec of a job rescuing E with METHOD to DEST (NULL with STREAM_FD >= 0) read
  * through PIN (E's own, or a duplicate that outlives the scan). WRITERS has room for
  * E->nholders (at least 1). FREEZE stops the writers; a loop-mounted image's
- * filesystem (LH) is frozen with them. Strings point into E and DEST: job_start
- * copies them. */
+ * filesystem (LH) is frozen with them (without FREEZE, it is the one a freeze
+ * asked while running freezes). Strings point into E and DEST: job_start copies
+ * them. */
 void plan_spec(const struct entry *e, const struct pin *pin, enum rec_method method,
                const char *dest, int stream_fd, uint64_t max_rate, bool freeze,
                struct job_writer *writers, struct job_spec *out);
@@ -67,10 +68,28 @@ struct plan_facts {
 void plan_facts_of(const struct entry *e, const struct job_spec *spec, struct plan_facts *out);
 
 /* Did the job that ended with ERR (job_step's last value) and result RES succeed?
- * A live sync without freeze succeeds unverified (crash-consistent), a relink needs
- * no hashes, a result with ranges left unread never succeeds. Fills AF for after_checks() (pointing into F and RES). */
+ * A live sync without freeze (neither planned nor asked while it ran) succeeds
+ * unverified (crash-consistent), a relink needs no hashes, a result with ranges
+ * left unread never succeeds. Fills AF for after_checks() (pointing into F and
+ * RES). */
 bool plan_outcome(const struct plan_facts *f, int err, const struct job_result *res,
                   struct after_facts *af);
+
+/* readerr: how many unread ranges a summary lists before "and N more". */
+#define PLAN_UNREAD_SHOWN 8
+/* Room for one range as plan_unread_range() writes it. */
+#define PLAN_RANGE_LEN 96
+
+/* readerr: the unread range R as people read it into BUF (LEN bytes):
+ * "bytes A-B (SIZE): strerror". Returns BUF. */
+char *plan_unread_range(const struct badrange *r, char *buf, size_t len);
+
+/* readerr: the command that reads again, into the incomplete result FINAL, only what
+ * its map lists as unread: "PROG --recover ID --to FINAL --method METHOD", with
+ * "--retries N" when RETRIES >= 0, each word quoted for a POSIX shell (text/shq.h),
+ * into BUF (LEN bytes). 0, or -ENAMETOOLONG when it does not fit (BUF is then ""). */
+int plan_retry_command(const char *prog, const char *id, const char *final, enum rec_method method,
+                       int retries, char *buf, size_t len);
 
 /* Append the action's line to the log at LOG (NULL: the default): METHOD on the
  * file ID (PATH, PATH_LEN bytes, SIZE bytes) to TARGET, BYTES written, RESULT ("ok"

@@ -253,6 +253,14 @@ int job_prepare_target(struct job *j)
 		if (fs.st_dev == dst.st_dev)
 			return -EINVAL; /* freezing the target's own filesystem would hang us */
 	}
+	if (j->spec.freeze_fs_on_request) {
+		struct stat fs;
+		/* the same hang: a freeze asked later stops the writers only */
+		if (stat(j->spec.freeze_fs_on_request, &fs) < 0 || fs.st_dev == dst.st_dev) {
+			free((char *)j->spec.freeze_fs_on_request);
+			j->spec.freeze_fs_on_request = NULL;
+		}
+	}
 	if (j->spec.method == REC_RELINK) {
 		if (dst.st_dev != j->st_start.st_dev)
 			return -EXDEV;

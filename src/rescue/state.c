@@ -59,6 +59,10 @@ void job_set_phase(struct job *j, enum job_phase ph, const char *phase)
 	snprintf(j->prog.phase, sizeof(j->prog.phase), "%s", phase);
 	if (ph == PH_VERIFY)
 		j->prog.state = JOB_VERIFYING;
+	/* Under the lock job_request_freeze takes: a request either came before this
+	 * (and was not taken at the last boundary: too late) or is refused (-EBUSY). */
+	if (ph == PH_VERIFY && !j->freeze_taken && j->prog.freeze_req == JOB_FREEZE_ASKED)
+		j->prog.freeze_req = JOB_FREEZE_TOO_LATE;
 	j->prog.pass = j->pass;
 	pthread_mutex_unlock(&j->mu);
 }
@@ -215,6 +219,34 @@ void job_cancel(struct job *j)
 {
 	/* an atomic increment on a lock-free atomic_uint: async-signal-safe */
 	atomic_fetch_add(&j->cancels, 1);
+}
+
+bool job_stops_writers(const struct job *j)
+{
+	return j->spec.freeze || j->freeze_taken;
+}
+
+const char *job_fs_to_freeze(const struct job *j)
+{
+	if (j->spec.freeze_fs)
+		return j->spec.freeze_fs;
+	return j->freeze_taken ? j->spec.freeze_fs_on_request : NULL;
+}
+
+bool job_wants_freeze(const struct job *j)
+{
+	return j->spec.freeze || j->spec.freeze_fs || j->freeze_taken;
+}
+
+bool job_take_freeze_request(struct job *j)
+{
+	if (j->freeze_taken || !atomic_load(&j->freeze_asked))
+		return false;
+	j->freeze_taken = true;
+	pthread_mutex_lock(&j->mu);
+	j->prog.freeze_req = JOB_FREEZE_TAKEN;
+	pthread_mutex_unlock(&j->mu);
+	return true;
 }
 
 void job_progress(struct job *j, struct job_progress *out)

@@ -139,6 +139,10 @@ struct job {
 	int64_t t_work, t_verify; /* when the work and the verification began (job_now) */
 	atomic_uint cancels;
 	bool follow_stop; /* follow: the first cancel ends the follow normally */
+	/* job_request_freeze: set by any thread (under MU, with PROG.FREEZE_REQ), taken
+	 * by the job's own at a pass boundary, which then sets FREEZE_TAKEN (its own) */
+	atomic_bool freeze_asked;
+	bool freeze_taken;
 
 	/* buffers and grid */
 	unsigned char *buf;
@@ -258,5 +262,15 @@ int job_fail_write(struct job *j, int err);
 int job_fail_read(struct job *j, int err, uint64_t off);
 /* Has job_cancel asked to stop (twice for follow)? */
 bool job_cancelled(struct job *j);
+/* Are the writers stopped for the final pass (or the copy): FREEZE, or a freeze
+ * asked while running and taken? */
+bool job_stops_writers(const struct job *j);
+/* The filesystem to FIFREEZE with them, or NULL. */
+const char *job_fs_to_freeze(const struct job *j);
+/* Does the job freeze at all (writers or a filesystem)? */
+bool job_wants_freeze(const struct job *j);
+/* At a pass boundary: take a freeze asked by job_request_freeze, if any (from then
+ * on job_wants_freeze is true). Returns whether one was taken now. */
+bool job_take_freeze_request(struct job *j);
 
 #endif

@@ -22,6 +22,9 @@
  *   anon:SIZE  a shared anonymous mapping of SIZE random bytes (MAP_SHARED|MAP_ANONYMOUS)
  *   -c COUNT   COUNT processes in total hold everything (COUNT-1 children)
  *   -D         the parent also dup()s every kept fd
+ *   -q         aw/rr writers go quiet for good once the parent was stopped and
+ *              continued (a freeze: SIGSTOP, then SIGCONT), and print "quiet": what
+ *              the file holds afterwards is what it held while frozen
  *
  * Prints "pid", "fd", "dup", "map" lines and "ready", then waits (or writes, for
  * aw/rr) until killed. RATE is bytes per second, a plain integer; PATH may hold ':'.
@@ -62,6 +65,19 @@ struct spec {
 };
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t continued; /* -q: SIGCONT arrived */
+static int quiet_after_cont;            /* -q */
+
+static void on_cont(int sig)
+{
+	(void)sig;
+	continued = 1;
+}
+
+static int gone_quiet(void)
+{
+	return quiet_after_cont && continued;
+}
 
 static void on_signal(int sig)
 {
@@ -360,7 +376,7 @@ static void write_until_stopped(struct spec *specs, int nspec, const sigset_t *u
 	/* A signal between the check of stop and the sleep only delays the exit by one
 	 * chunk period: the sleep is short and the flag is checked after it. */
 	sigprocmask(SIG_SETMASK, unblocked, NULL);
-	while (!stop) {
+	while (!stop && !gone_quiet()) {
 		double next = -1, el;
 		for (int i = 0; i < nspec; i++) {
 			double due = (double)specs[i].done * specs[i].period;
@@ -378,7 +394,9 @@ static void write_until_stopped(struct spec *specs, int nspec, const sigset_t *u
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 		for (int i = 0; i < nspec; i++) {
-			while (specs[i].writer && (double)specs[i].done * specs[i].period <= el) {
+			/* -q: SIGCONT's handler ran before this line could, after a stop */
+			while (specs[i].writer && !gone_quiet() &&
+			       (double)specs[i].done * specs[i].period <= el) {
 				write_chunk(&specs[i], &rng);
 				specs[i].done++;
 			}
@@ -405,15 +423,17 @@ int main(int argc, char **argv)
 	int count = 1, dup_too = 0, nspec, opt, ready[2];
 	char c;
 
-	while ((opt = getopt(argc, argv, "+c:D")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:Dq")) != -1) {
 		if (opt == 'c')
 			count = atoi(optarg);
 		else if (opt == 'D')
 			dup_too = 1;
+		else if (opt == 'q')
+			quiet_after_cont = 1;
 		else
 			count = 0;
 		if (count < 1) {
-			fprintf(stderr, "usage: holder [-c COUNT] [-D] SPEC...\n");
+			fprintf(stderr, "usage: holder [-c COUNT] [-D] [-q] SPEC...\n");
 			return 2;
 		}
 	}
@@ -438,6 +458,11 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	if (quiet_after_cont) {
+		/* no SA_RESTART: the writer's sleep ends at once */
+		struct sigaction sc = {.sa_handler = on_cont};
+		sigaction(SIGCONT, &sc, NULL);
+	}
 
 	for (int i = 0; i < nspec; i++) {
 		specs[i].arg = argv[optind + i];
@@ -494,6 +519,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nspec; i++) {
 		if (specs[i].writer) {
 			write_until_stopped(specs, nspec, &unblocked);
+			if (gone_quiet() && !stop)
+				printf("quiet\n");
 			break;
 		}
 	}

@@ -19,29 +19,8 @@ hold r:"$T/quit.bin"
 hold rr:"$T/db.bin":200000
 writer=$(hpids "$HOUT" | awk '{print $1}')
 
-# select_file TEXT: move the selection to the row showing TEXT (a sanitizer's
-# runtime may hold deleted files of its own in the same holders, which the filter
-# then shows too).
-select_file() {
-	local cur end
-	con_keys Home
-	end=$((SECONDS + CON_DEADLINE))
-	until con_screen | grep -A1 -F "PATH (deleted)" | tail -n 1 | grep -qE "^(►|>) "; do
-		[ $SECONDS -lt $end ] || fail "Home did not select the first row"
-		sleep 0.05
-	done
-	for _ in 1 2 3 4 5 6; do
-		cur=$(con_screen | grep -E "^(►|>) " | head -n 1)
-		[[ $cur == *"$1"* ]] && return 0
-		con_keys j
-		end=$((SECONDS + CON_DEADLINE))
-		until [ "$(con_screen | grep -E "^(►|>) " | head -n 1)" != "$cur" ]; do
-			[ $SECONDS -lt $end ] || fail "the selection did not move to $1"
-			sleep 0.05
-		done
-	done
-	fail "no row shows $1"
-}
+# select_file TEXT: move the selection to the row showing TEXT (console_lib).
+select_file() { con_select "$1"; }
 go() {
 	con_keys y
 	if con_screen | grep -q "EXTRA RISK"; then

@@ -146,3 +146,39 @@ con_where() {
 # con_row TEXT: the screen line that shows TEXT (the first one), without the marker
 # of the selected row, so that awk's $1 is the size.
 con_row() { con_screen | grep -F -- "$1" | head -n 1 | sed -E 's/^(►|>)? +//'; }
+
+# con_select TEXT: move the list's selection to the row showing TEXT (a sanitizer's
+# runtime may hold deleted files of its own in the same holders, which a filter on
+# their command lines then shows too).
+con_select() {
+	local cur end
+	con_keys Home
+	end=$((SECONDS + CON_DEADLINE))
+	until con_screen | grep -A1 -F "PATH (deleted)" | tail -n 1 | grep -qE "^(►|>) "; do
+		[ $SECONDS -lt $end ] || fail "Home did not select the first row"
+		sleep 0.05
+	done
+	for _ in 1 2 3 4 5 6; do
+		cur=$(con_screen | grep -E "^(►|>) " | head -n 1)
+		[[ $cur == *"$1"* ]] && return 0
+		con_keys j
+		end=$((SECONDS + CON_DEADLINE))
+		until [ "$(con_screen | grep -E "^(►|>) " | head -n 1)" != "$cur" ]; do
+			[ $SECONDS -lt $end ] || fail "the selection did not move to $1"
+			sleep 0.05
+		done
+	done
+	fail "no row shows $1"
+}
+
+# con_go: on the confirmation, y, and the ! it asks for when the rescue has an
+# extra risk (the file's own filesystem, a freeze, little space left).
+con_go() {
+	if con_screen | grep -q "EXTRA RISK"; then
+		con_keys y
+		con_wait "Press ! to go ahead" "the second key's question"
+		con_keys '!'
+	else
+		con_keys y
+	fi
+}

@@ -27,6 +27,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -850,6 +851,123 @@ START_TEST(sync_freeze)
 	ck_assert_int_eq(fstat(e->pin.fd, &st1), 0);
 	struct mtime_watch mw = {.fd = e->pin.fd, .was = st1.st_mtim};
 	tl_wait_for(mtime_moved, &mw, 10000, "the writer to write again after the freeze");
+	scan_free(&r);
+}
+END_TEST
+
+/* Another thread asks for the freeze (the console's main thread does). */
+struct asker {
+	struct job *j;
+	int rc;
+};
+
+static void *ask_freeze(void *arg)
+{
+	struct asker *a = arg;
+	struct job_progress p;
+
+	/* well inside pass 1, so that the freeze is taken at its end */
+	do {
+		usleep(10000);
+		job_progress(a->j, &p);
+	} while (!(strcmp(p.phase, "pass 1") == 0 && p.done > 0) && p.state == JOB_RUNNING);
+	a->rc = job_request_freeze(a->j);
+	return NULL;
+}
+
+/* A sync started without freeze, frozen on request from another thread during pass
+ * 1: the request waits for the end of that pass, then the frozen pass runs exactly
+ * as with --freeze (writer stopped, the result the source as frozen), and the
+ * writer runs again. A second request, one after the end, and methods without a
+ * short final pass are refused. */
+START_TEST(sync_freeze_asked)
+{
+	char path[160], dest[160], d2[180];
+	struct tl_holder h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct job_progress p;
+	struct asker a = {0};
+	struct h128 frozen;
+	bool saw = false, asked_seen = false;
+	pthread_t th;
+	struct job *j;
+	ino_t ino;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/asked.img", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/asked.copy", tl_dir);
+	ino = hold_seeded(&h, path, 32 * MiB, 7, "rr:", ":2000000", NULL);
+	tl_scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_SYNC, dest);
+	s.writers = w;
+	s.nwriters = job_writers_of(e, w, 4);
+	s.max_rate = 16 * MiB; /* pass 1 takes 2 s: time to ask */
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	a.j = j;
+	ck_assert_int_eq(pthread_create(&th, NULL, ask_freeze, &a), 0);
+	while ((rc = job_step(j, 100)) > 0) {
+		job_progress(j, &p);
+		if (p.freeze_req == JOB_FREEZE_ASKED) {
+			asked_seen = true;
+			ck_assert_str_eq(p.phase, "pass 1"); /* not before the end of the pass */
+			ck_assert_int_ne(proc_state(h.pids[0]), 'T');
+		}
+		if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+			ck_assert_int_eq(p.freeze_req, JOB_FREEZE_TAKEN);
+			ck_assert_int_eq(proc_state(h.pids[0]), 'T');
+			frozen = hash_pin(&e->pin, NULL);
+			saw = true;
+		}
+	}
+	pthread_join(th, NULL);
+	ck_assert_int_eq(a.rc, 0);
+	ck_assert(asked_seen);
+	ck_assert(saw);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(job_request_freeze(j), -EALREADY); /* asked before */
+	{
+		const struct job_result *res = job_result(j);
+		ck_assert(res->verified);
+		ck_assert(res->frozen_pass);
+		ck_assert_uint_eq(res->passes, 2); /* the frozen pass right after pass 1 */
+		ck_assert_uint_eq(res->nfrozen, 1);
+		ck_assert(heq(frozen, res->src_hash));
+	}
+	ck_assert(heq(frozen, hash_path(dest).b));
+	job_free(j);
+	ck_assert(wait_state(h.pids[0], false, 10000));
+
+	/* refusals: no short final pass, asked at the start already, too late (each to
+	 * a name of its own: a stopped job leaves its .partial for a resume) */
+	s.max_rate = 0;
+	s.dest = d2;
+	snprintf(d2, sizeof(d2), "%s.copy", dest);
+	s.method = REC_COPY;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	ck_assert_int_eq(job_request_freeze(j), -EOPNOTSUPP);
+	job_free(j);
+	snprintf(d2, sizeof(d2), "%s.follow", dest);
+	s.method = REC_FOLLOW;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	ck_assert_int_eq(job_request_freeze(j), -EOPNOTSUPP);
+	job_free(j);
+	snprintf(d2, sizeof(d2), "%s.frozen", dest);
+	s.method = REC_SYNC;
+	s.freeze = true;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	ck_assert_int_eq(job_request_freeze(j), -EALREADY);
+	job_free(j);
+	snprintf(d2, sizeof(d2), "%s.late", dest);
+	s.freeze = false;
+	s.max_passes = 2;
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	while (job_step(j, 100) > 0)
+		;
+	ck_assert_int_eq(job_request_freeze(j), -EBUSY);
+	ck_assert(!job_result(j)->frozen_pass);
+	job_free(j);
 	scan_free(&r);
 }
 END_TEST
@@ -1854,6 +1972,35 @@ START_TEST(freeze_fs_loop)
 		tl_sh("e2fsck -fn %s >/dev/null 2>&1", dest3);
 	}
 
+	/* a sync started without freeze and frozen on request freezes the filesystem
+	 * too, exactly as with FREEZE_FS: the one FREEZE_FS_ON_REQUEST names */
+	{
+		char dest4[200];
+		snprintf(dest4, sizeof(dest4), "%s/fs.copy4", tl_dir);
+		struct job_spec s4 = spec_for(e, REC_SYNC, dest4);
+		s4.freeze_fs_on_request = inner;
+		saw = false;
+		ck_assert_int_eq(job_start(&s4, &j), 0);
+		ck_assert_int_eq(job_request_freeze(j), 0); /* taken at the end of pass 1 */
+		while ((rc = job_step(j, 100)) > 0) {
+			job_progress(j, &p);
+			if (!strcmp(p.phase, "pass 1"))
+				ck_assert(!fs_frozen(inner));
+			if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+				ck_assert(fs_frozen(inner));
+				frozen = hash_pin(&e->pin, NULL);
+				saw = true;
+			}
+		}
+		o = finish(j, now_s());
+		ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
+		ck_assert(saw && o.res.verified && o.res.frozen_pass);
+		ck_assert_uint_eq(o.res.passes, 2);
+		ck_assert(heq(frozen, hash_path(dest4).b));
+		ck_assert(!fs_frozen(inner));
+		tl_sh("e2fsck -fn %s >/dev/null 2>&1", dest4);
+	}
+
 	/* killed while frozen: the guardian thaws */
 	ck_assert_int_eq(pipe(pp), 0);
 	kid = fork();
@@ -2040,6 +2187,7 @@ int main(void)
 	tcase_add_test(tc, follow_truncate);
 	tcase_add_test(tc, sync_converges);
 	tcase_add_test(tc, sync_freeze);
+	tcase_add_test(tc, sync_freeze_asked);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, reflink_btrfs);
 	tcase_add_test(tc, reflink_xfs);
