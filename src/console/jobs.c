@@ -24,7 +24,7 @@ long jobs_now_ms(void)
 	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void poke(int fd)
+void jobs_poke(int fd)
 {
 	uint64_t one = 1;
 
@@ -110,7 +110,7 @@ static void finish(struct cjob *c, int err)
 	c->j = NULL;
 	pthread_mutex_unlock(&c->mu);
 	atomic_store_explicit(&c->phase, CJOB_ENDED, memory_order_release);
-	poke(c->wake_fd);
+	jobs_poke(c->wake_fd);
 }
 
 static void *run(void *arg)
@@ -128,13 +128,13 @@ static void *run(void *arg)
 	c->j = j;
 	pthread_mutex_unlock(&c->mu);
 	atomic_store_explicit(&c->phase, CJOB_RUNNING, memory_order_release);
-	poke(c->wake_fd);
+	jobs_poke(c->wake_fd);
 	do {
 		int want = atomic_load(&c->cancels);
 		for (; forwarded < want; forwarded++)
 			job_cancel(c->j);
 		err = job_step(c->j, JOB_STEP_MS);
-		poke(c->wake_fd);
+		jobs_poke(c->wake_fd);
 	} while (err > 0);
 	finish(c, err);
 	return NULL;

@@ -116,4 +116,8 @@ void jobs_free(struct jobs *js);
 /* Milliseconds of a monotonic clock. */
 long jobs_now_ms(void);
 
+/* Wake the console's main loop: one count on its eventfd FD (a worker thread's way
+ * to say "draw again"). */
+void jobs_poke(int fd);
+
 #endif

@@ -421,18 +421,13 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int model_start(struct model *m, bool all, double sample, const struct model_filter *filter)
+/* What every model has, worker or not: zeroed, the wake fd, the mutex and the
+ * condition on the monotonic clock. Returns 0 or a negative errno. */
+static int model_init(struct model *m)
 {
 	pthread_condattr_t ca;
-	int err;
 
 	memset(m, 0, sizeof(*m));
-	m->all = all;
-	m->sample = sample;
-	if (filter)
-		m->filter = *filter;
-	m->rescan_s = RESCAN_SECONDS;
-	m->probe_reflink = geteuid() == 0; /* writes a scratch block: as root only */
 	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->wake_fd < 0)
 		return -errno;
@@ -441,6 +436,21 @@ int model_start(struct model *m, bool all, double sample, const struct model_fil
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+int model_start(struct model *m, bool all, double sample, const struct model_filter *filter)
+{
+	int err = model_init(m);
+
+	if (err < 0)
+		return err;
+	m->all = all;
+	m->sample = sample;
+	if (filter)
+		m->filter = *filter;
+	m->rescan_s = RESCAN_SECONDS;
+	m->probe_reflink = geteuid() == 0; /* writes a scratch block: as root only */
 	err = pthread_create(&m->th, NULL, worker, m);
 	if (err) {
 		close(m->wake_fd);
@@ -452,18 +462,10 @@ int model_start(struct model *m, bool all, double sample, const struct model_fil
 
 int model_start_idle(struct model *m)
 {
-	pthread_condattr_t ca;
-	int err;
+	int err = model_init(m);
 
-	memset(m, 0, sizeof(*m));
-	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (m->wake_fd < 0)
-		return -errno;
-	pthread_mutex_init(&m->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&m->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	if (err < 0)
+		return err;
 	/* Where a copy could go; no reflink probe: nothing is cloned offline. */
 	err = target_list_read(&m->tl, false);
 	m->ready = true;
@@ -646,11 +648,11 @@ static bool matches(const struct entry *e, const char *f)
 	return false;
 }
 
-void view_select(struct view *v, const struct model *m, long row)
+bool view_move(struct view *v, long row)
 {
 	if (v->n == 0) {
 		v->sel = v->top = 0;
-		return;
+		return false;
 	}
 	if (row < 0)
 		row = 0;
@@ -658,6 +660,13 @@ void view_select(struct view *v, const struct model *m, long row)
 		row = (long)v->n - 1;
 	v->sel = (size_t)row;
 	v->have_sel = true;
+	return true;
+}
+
+void view_select(struct view *v, const struct model *m, long row)
+{
+	if (!view_move(v, row))
+		return;
 	v->sel_dev = m->r.v[v->idx[v->sel]].dev;
 	v->sel_ino = m->r.v[v->idx[v->sel]].ino;
 }

@@ -136,6 +136,10 @@ int view_rebuild(struct view *v, const struct model *m);
 /* Move the selection to row ROW (clamped) and remember its file. */
 void view_select(struct view *v, const struct model *m, long row);
 
+/* Move V's selection to row ROW clamped to its V->n rows; false when there is none
+ * (selection and top at 0). The faces then remember which file it is. */
+bool view_move(struct view *v, long row);
+
 /* Keep the selection on screen in a window of ROWS rows. */
 void view_scroll(struct view *v, size_t rows);
 

@@ -1,6 +1,7 @@
 /* orphans: the offline console's entries and its one action. See orphans.h. */
 #include "console/orphans.h"
 
+#include "console/jobs.h"
 #include "offline/words.h"
 
 #include <errno.h>
@@ -12,23 +13,6 @@
 
 /* A copy pokes the console at most this often (a redraw is ten a second at most). */
 #define POKE_MS 50
-
-static long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void poke(int fd)
-{
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) < 0) {
-		/* Full only when nobody reads: the main loop is gone. */
-	}
-}
 
 int orph_load(struct orphans *o, const char *dev, bool deep, const char *log, char *why, size_t len)
 {
@@ -62,13 +46,13 @@ int orph_load(struct orphans *o, const char *dev, bool deep, const char *log, ch
 static int on_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	struct ojob *j = ctx;
-	long t = now_ms();
+	long t = jobs_now_ms();
 
 	atomic_store(&j->done, done);
 	atomic_store(&j->total, total);
 	if (t - j->last_poke_ms >= POKE_MS) {
 		j->last_poke_ms = t;
-		poke(j->wake_fd);
+		jobs_poke(j->wake_fd);
 	}
 	return atomic_load(&j->cancel);
 }
@@ -158,9 +142,9 @@ static void *thread(void *arg)
 		run_copy(j);
 	else
 		run_relink(j, deep);
-	j->t1_ms = now_ms();
+	j->t1_ms = jobs_now_ms();
 	atomic_store_explicit(&j->phase, OJOB_ENDED, memory_order_release);
-	poke(j->wake_fd);
+	jobs_poke(j->wake_fd);
 	return NULL;
 }
 
@@ -195,7 +179,7 @@ int orph_start(struct orphans *o, enum ojob_kind kind, uint32_t ino, const char 
 	j->log = o->log;
 	snprintf(j->dest, sizeof(j->dest), "%s", dest ? dest : "");
 	j->wake_fd = wake_fd;
-	j->t0_ms = j->last_poke_ms = now_ms();
+	j->t0_ms = j->last_poke_ms = jobs_now_ms();
 	atomic_init(&j->phase, OJOB_RUNNING);
 	*a = (struct start_arg){j, o->deep};
 	err = pthread_create(&j->th, NULL, thread, a);
@@ -261,16 +245,8 @@ int orph_view(const struct orphans *o, struct view *v)
 
 void orph_select(const struct orphans *o, struct view *v, long row)
 {
-	if (v->n == 0) {
-		v->sel = v->top = 0;
+	if (!view_move(v, row))
 		return;
-	}
-	if (row < 0)
-		row = 0;
-	if ((size_t)row >= v->n)
-		row = (long)v->n - 1;
-	v->sel = (size_t)row;
-	v->have_sel = true;
 	v->sel_ino = o->s.v[v->sel].ino;
 }
 
