@@ -207,16 +207,11 @@ static void list_text(FILE *out, const char *dev, const struct off_scan *s)
 		        "MODE", "UID:GID", "MTIME (UTC)", "FOUND IN", "DATA");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct off_entry *e = &s->v[i];
-		char sz[16], al[16], m[11], own[24], when[32] = "?";
-		time_t t = (time_t)e->mtime;
-		struct tm tm;
-		if (gmtime_r(&t, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		snprintf(own, sizeof(own), "%u:%u", e->uid, e->gid);
-		off_mode_text(e->mode, m);
-		fprintf(out, "%10" PRIu32 " %7s %7s %-10s %11s %-16s %-11s %s%s%s\n", e->ino,
-		        fmt_size(sz, sizeof(sz), e->size), fmt_size(al, sizeof(al), e->allocated),
-		        m, own, when, off_source_name(e->source), off_blocks_name(e->blocks),
+		struct off_cells c;
+		off_cells(e, &c);
+		fprintf(out, "%10" PRIu32 " %7s %7s %-10s %11s %-16s %-11s %s%s%s\n", e->ino, c.size,
+		        c.alloc, c.mode, c.owner, c.mtime, off_source_name(e->source),
+		        off_blocks_name(e->blocks),
 		        e->note[0] ? ": " : "", e->note);
 	}
 	for (size_t i = 0; i < s->nprob; i++)

@@ -370,19 +370,14 @@ static void draw_off_row(struct ui *u, int y, size_t row)
 	const struct off_entry *e = &u->off->s.v[row];
 	bool sel = row == u->v.sel;
 	enum term_role role = sel ? ROLE_SEL : ROLE_NORMAL;
-	char sz[16], al[16], m[11], own[24], when[32] = "?", tag[48], line[512];
-	time_t t = (time_t)e->mtime;
-	struct tm tm;
+	char tag[48], line[512];
+	struct off_cells c;
 
-	if (gmtime_r(&t, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	snprintf(own, sizeof(own), "%u:%u", e->uid, e->gid);
-	off_mode_text(e->mode, m);
+	off_cells(e, &c);
 	orescue_tag(u, e->ino, tag, sizeof(tag));
 	snprintf(line, sizeof(line), "%-*s%*" PRIu32 " %*s %*s %-10s %*s %-*s %s%s, %s%s%s", W_MARK,
-	         sel ? term_marker(&u->term) : "", W_INO, e->ino, W_SIZE,
-	         fmt_size(sz, sizeof(sz), e->size), W_SIZE, fmt_size(al, sizeof(al), e->allocated),
-	         m, W_OWNER, own, W_MTIME, when, tag, off_blocks_name(e->blocks),
+	         sel ? term_marker(&u->term) : "", W_INO, e->ino, W_SIZE, c.size, W_SIZE, c.alloc,
+	         c.mode, W_OWNER, c.owner, W_MTIME, c.mtime, tag, off_blocks_name(e->blocks),
 	         off_source_name(e->source), e->note[0] ? ": " : "", e->note);
 	term_raw(&u->term, y, 0, COLS, line, strlen(line), false,
 	         !sel && e->blocks != OFF_BLOCKS_INTACT ? ROLE_WARN : role);

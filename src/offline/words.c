@@ -2,6 +2,7 @@
 #include "offline/words.h"
 
 #include "rescue/log.h"
+#include "text/fmt.h"
 #include "text/shq.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *off_type_name(uint32_t mode)
 {
@@ -33,6 +35,19 @@ void off_mode_text(uint32_t mode, char out[11])
 	for (int i = 0; i < 9; i++)
 		out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
 	out[10] = '\0';
+}
+
+void off_cells(const struct off_entry *e, struct off_cells *c)
+{
+	time_t t = (time_t)e->mtime;
+	struct tm tm;
+
+	fmt_size(c->size, sizeof(c->size), e->size);
+	fmt_size(c->alloc, sizeof(c->alloc), e->allocated);
+	off_mode_text(e->mode, c->mode);
+	snprintf(c->owner, sizeof(c->owner), "%u:%u", e->uid, e->gid);
+	if (!gmtime_r(&t, &tm) || !strftime(c->mtime, sizeof(c->mtime), "%Y-%m-%d %H:%M", &tm))
+		snprintf(c->mtime, sizeof(c->mtime), "?");
 }
 
 const char *off_journal_advice(const struct off_info *in)

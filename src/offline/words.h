@@ -24,6 +24,13 @@ const char *off_type_name(uint32_t mode);
 /* ls -l's mode text ("-rw-r--r--") of an i_mode into OUT. */
 void off_mode_text(uint32_t mode, char out[11]);
 
+/* The cells of an orphan's row, as the list (CLI and console) shows them: sizes,
+ * mode, uid:gid and the mtime in UTC to the minute ("?" when it cannot be shown). */
+struct off_cells {
+	char size[16], alloc[16], mode[11], owner[24], mtime[32];
+};
+void off_cells(const struct off_entry *e, struct off_cells *c);
+
 /* What the journal's state means for the orphan list and what to do, or NULL when
  * the journal needs no recovery. A static string. */
 const char *off_journal_advice(const struct off_info *in);
