@@ -5,8 +5,10 @@
  * the /proc walk is needed for those alone: it is the candidates' source, not the
  * whole scan (scan.c adds paths, pins and process details). Needs CAP_BPF and
  * CAP_PERFMON (or root), a kernel with BTF and iter/task_vma (5.12), and the
- * initial pid namespace (the iterators speak its pids). Built only when libbpf is
- * (RT_BPF); otherwise every call says -ENOSYS.
+ * initial pid namespace (the iterators speak its pids). The programs are loaded
+ * through a light skeleton, relocated by the kernel (5.18 and later: no BTF parsed
+ * in user space), and through libbpf's skeleton where that fails. Built only when
+ * libbpf is (RT_BPF); otherwise every call says -ENOSYS.
  */
 #ifndef RT_FIND_BPFSCAN_H
 #define RT_FIND_BPFSCAN_H
