@@ -552,8 +552,6 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 	bool created;
 	ssize_t n;
 
-	if (!path_wanted(s->o, m->path, m->path_len))
-		return 0;
 	snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)m->start,
 	         (unsigned long long)m->end);
 	if (mfdir < 0 || fstatat(mfdir, range, &st, 0) < 0) {
@@ -719,6 +717,8 @@ static int query_maps(struct scanner *s, struct proc_ctx *p, int mfd)
 		                       .path_len = q.vma_name_size ? q.vma_name_size - 1 : 0,
 		                       .deleted = true};
 		parse_deleted_suffix(s->vname, m.path_len, &m.path_len);
+		if (!path_wanted(s->o, m.path, m.path_len))
+			continue;
 		r = add_mapping(s, p, mfdir, &m);
 		if (r < 0)
 			break;
@@ -767,7 +767,7 @@ static int scan_maps(struct scanner *s, struct proc_ctx *p)
 			eol = end;
 		/* A file mapped as several regions gets one holder with all of them. */
 		if (parse_maps_line(line, (size_t)(eol - line), &m) == 0 && m.deleted &&
-		    m.path_len > 0)
+		    m.path_len > 0 && path_wanted(s->o, m.path, m.path_len))
 			r = add_mapping(s, p, mfdir, &m);
 		line = eol + 1;
 	}
@@ -1217,7 +1217,8 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	return 0;
 }
 
-/* One deleted mapping the iterator saw, checked and pinned through map_files. */
+/* One deleted mapping the iterator saw (bpf_candidates applied --only to it),
+ * checked and pinned through map_files. */
 static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir, const struct bpfscan_rec *c)
 {
 	struct parse_maps m = {.start = c->pos,
@@ -1338,6 +1339,28 @@ static void bpf_rows_free(struct procs_table *t)
 	free(t->v);
 }
 
+/* Does --only want record C? Its name as the walk of /proc would read it: the
+ * fd's link, or the mapping's in map_files (exact, where maps escapes newlines).
+ * A record whose name cannot be read any more has vanished: not wanted. */
+static bool rec_path_wanted(const struct scan_opts *o, int procfd, const struct bpfscan_rec *c)
+{
+	char name[96], link[LINK_MAX_LEN];
+	size_t len;
+	ssize_t n;
+
+	if (o->nonly == 0)
+		return true;
+	if (c->kind == BPFREC_MMAP)
+		snprintf(name, sizeof(name), "%d/map_files/%llx-%llx", c->tgid, c->pos, c->end);
+	else if (c->tid != c->tgid)
+		snprintf(name, sizeof(name), "%d/task/%d/fd/%d", c->tgid, c->tid, c->fd);
+	else
+		snprintf(name, sizeof(name), "%d/fd/%d", c->tgid, c->fd);
+	n = readlinkat(procfd, name, link, sizeof(link));
+	return n > 0 && (size_t)n < sizeof(link) && parse_deleted_suffix(link, (size_t)n, &len) &&
+	       path_wanted(o, link, len);
+}
+
 /* Ask the BPF iterators for the candidates and make them Q's tasks. Returns 0 when
  * they answered, 1 when /proc has to be walked instead (R->bpf_err says why), or a
  * negative errno (out of memory; with SCAN_BPF, why BPF did not work). */
@@ -1357,9 +1380,11 @@ static int bpf_candidates(const struct scan_opts *o, struct queue *q, const stru
 		r->bpf_err = err;
 		return o->method == SCAN_BPF || err == -ENOMEM ? err : 1;
 	}
-	/* our own fds are the pins of an earlier scan, not holders */
+	/* our own fds are the pins of an earlier scan, not holders; what a filter
+	 * leaves out goes before anything is named or pinned */
 	for (size_t i = 0; i < n; i++)
-		if ((*recs)[i].tgid != ms->self)
+		if ((*recs)[i].tgid != ms->self && pid_wanted(o, (*recs)[i].tgid) &&
+		    rec_path_wanted(o, q->procfd, &(*recs)[i]))
 			(*recs)[keep++] = (*recs)[i];
 	if (keep > 1) {
 		mark_leads(ms->mnt, *recs, keep);
@@ -1814,11 +1839,9 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	main_s.q = &q;
 	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = q.procfd < 0 ? -errno : 1;
-	/* A filter is applied by the /proc walk before anything is opened: with one,
-	 * SCAN_AUTO walks /proc (the BPF path names and pins what it finds; asked for
-	 * explicitly, it still runs, unfiltered). */
-	if (err == 1 && (o->method == SCAN_BPF ||
-	                 (o->method == SCAN_AUTO && !o->nonly && !o->npids)))
+	/* Either path applies a filter before anything is opened or pinned: the walk
+	 * to each process and fd, the BPF path to the kernel's records. */
+	if (err == 1 && o->method != SCAN_PROC)
 		err = bpf_candidates(o, &q, &main_s, r, &recs, &tasks);
 	if (err == 1)
 		err = list_pids(&q, o, main_s.self);
