@@ -15,9 +15,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Bytes sampling may read per round over all files: bounded I/O on a busy box. */
 #define SAMPLE_BUDGET (64ull << 20)
+/* stdout's buffer for a report that does not go to a terminal (glibc would size
+ * one it allocates itself by the file's block size, whatever setvbuf asked). */
+static char report_buf[1u << 20];
 
 /* The targets, read in a thread of their own beside the scan. */
 struct targets_job {
@@ -66,6 +70,10 @@ int cli_list(const struct list_opts *o)
 		cli_say("out of memory");
 		goto out;
 	}
+	/* A report of thousands of files is megabytes: written in large pieces, not
+	 * in a system call per 4 KiB (a terminal keeps its line buffering). */
+	if (!isatty(STDOUT_FILENO))
+		(void)setvbuf(stdout, report_buf, _IOFBF, sizeof(report_buf));
 	if (o->json)
 		report_json(stdout, &r, &tl, adv);
 	else
