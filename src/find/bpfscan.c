@@ -182,7 +182,44 @@ static int run_lskel(char **buf, size_t *len)
 	return r;
 }
 
-int bpfscan_collect(struct bpfscan_rec **v, size_t *n)
+/* Where the record after the one at OFF in BUF (LEN bytes) starts, past its
+ * name; 0 when the record is cut short (never, unless the kernel and this
+ * reader disagree on the layout). */
+static size_t next_record(const char *buf, size_t len, size_t off)
+{
+	const struct bpfscan_rec *c = (const struct bpfscan_rec *)(buf + off);
+	size_t pad;
+
+	if (len - off < sizeof(*c) || c->path_len >= BPFREC_PATH_MAX)
+		return 0;
+	pad = BPFREC_PADDED((size_t)c->path_len);
+	return len - off - sizeof(*c) < pad ? 0 : off + sizeof(*c) + pad;
+}
+
+/* The records of BUF (LEN bytes, each followed by its name) into an array of
+ * their own, each naming where its name lies in BUF. */
+static int split(const char *buf, size_t len, struct bpfscan_rec **v, size_t *n)
+{
+	size_t count = 0, off = 0;
+
+	while (off < len) {
+		off = next_record(buf, len, off);
+		if (off == 0)
+			return -EPROTO;
+		count++;
+	}
+	*v = malloc((count ? count : 1) * sizeof(**v));
+	if (!*v)
+		return -ENOMEM;
+	for (off = 0; off < len; off = next_record(buf, len, off)) {
+		struct bpfscan_rec *c = &(*v)[(*n)++];
+		memcpy(c, buf + off, sizeof(*c));
+		c->path_off = off + sizeof(*c);
+	}
+	return 0;
+}
+
+int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -190,6 +227,7 @@ int bpfscan_collect(struct bpfscan_rec **v, size_t *n)
 
 	*v = NULL;
 	*n = 0;
+	*names = NULL;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
 		return -ENOSYS;
 	if (!in_initial_pidns())
@@ -197,12 +235,16 @@ int bpfscan_collect(struct bpfscan_rec **v, size_t *n)
 	r = run_lskel(&buf, &len);
 	if (r == 1)
 		r = run_skel(&buf, &len);
+	if (r == 0)
+		r = split(buf, len, v, n);
 	if (r < 0) {
 		free(buf);
+		free(*v);
+		*v = NULL;
+		*n = 0;
 		return r;
 	}
-	*v = (struct bpfscan_rec *)buf;
-	*n = len / sizeof(struct bpfscan_rec);
+	*names = buf;
 	return 0;
 }
 
@@ -213,10 +255,11 @@ int bpfscan_built(void)
 
 #else
 
-int bpfscan_collect(struct bpfscan_rec **v, size_t *n)
+int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names)
 {
 	*v = NULL;
 	*n = 0;
+	*names = NULL;
 	return -ENOSYS;
 }
 

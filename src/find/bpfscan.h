@@ -17,13 +17,15 @@
 
 #include <stddef.h>
 
-/* Run both iterators. On success *V (free with free()) holds *N records, fd
- * records before mapping records, and 0 is returned. Negative errno when this
- * path is not available here, the caller then walks /proc: -ENOSYS (built without
- * libbpf, or no kernel BTF), -EPERM (no privileges, or a seccomp filter),
- * -EXDEV (another pid namespace), -ENOMEM, or what loading or attaching said.
- * Never prints (libbpf's messages are silenced). */
-int bpfscan_collect(struct bpfscan_rec **v, size_t *n);
+/* Run both iterators. On success *V holds *N records, fd records before mapping
+ * records, *NAMES the files' names (record C's are C->path_len bytes at
+ * *NAMES + C->path_off, without a NUL; none when path_len is 0), and 0 is
+ * returned; free both with free(). Negative errno when this path is not
+ * available here, the caller then walks /proc: -ENOSYS (built without libbpf, or
+ * no kernel BTF), -EPERM (no privileges, or a seccomp filter), -EXDEV (another
+ * pid namespace), -ENOMEM, or what loading or attaching said. Never prints
+ * (libbpf's messages are silenced). */
+int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names);
 
 /* Whether this build has the BPF path at all. */
 int bpfscan_built(void);

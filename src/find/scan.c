@@ -42,8 +42,10 @@ struct queue {
 	int procfd;
 	int *pids;
 	size_t n;
-	/* The BPF path: the tasks to look at instead of PIDS (N of them). */
+	/* The BPF path: the tasks to look at instead of PIDS (N of them), and the
+	 * names of their files (see bpfscan_collect). */
 	const struct bpf_task *tasks;
+	const char *names;
 	atomic_size_t next;
 	/* Pins still allowed: the fds left once the walk itself and what comes after
 	 * it (targets, sampling, a recovery) have theirs. */
@@ -1132,6 +1134,7 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	int at = s->q->procfd;
 	struct holder *h;
 	char name[64];
+	const char *link = s->link;
 	ssize_t n;
 	size_t len = 0;
 
@@ -1174,11 +1177,17 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	e = entry_find(s, st.st_dev, st.st_ino);
 	if (!mounts_is_own_id(s->mnt, c->mnt_id))
 		other_mntns = task_dir(s, p) >= 0 && other_ns(s, p);
-	/* the name as a holder in our namespace sees it (as add_fd chooses) */
+	/* the name as a holder in our namespace sees it (as add_fd chooses): the
+	 * kernel's, else the link's */
 	if (!e || (e->path_from_pin && !others) || (e->path_other_ns && !other_mntns && !others)) {
-		n = readlinkat(at, name, s->link, sizeof(s->link));
+		if (c->path_len) {
+			link = s->q->names + c->path_off;
+			n = (ssize_t)c->path_len;
+		} else {
+			n = readlinkat(at, name, s->link, sizeof(s->link));
+		}
 		if (n < 0 || (size_t)n >= sizeof(s->link) ||
-		    !parse_deleted_suffix(s->link, (size_t)n, &len)) {
+		    !parse_deleted_suffix(link, (size_t)n, &len)) {
 			s->r->st.vanished++; /* closed or replaced since */
 			return drop_dup(&dup, 0);
 		}
@@ -1189,7 +1198,7 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	s->holders_added++;
 	holder_from(h, p, c, other_mntns);
 	if (len) {
-		if (set_path(e, s->link, len) < 0)
+		if (set_path(e, link, len) < 0)
 			return drop_dup(&dup, -ENOMEM);
 		e->path_other_ns = other_mntns;
 		e->path_from_pin = others;
@@ -1340,9 +1349,11 @@ static void bpf_rows_free(struct procs_table *t)
 }
 
 /* Does --only want record C? Its name as the walk of /proc would read it: the
- * fd's link, or the mapping's in map_files (exact, where maps escapes newlines).
- * A record whose name cannot be read any more has vanished: not wanted. */
-static bool rec_path_wanted(const struct scan_opts *o, int procfd, const struct bpfscan_rec *c)
+ * kernel's, or where it gave none the fd's link or the mapping's in map_files
+ * (exact, where maps escapes newlines). A record whose name cannot be read any
+ * more has vanished: not wanted. */
+static bool rec_path_wanted(const struct scan_opts *o, const struct queue *q,
+                            const struct bpfscan_rec *c)
 {
 	char name[96], link[LINK_MAX_LEN];
 	size_t len;
@@ -1350,13 +1361,16 @@ static bool rec_path_wanted(const struct scan_opts *o, int procfd, const struct 
 
 	if (o->nonly == 0)
 		return true;
+	if (c->path_len)
+		return parse_deleted_suffix(q->names + c->path_off, c->path_len, &len) &&
+		       path_wanted(o, q->names + c->path_off, len);
 	if (c->kind == BPFREC_MMAP)
 		snprintf(name, sizeof(name), "%d/map_files/%llx-%llx", c->tgid, c->pos, c->end);
 	else if (c->tid != c->tgid)
 		snprintf(name, sizeof(name), "%d/task/%d/fd/%d", c->tgid, c->tid, c->fd);
 	else
 		snprintf(name, sizeof(name), "%d/fd/%d", c->tgid, c->fd);
-	n = readlinkat(procfd, name, link, sizeof(link));
+	n = readlinkat(q->procfd, name, link, sizeof(link));
 	return n > 0 && (size_t)n < sizeof(link) && parse_deleted_suffix(link, (size_t)n, &len) &&
 	       path_wanted(o, link, len);
 }
@@ -1365,7 +1379,8 @@ static bool rec_path_wanted(const struct scan_opts *o, int procfd, const struct 
  * they answered, 1 when /proc has to be walked instead (R->bpf_err says why), or a
  * negative errno (out of memory; with SCAN_BPF, why BPF did not work). */
 static int bpf_candidates(const struct scan_opts *o, struct queue *q, const struct scanner *ms,
-                          struct scan_result *r, struct bpfscan_rec **recs, struct bpf_task **tasks)
+                          struct scan_result *r, struct bpfscan_rec **recs, char **names,
+                          struct bpf_task **tasks)
 {
 	struct timespec t0, t1;
 	struct bpf_task *t;
@@ -1373,18 +1388,19 @@ static int bpf_candidates(const struct scan_opts *o, struct queue *q, const stru
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = bpfscan_collect(recs, &n);
+	err = bpfscan_collect(recs, &n, names);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->bpf_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (err < 0) {
 		r->bpf_err = err;
 		return o->method == SCAN_BPF || err == -ENOMEM ? err : 1;
 	}
+	q->names = *names;
 	/* our own fds are the pins of an earlier scan, not holders; what a filter
 	 * leaves out goes before anything is named or pinned */
 	for (size_t i = 0; i < n; i++)
 		if ((*recs)[i].tgid != ms->self && pid_wanted(o, (*recs)[i].tgid) &&
-		    rec_path_wanted(o, q->procfd, &(*recs)[i]))
+		    rec_path_wanted(o, q, &(*recs)[i]))
 			(*recs)[keep++] = (*recs)[i];
 	if (keep > 1) {
 		mark_leads(ms->mnt, *recs, keep);
@@ -1823,6 +1839,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	struct queue q = {
 	    .procfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .reaped = PTHREAD_COND_INITIALIZER};
 	struct bpfscan_rec *recs = NULL;
+	char *names = NULL;
 	struct bpf_task *tasks = NULL;
 	struct stat st;
 	size_t keep = 0;
@@ -1842,7 +1859,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	/* Either path applies a filter before anything is opened or pinned: the walk
 	 * to each process and fd, the BPF path to the kernel's records. */
 	if (err == 1 && o->method != SCAN_PROC)
-		err = bpf_candidates(o, &q, &main_s, r, &recs, &tasks);
+		err = bpf_candidates(o, &q, &main_s, r, &recs, &names, &tasks);
 	if (err == 1)
 		err = list_pids(&q, o, main_s.self);
 	if (err == 0) {
@@ -1923,6 +1940,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	free(q.pids);
 	free(tasks);
 	free(recs);
+	free(names);
 	if (q.procfd >= 0)
 		close(q.procfd);
 	if (err < 0) {

@@ -11,6 +11,41 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* A record and its name, made in this CPU's scratch slot (too big for the
+ * stack) and written out in one piece. */
+struct out {
+	struct bpfscan_rec r;
+	char path[BPFREC_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct out);
+} scratch SEC(".maps");
+
+static __always_inline struct out *scratch_slot(void)
+{
+	__u32 zero = 0;
+	struct out *o = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (o)
+		__builtin_memset(&o->r, 0, sizeof(o->r));
+	return o;
+}
+
+/* Name O's file (d_path, as readlink of /proc/PID/fd/N does) and write the record
+ * with its name. */
+static __always_inline void emit(struct seq_file *seq, struct out *o, struct path *path)
+{
+	long n = bpf_d_path(path, o->path, sizeof(o->path));
+	__u32 len = n > 1 && n <= BPFREC_PATH_MAX ? (__u32)n - 1 : 0;
+
+	o->r.path_len = len;
+	bpf_seq_write(seq, o, sizeof(o->r) + BPFREC_PADDED(len));
+}
+
 #define S_IFMT  0170000
 #define S_IFREG 0100000
 
@@ -77,21 +112,21 @@ int deleted_fds(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	struct bpfscan_rec r = {};
 	struct vfsmount *mnt;
+	struct out *o;
 
-	if (!task || !file || !deleted(file, &r))
+	if (!task || !file || !(o = scratch_slot()) || !deleted(file, &o->r))
 		return 0;
-	r.kind = BPFREC_FD;
-	describe(task, &r);
-	r.fd = (int)ctx->fd;
-	r.pos = (unsigned long long)file->f_pos;
-	r.flags = file->f_flags;
+	o->r.kind = BPFREC_FD;
+	describe(task, &o->r);
+	o->r.fd = (int)ctx->fd;
+	o->r.pos = (unsigned long long)file->f_pos;
+	o->r.flags = file->f_flags;
 	mnt = file->f_path.mnt;
 	/* container_of(mnt, struct mount, mnt), with the offset of this kernel */
-	r.mnt_id = BPF_CORE_READ(
+	o->r.mnt_id = BPF_CORE_READ(
 	    (struct mount *)((char *)mnt - bpf_core_field_offset(struct mount, mnt)), mnt_id);
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	emit(ctx->meta->seq, o, &file->f_path);
 	return 0;
 }
 
@@ -100,8 +135,8 @@ int deleted_maps(struct bpf_iter__task_vma *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
-	struct bpfscan_rec r = {};
 	struct file *file;
+	struct out *o;
 
 	if (!task || !vma)
 		return 0;
@@ -109,14 +144,14 @@ int deleted_maps(struct bpf_iter__task_vma *ctx)
 	if (task->pid != task->tgid && task->group_leader && task->group_leader->mm)
 		return 0;
 	file = vma->vm_file;
-	if (!file || !deleted(file, &r))
+	if (!file || !(o = scratch_slot()) || !deleted(file, &o->r))
 		return 0;
-	r.kind = BPFREC_MMAP;
-	describe(task, &r);
-	r.fd = -1;
-	r.pos = vma->vm_start;
-	r.end = vma->vm_end;
-	r.flags = vma->vm_flags;
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	o->r.kind = BPFREC_MMAP;
+	describe(task, &o->r);
+	o->r.fd = -1;
+	o->r.pos = vma->vm_start;
+	o->r.end = vma->vm_end;
+	o->r.flags = vma->vm_flags;
+	emit(ctx->meta->seq, o, &file->f_path);
 	return 0;
 }
