@@ -141,27 +141,42 @@ static int run_both(int fds_fd, int maps_fd, char **buf, size_t *len)
 
 /* Load and run the programs through libbpf's skeleton: libbpf relocates them
  * (CO-RE) after parsing the kernel's BTF itself, which costs most of the load
- * (about 13 ms here), but works on every kernel with BTF and iter/task_vma. */
+ * (about 13 ms here), but works on every kernel with BTF and iter/task_vma; before
+ * 5.18 with the fd iterator that reads no command lines. */
 static int run_skel(char **buf, size_t *len)
 {
 	struct deleted_bpf *skel;
+	bool cmd = true;
 	int r;
 
 	libbpf_set_print(quiet);
-	skel = deleted_bpf__open();
-	if (!skel)
-		return errno ? -errno : -ENOMEM;
-	r = deleted_bpf__load(skel);
+	for (;;) {
+		skel = deleted_bpf__open();
+		if (!skel)
+			return errno ? -errno : -ENOMEM;
+		/* the fd iterator that also reads command lines needs 5.18: before, the
+		 * one that does not (and /proc gives the command lines) */
+		if (cmd)
+			bpf_program__set_autoload(skel->progs.deleted_fds, false);
+		else
+			bpf_program__set_autoload(skel->progs.deleted_fds_cmd, false);
+		r = deleted_bpf__load(skel);
+		if (r == 0 || !cmd || r == -EPERM)
+			break;
+		deleted_bpf__destroy(skel);
+		cmd = false;
+	}
 	if (r == 0)
-		r = run_both(bpf_program__fd(skel->progs.deleted_fds),
-		             bpf_program__fd(skel->progs.deleted_maps), buf, len);
+		r = run_both(
+		    bpf_program__fd(cmd ? skel->progs.deleted_fds_cmd : skel->progs.deleted_fds),
+		    bpf_program__fd(skel->progs.deleted_maps), buf, len);
 	deleted_bpf__destroy(skel);
 	return r;
 }
 
-/* The same programs through the light skeleton: a loader program relocates them
- * inside the kernel with the BTF the kernel has parsed already (Linux 5.18 and
- * later), so nothing is parsed here. Returns 1 when it could not be loaded for
+/* The programs for 5.18 and later through the light skeleton: a loader program
+ * relocates them inside the kernel with the BTF the kernel has parsed already, so
+ * nothing is parsed here. Returns 1 when it could not be loaded for
  * another reason than privileges (the caller tries run_skel), else what running the
  * iterators gave. */
 static int run_lskel(char **buf, size_t *len)
@@ -177,7 +192,8 @@ static int run_lskel(char **buf, size_t *len)
 		/* no privileges: the other way needs the same ones */
 		return r == -EPERM ? r : 1;
 	}
-	r = run_both(skel->progs.deleted_fds.prog_fd, skel->progs.deleted_maps.prog_fd, buf, len);
+	r = run_both(skel->progs.deleted_fds_cmd.prog_fd, skel->progs.deleted_maps.prog_fd, buf,
+	             len);
 	deleted_lbpf__destroy(skel);
 	return r;
 }

@@ -46,6 +46,9 @@ struct queue {
 	 * names of their files (see bpfscan_collect). */
 	const struct bpf_task *tasks;
 	const char *names;
+	/* The command lines the kernel gave, sorted by tgid (NCMDS of them). */
+	struct bpfscan_rec *cmds;
+	size_t ncmds;
 	atomic_size_t next;
 	/* Pins still allowed: the fds left once the walk itself and what comes after
 	 * it (targets, sampling, a recovery) have theirs. */
@@ -1287,6 +1290,21 @@ static const struct bpf_task *task_of(const struct queue *q, pid_t tgid)
 	return lo < q->n && q->tasks[lo].tgid == tgid ? &q->tasks[lo] : NULL;
 }
 
+/* The command line the kernel gave for process TGID, or NULL (then /proc has it). */
+static const struct bpfscan_rec *cmdline_of(const struct queue *q, pid_t tgid)
+{
+	size_t lo = 0, hi = q->ncmds;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (q->cmds[mid].tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < q->ncmds && q->cmds[lo].tgid == tgid ? &q->cmds[lo] : NULL;
+}
+
 static int by_pid_only(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
@@ -1294,8 +1312,9 @@ static int by_pid_only(const void *a, const void *b)
 }
 
 /* The BPF path's details of the processes holding something in S's part: name,
- * user and state as the kernel gave them, the command line read here (what only
- * /proc has), in the table procs_describe takes. Free with bpf_rows_free(). */
+ * user, state and mostly the command line as the kernel gave them (the command
+ * line read from /proc where it did not), in the table procs_describe takes.
+ * Free with bpf_rows_free(). */
 static int bpf_rows(struct scanner *s, struct procs_table *t)
 {
 	pid_t *pids;
@@ -1321,6 +1340,7 @@ static int bpf_rows(struct scanner *s, struct procs_table *t)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct bpf_task *k = task_of(s->q, pids[i]);
+		const struct bpfscan_rec *cmd;
 		struct procs_row *row;
 
 		if ((u && t->v[u - 1].pid == pids[i]) || !k)
@@ -1330,7 +1350,10 @@ static int bpf_rows(struct scanner *s, struct procs_table *t)
 		                          .comm = (char *)k->rec->comm,
 		                          .uid = k->rec->euid,
 		                          .state = k->rec->state};
-		if (procs_cmdline(s->q->procfd, pids[i], &row->cmdline) == -ENOMEM) {
+		cmd = cmdline_of(s->q, pids[i]);
+		if ((cmd ? procs_cmdline_shown(s->q->names + cmd->path_off, cmd->path_len,
+		                               &row->cmdline)
+		         : procs_cmdline(s->q->procfd, pids[i], &row->cmdline)) == -ENOMEM) {
 			t->n = u;
 			free(pids);
 			return -ENOMEM;
@@ -1396,12 +1419,20 @@ static int bpf_candidates(const struct scan_opts *o, struct queue *q, const stru
 		return o->method == SCAN_BPF || err == -ENOMEM ? err : 1;
 	}
 	q->names = *names;
+	q->cmds = malloc((n ? n : 1) * sizeof(*q->cmds));
+	if (!q->cmds)
+		return -ENOMEM;
 	/* our own fds are the pins of an earlier scan, not holders; what a filter
 	 * leaves out goes before anything is named or pinned */
-	for (size_t i = 0; i < n; i++)
-		if ((*recs)[i].tgid != ms->self && pid_wanted(o, (*recs)[i].tgid) &&
-		    rec_path_wanted(o, q, &(*recs)[i]))
-			(*recs)[keep++] = (*recs)[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct bpfscan_rec *c = &(*recs)[i];
+		if (c->kind == BPFREC_CMDLINE)
+			q->cmds[q->ncmds++] = *c;
+		else if (c->tgid != ms->self && pid_wanted(o, c->tgid) && rec_path_wanted(o, q, c))
+			(*recs)[keep++] = *c;
+	}
+	if (q->ncmds > 1)
+		qsort(q->cmds, q->ncmds, sizeof(*q->cmds), by_task);
 	if (keep > 1) {
 		mark_leads(ms->mnt, *recs, keep);
 		qsort(*recs, keep, sizeof(**recs), by_task);
@@ -1941,6 +1972,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	free(tasks);
 	free(recs);
 	free(names);
+	free(q.cmds);
 	if (q.procfd >= 0)
 		close(q.procfd);
 	if (err < 0) {

@@ -6,6 +6,11 @@
 
 #define BPFREC_FD   1 /* an open fd: FD, POS, FLAGS (f_flags), MNT_ID */
 #define BPFREC_MMAP 2 /* a mapping: [START, END), FLAGS (the VMA's flags) */
+/* The command line of process TGID, what /proc/TGID/cmdline reads, in place of
+ * a name: only where that is the plain argument area (not one setproctitle
+ * rewrote), not empty and shorter than BPFREC_PATH_MAX; otherwise there is no
+ * such record and /proc is read. */
+#define BPFREC_CMDLINE 3
 
 struct bpfscan_rec {
 	unsigned long long ino;

@@ -22,7 +22,7 @@ typedef _Bool bool;
 #define false 0
 
 /* enum bpf_map_type of include/uapi/linux/bpf.h (kernel ABI). */
-#define BPF_MAP_TYPE_PERCPU_ARRAY 6
+#define BPF_MAP_TYPE_ARRAY 2
 
 /* bpf_helper_defs.h names these in prototypes; they are never dereferenced. */
 struct seq_file;
@@ -65,6 +65,7 @@ struct file {
 
 struct mm_struct {
 	struct file *exe_file;
+	unsigned long arg_start, arg_end, env_end;
 } RT_CORE;
 
 typedef struct {
