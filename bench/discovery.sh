@@ -96,11 +96,11 @@ run_tool() {
 	local tool=$1 rc
 	case $tool in
 	bpf | proc)
-		$cpu "$RT_BIN" --list --json --sample 0 --scan "$tool" >"$work/out.$tool" 2>"$work/err.$tool"
+		"$RT_BIN" --list --json --sample 0 --scan "$tool" >"$work/out.$tool" 2>"$work/err.$tool"
 		rc=$?
 		[ $rc -eq 0 ] || die "rescuetui --scan $tool exited $rc: $(tail -n 2 "$work/err.$tool")" ;;
 	find)
-		$cpu find /proc/[0-9]*/fd -lname '*(deleted)' >"$work/out.find" 2>"$work/err.find"
+		find /proc/[0-9]*/fd -lname '*(deleted)' >"$work/out.find" 2>"$work/err.find"
 		rc=$?
 		# vanished processes, and fds even root may not read here, are no failure
 		if [ $rc -ne 0 ] && grep -qvE 'No such file or directory|Permission denied' "$work/err.find"; then
@@ -108,20 +108,23 @@ run_tool() {
 		fi ;;
 	lsof)
 		# lsof stats every open file and hangs on a FUSE server that does not answer
-		$cpu timeout "$LIMIT" lsof +L1 "${lsof_x[@]}" >"$work/out.lsof" 2>"$work/err.lsof"
+		timeout "$LIMIT" lsof +L1 "${lsof_x[@]}" >"$work/out.lsof" 2>"$work/err.lsof"
 		rc=$?
 		[ $rc -ne 124 ] || die "lsof took over $LIMIT s (a FUSE filesystem not answering?)"
 		[ $rc -eq 0 ] || die "lsof exited $rc: $(tail -n 2 "$work/err.lsof")" ;;
 	esac
 }
 
-# CPU time too (perf stat's task-clock, children included): on a machine others
-# load, wall time swings, CPU time much less.
-cpu=
-if command -v perf >/dev/null && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
-	cpu="perf stat -x, -e task-clock -o $work/cpu.one --"
-fi
-now_us() { echo "${EPOCHREALTIME/./}"; }
+# CPU time too: on a machine others load, wall time swings, CPU time much less.
+# It is what the shell's children used (user + system, every descendant waited
+# for), from the builtin times just before and after each run, so that nothing
+# runs in between but the command: no wrapper adds its own start-up to the wall
+# time (perf stat added 8 ms and more to every run, more for a program with
+# threads, which made the ratios look closer to 1).
+children_cpu_us() { # FILE: what times wrote there
+	awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+		printf "%d\n", t * 1e6 }' "$1"
+}
 # stats FILE: "median min max" in ms with two decimals
 stats() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END {
@@ -149,11 +152,13 @@ for n in $sizes; do
 	for t in "${tools[@]}"; do run_tool "$t"; done # warm-up: caches, binaries, dentries
 	for ((r = 0; r < runs; r++)); do
 		for t in "${tools[@]}"; do
-			t0=$(now_us)
+			times >"$work/cpu.0" # builtins, in this shell: no fork
+			t0=${EPOCHREALTIME/./}
 			run_tool "$t"
-			t1=$(now_us)
+			t1=${EPOCHREALTIME/./}
+			times >"$work/cpu.1"
 			echo $((t1 - t0)) >>"$work/$t.times"
-			[ -z "$cpu" ] || awk -F, '$3 == "task-clock" {print int($1 * 1000)}' "$work/cpu.one" >>"$work/$t.cpu"
+			echo $(($(children_cpu_us "$work/cpu.1") - $(children_cpu_us "$work/cpu.0"))) >>"$work/$t.cpu"
 		done
 	done
 	procs=$(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l)

@@ -11,11 +11,32 @@
 
 #include <err.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Bytes sampling may read per round over all files: bounded I/O on a busy box. */
 #define SAMPLE_BUDGET (64ull << 20)
+/* stdout's buffer for a report that does not go to a terminal (glibc would size
+ * one it allocates itself by the file's block size, whatever setvbuf asked). */
+static char report_buf[1u << 20];
+
+/* The targets, read in a thread of their own beside the scan. */
+struct targets_job {
+	struct target_list *tl;
+	pthread_t tid;
+	int err;
+};
+
+static void *targets_main(void *arg)
+{
+	struct targets_job *j = arg;
+
+	j->err = cli_read_targets(j->tl);
+	return NULL;
+}
 
 int cli_list(const struct list_opts *o)
 {
@@ -23,18 +44,36 @@ int cli_list(const struct list_opts *o)
 	struct scan_result r;
 	struct target_list tl = {0};
 	struct advice *adv = NULL;
-	int rc = 1;
+	struct targets_job tj = {.tl = &tl};
+	bool threaded;
+	int rc = 1, se;
 
 	cli_filter_apply(o->filter, &so);
-	if (cli_scan(&so, &r) < 0)
+	/* The targets are read beside the scan: their probes mostly wait for the
+	 * children that look (statfs, a reflink tried), which the scan need not. */
+	threaded = pthread_create(&tj.tid, NULL, targets_main, &tj) == 0;
+	if (!threaded)
+		targets_main(&tj);
+	se = cli_scan(&so, &r);
+	if (threaded)
+		pthread_join(tj.tid, NULL);
+	if (se < 0 || tj.err < 0) {
+		if (se == 0)
+			scan_free(&r);
+		target_list_free(&tl);
 		return 1;
-	if (rate_sample_all(&r, o->sample, SAMPLE_BUDGET) < 0 || cli_read_targets(&tl) < 0)
+	}
+	if (rate_sample_all(&r, o->sample, SAMPLE_BUDGET) < 0)
 		goto out;
 	adv = adv_all(&r, &tl, REC_COPY_BPS_DEFAULT);
 	if (!adv && r.n) {
 		cli_say("out of memory");
 		goto out;
 	}
+	/* A report of thousands of files is megabytes: written in large pieces, not
+	 * in a system call per 4 KiB (a terminal keeps its line buffering). */
+	if (!isatty(STDOUT_FILENO))
+		(void)setvbuf(stdout, report_buf, _IOFBF, sizeof(report_buf));
 	if (o->json)
 		report_json(stdout, &r, &tl, adv);
 	else

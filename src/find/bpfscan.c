@@ -7,8 +7,6 @@
 
 #if RT_BPF
 
-#include "find/bpf/deleted.skel.h"
-
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <pthread.h>
@@ -16,6 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "find/bpf/deleted.lskel.h"
+#include "find/bpf/deleted.skel.h"
 
 /* The initial pid namespace's inode number (PROC_PID_INIT_INO, fixed by the
  * kernel): the iterators give pids as this namespace sees them. */
@@ -42,18 +43,19 @@ static int in_initial_pidns(void)
 	return strcmp(link, want) == 0;
 }
 
-/* Append everything PROG's iterator writes to *BUF (*LEN bytes, room for *CAP). */
-static int run_iter(struct bpf_program *prog, char **buf, size_t *len, size_t *cap)
+/* Append everything the iterator program PROG_FD writes to *BUF (*LEN bytes, room
+ * for *CAP). */
+static int run_iter(int prog_fd, char **buf, size_t *len, size_t *cap)
 {
-	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	int link = bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, NULL);
 	int fd, r = 0;
 
-	if (!link)
-		return errno ? -errno : -EINVAL;
-	fd = bpf_iter_create(bpf_link__fd(link));
+	if (link < 0)
+		return -errno;
+	fd = bpf_iter_create(link);
 	if (fd < 0) {
 		r = -errno;
-		bpf_link__destroy(link);
+		close(link);
 		return r;
 	}
 	for (;;) {
@@ -81,13 +83,13 @@ static int run_iter(struct bpf_program *prog, char **buf, size_t *len, size_t *c
 		*len += (size_t)got;
 	}
 	close(fd);
-	bpf_link__destroy(link);
+	close(link);
 	return r;
 }
 
 /* One iterator's output, read in a thread of its own. */
 struct iter_out {
-	struct bpf_program *prog;
+	int prog_fd;
 	char *buf;
 	size_t len, cap;
 	int err;
@@ -97,17 +99,17 @@ static void *iter_main(void *arg)
 {
 	struct iter_out *o = arg;
 
-	o->err = run_iter(o->prog, &o->buf, &o->len, &o->cap);
+	o->err = run_iter(o->prog_fd, &o->buf, &o->len, &o->cap);
 	return NULL;
 }
 
 /* Both iterators at once: the kernel walks every task's files in one thread and
  * every task's mappings in another (each read runs its walk), so on two cores the
  * walk costs the longer of the two, not their sum. The fds come first in BUF. */
-static int run_both(struct deleted_bpf *skel, char **buf, size_t *len)
+static int run_both(int fds_fd, int maps_fd, char **buf, size_t *len)
 {
-	struct iter_out fds = {.prog = skel->progs.deleted_fds};
-	struct iter_out maps = {.prog = skel->progs.deleted_maps};
+	struct iter_out fds = {.prog_fd = fds_fd};
+	struct iter_out maps = {.prog_fd = maps_fd};
 	pthread_t t;
 	bool threaded = pthread_create(&t, NULL, iter_main, &maps) == 0;
 
@@ -137,33 +139,128 @@ static int run_both(struct deleted_bpf *skel, char **buf, size_t *len)
 	return 0;
 }
 
-int bpfscan_collect(struct bpfscan_rec **v, size_t *n)
+/* Load and run the programs through libbpf's skeleton: libbpf relocates them
+ * (CO-RE) after parsing the kernel's BTF itself, which costs most of the load
+ * (about 13 ms here), but works on every kernel with BTF and iter/task_vma; before
+ * 5.18 with the fd iterator that reads no command lines. */
+static int run_skel(char **buf, size_t *len)
 {
 	struct deleted_bpf *skel;
+	bool cmd = true;
+	int r;
+
+	libbpf_set_print(quiet);
+	for (;;) {
+		skel = deleted_bpf__open();
+		if (!skel)
+			return errno ? -errno : -ENOMEM;
+		/* the fd iterator that also reads command lines needs 5.18: before, the
+		 * one that does not (and /proc gives the command lines) */
+		if (cmd)
+			bpf_program__set_autoload(skel->progs.deleted_fds, false);
+		else
+			bpf_program__set_autoload(skel->progs.deleted_fds_cmd, false);
+		r = deleted_bpf__load(skel);
+		if (r == 0 || !cmd || r == -EPERM)
+			break;
+		deleted_bpf__destroy(skel);
+		cmd = false;
+	}
+	if (r == 0)
+		r = run_both(
+		    bpf_program__fd(cmd ? skel->progs.deleted_fds_cmd : skel->progs.deleted_fds),
+		    bpf_program__fd(skel->progs.deleted_maps), buf, len);
+	deleted_bpf__destroy(skel);
+	return r;
+}
+
+/* The programs for 5.18 and later through the light skeleton: a loader program
+ * relocates them inside the kernel with the BTF the kernel has parsed already, so
+ * nothing is parsed here. Returns 1 when it could not be loaded for
+ * another reason than privileges (the caller tries run_skel), else what running the
+ * iterators gave. */
+static int run_lskel(char **buf, size_t *len)
+{
+	struct deleted_lbpf *skel = deleted_lbpf__open();
+	int r;
+
+	if (!skel)
+		return 1;
+	r = deleted_lbpf__load(skel);
+	if (r != 0) {
+		deleted_lbpf__destroy(skel);
+		/* no privileges: the other way needs the same ones */
+		return r == -EPERM ? r : 1;
+	}
+	r = run_both(skel->progs.deleted_fds_cmd.prog_fd, skel->progs.deleted_maps.prog_fd, buf,
+	             len);
+	deleted_lbpf__destroy(skel);
+	return r;
+}
+
+/* Where the record after the one at OFF in BUF (LEN bytes) starts, past its
+ * name; 0 when the record is cut short (never, unless the kernel and this
+ * reader disagree on the layout). */
+static size_t next_record(const char *buf, size_t len, size_t off)
+{
+	const struct bpfscan_rec *c = (const struct bpfscan_rec *)(buf + off);
+	size_t pad;
+
+	if (len - off < sizeof(*c) || c->path_len >= BPFREC_PATH_MAX)
+		return 0;
+	pad = BPFREC_PADDED((size_t)c->path_len);
+	return len - off - sizeof(*c) < pad ? 0 : off + sizeof(*c) + pad;
+}
+
+/* The records of BUF (LEN bytes, each followed by its name) into an array of
+ * their own, each naming where its name lies in BUF. */
+static int split(const char *buf, size_t len, struct bpfscan_rec **v, size_t *n)
+{
+	size_t count = 0, off = 0;
+
+	while (off < len) {
+		off = next_record(buf, len, off);
+		if (off == 0)
+			return -EPROTO;
+		count++;
+	}
+	*v = malloc((count ? count : 1) * sizeof(**v));
+	if (!*v)
+		return -ENOMEM;
+	for (off = 0; off < len; off = next_record(buf, len, off)) {
+		struct bpfscan_rec *c = &(*v)[(*n)++];
+		memcpy(c, buf + off, sizeof(*c));
+		c->path_off = off + sizeof(*c);
+	}
+	return 0;
+}
+
+int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names)
+{
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
 	*v = NULL;
 	*n = 0;
+	*names = NULL;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
 		return -ENOSYS;
 	if (!in_initial_pidns())
 		return -EXDEV;
-	libbpf_set_print(quiet);
-	skel = deleted_bpf__open();
-	if (!skel)
-		return errno ? -errno : -ENOMEM;
-	r = deleted_bpf__load(skel);
+	r = run_lskel(&buf, &len);
+	if (r == 1)
+		r = run_skel(&buf, &len);
 	if (r == 0)
-		r = run_both(skel, &buf, &len);
-	deleted_bpf__destroy(skel);
+		r = split(buf, len, v, n);
 	if (r < 0) {
 		free(buf);
+		free(*v);
+		*v = NULL;
+		*n = 0;
 		return r;
 	}
-	*v = (struct bpfscan_rec *)buf;
-	*n = len / sizeof(struct bpfscan_rec);
+	*names = buf;
 	return 0;
 }
 
@@ -174,10 +271,11 @@ int bpfscan_built(void)
 
 #else
 
-int bpfscan_collect(struct bpfscan_rec **v, size_t *n)
+int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names)
 {
 	*v = NULL;
 	*n = 0;
+	*names = NULL;
 	return -ENOSYS;
 }
 

@@ -316,11 +316,29 @@ static size_t shown(const char *in, size_t len, char *out)
 /* Room for most command lines without a heap buffer. */
 #define CMDLINE_SHORT 4096u
 
+/* RAW (LEN bytes, changed) as procs_cmdline() shows it, into *OUT. */
+static int show_cmdline(char *raw, size_t len, char **out)
+{
+	char *s;
+
+	while (len && raw[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (raw[i] == '\0' || raw[i] == '\n')
+			raw[i] = ' ';
+	s = malloc(len + 1);
+	if (!s)
+		return -ENOMEM;
+	s[shown(raw, len, s)] = '\0';
+	*out = s;
+	return 0;
+}
+
 int procs_cmdline(int proc_dir, pid_t pid, char **out)
 {
-	char small[CMDLINE_SHORT], *raw = small, *s;
+	char small[CMDLINE_SHORT], *raw = small;
 	ssize_t n = read_cmdline(proc_dir, pid, small, sizeof(small));
-	size_t len;
+	int r;
 
 	*out = NULL;
 	if (n == (ssize_t)sizeof(small)) {
@@ -330,24 +348,23 @@ int procs_cmdline(int proc_dir, pid_t pid, char **out)
 			return -ENOMEM;
 		n = read_cmdline(proc_dir, pid, raw, CMDLINE_MAX);
 	}
-	if (n < 0) {
-		if (raw != small)
-			free(raw);
-		return (int)n;
-	}
-	len = (size_t)n;
-	while (len && raw[len - 1] == '\0')
-		len--;
-	for (size_t i = 0; i < len; i++)
-		if (raw[i] == '\0' || raw[i] == '\n')
-			raw[i] = ' ';
-	s = malloc(len + 1);
-	if (s)
-		s[shown(raw, len, s)] = '\0';
+	r = n < 0 ? (int)n : show_cmdline(raw, (size_t)n, out);
 	if (raw != small)
 		free(raw);
-	if (!s)
+	return r;
+}
+
+int procs_cmdline_shown(const char *raw, size_t len, char **out)
+{
+	char small[CMDLINE_SHORT], *copy = len <= sizeof(small) ? small : malloc(len);
+	int r;
+
+	*out = NULL;
+	if (!copy)
 		return -ENOMEM;
-	*out = s;
-	return 0;
+	memcpy(copy, raw, len);
+	r = show_cmdline(copy, len, out);
+	if (copy != small)
+		free(copy);
+	return r;
 }

@@ -34,6 +34,10 @@ int procs_reap(struct procs_table *t);
  * details came from elsewhere (the BPF scan). *OUT is malloc'ed ("" when empty).
  * Returns 0 or a negative errno (-ENOENT: the process is gone). */
 int procs_cmdline(int proc_dir, pid_t pid, char **out);
+
+/* The same for a command line's bytes the kernel gave otherwise (RAW, LEN bytes,
+ * as /proc/PID/cmdline holds them). Returns 0 or -ENOMEM. */
+int procs_cmdline_shown(const char *raw, size_t len, char **out);
 void procs_table_free(struct procs_table *t);
 
 /* Fill comm, state, uid and cmdline of every fd and mmap holder in R: from T when

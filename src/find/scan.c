@@ -42,8 +42,13 @@ struct queue {
 	int procfd;
 	int *pids;
 	size_t n;
-	/* The BPF path: the tasks to look at instead of PIDS (N of them). */
+	/* The BPF path: the tasks to look at instead of PIDS (N of them), and the
+	 * names of their files (see bpfscan_collect). */
 	const struct bpf_task *tasks;
+	const char *names;
+	/* The command lines the kernel gave, sorted by tgid (NCMDS of them). */
+	struct bpfscan_rec *cmds;
+	size_t ncmds;
 	atomic_size_t next;
 	/* Pins still allowed: the fds left once the walk itself and what comes after
 	 * it (targets, sampling, a recovery) have theirs. */
@@ -552,8 +557,6 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 	bool created;
 	ssize_t n;
 
-	if (!path_wanted(s->o, m->path, m->path_len))
-		return 0;
 	snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)m->start,
 	         (unsigned long long)m->end);
 	if (mfdir < 0 || fstatat(mfdir, range, &st, 0) < 0) {
@@ -719,6 +722,8 @@ static int query_maps(struct scanner *s, struct proc_ctx *p, int mfd)
 		                       .path_len = q.vma_name_size ? q.vma_name_size - 1 : 0,
 		                       .deleted = true};
 		parse_deleted_suffix(s->vname, m.path_len, &m.path_len);
+		if (!path_wanted(s->o, m.path, m.path_len))
+			continue;
 		r = add_mapping(s, p, mfdir, &m);
 		if (r < 0)
 			break;
@@ -767,7 +772,7 @@ static int scan_maps(struct scanner *s, struct proc_ctx *p)
 			eol = end;
 		/* A file mapped as several regions gets one holder with all of them. */
 		if (parse_maps_line(line, (size_t)(eol - line), &m) == 0 && m.deleted &&
-		    m.path_len > 0)
+		    m.path_len > 0 && path_wanted(s->o, m.path, m.path_len))
 			r = add_mapping(s, p, mfdir, &m);
 		line = eol + 1;
 	}
@@ -1132,6 +1137,7 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	int at = s->q->procfd;
 	struct holder *h;
 	char name[64];
+	const char *link = s->link;
 	ssize_t n;
 	size_t len = 0;
 
@@ -1174,11 +1180,17 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	e = entry_find(s, st.st_dev, st.st_ino);
 	if (!mounts_is_own_id(s->mnt, c->mnt_id))
 		other_mntns = task_dir(s, p) >= 0 && other_ns(s, p);
-	/* the name as a holder in our namespace sees it (as add_fd chooses) */
+	/* the name as a holder in our namespace sees it (as add_fd chooses): the
+	 * kernel's, else the link's */
 	if (!e || (e->path_from_pin && !others) || (e->path_other_ns && !other_mntns && !others)) {
-		n = readlinkat(at, name, s->link, sizeof(s->link));
+		if (c->path_len) {
+			link = s->q->names + c->path_off;
+			n = (ssize_t)c->path_len;
+		} else {
+			n = readlinkat(at, name, s->link, sizeof(s->link));
+		}
 		if (n < 0 || (size_t)n >= sizeof(s->link) ||
-		    !parse_deleted_suffix(s->link, (size_t)n, &len)) {
+		    !parse_deleted_suffix(link, (size_t)n, &len)) {
 			s->r->st.vanished++; /* closed or replaced since */
 			return drop_dup(&dup, 0);
 		}
@@ -1189,7 +1201,7 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	s->holders_added++;
 	holder_from(h, p, c, other_mntns);
 	if (len) {
-		if (set_path(e, s->link, len) < 0)
+		if (set_path(e, link, len) < 0)
 			return drop_dup(&dup, -ENOMEM);
 		e->path_other_ns = other_mntns;
 		e->path_from_pin = others;
@@ -1217,7 +1229,8 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	return 0;
 }
 
-/* One deleted mapping the iterator saw, checked and pinned through map_files. */
+/* One deleted mapping the iterator saw (bpf_candidates applied --only to it),
+ * checked and pinned through map_files. */
 static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir, const struct bpfscan_rec *c)
 {
 	struct parse_maps m = {.start = c->pos,
@@ -1277,6 +1290,21 @@ static const struct bpf_task *task_of(const struct queue *q, pid_t tgid)
 	return lo < q->n && q->tasks[lo].tgid == tgid ? &q->tasks[lo] : NULL;
 }
 
+/* The command line the kernel gave for process TGID, or NULL (then /proc has it). */
+static const struct bpfscan_rec *cmdline_of(const struct queue *q, pid_t tgid)
+{
+	size_t lo = 0, hi = q->ncmds;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (q->cmds[mid].tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < q->ncmds && q->cmds[lo].tgid == tgid ? &q->cmds[lo] : NULL;
+}
+
 static int by_pid_only(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
@@ -1284,8 +1312,9 @@ static int by_pid_only(const void *a, const void *b)
 }
 
 /* The BPF path's details of the processes holding something in S's part: name,
- * user and state as the kernel gave them, the command line read here (what only
- * /proc has), in the table procs_describe takes. Free with bpf_rows_free(). */
+ * user, state and mostly the command line as the kernel gave them (the command
+ * line read from /proc where it did not), in the table procs_describe takes.
+ * Free with bpf_rows_free(). */
 static int bpf_rows(struct scanner *s, struct procs_table *t)
 {
 	pid_t *pids;
@@ -1311,6 +1340,7 @@ static int bpf_rows(struct scanner *s, struct procs_table *t)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct bpf_task *k = task_of(s->q, pids[i]);
+		const struct bpfscan_rec *cmd;
 		struct procs_row *row;
 
 		if ((u && t->v[u - 1].pid == pids[i]) || !k)
@@ -1320,7 +1350,10 @@ static int bpf_rows(struct scanner *s, struct procs_table *t)
 		                          .comm = (char *)k->rec->comm,
 		                          .uid = k->rec->euid,
 		                          .state = k->rec->state};
-		if (procs_cmdline(s->q->procfd, pids[i], &row->cmdline) == -ENOMEM) {
+		cmd = cmdline_of(s->q, pids[i]);
+		if ((cmd ? procs_cmdline_shown(s->q->names + cmd->path_off, cmd->path_len,
+		                               &row->cmdline)
+		         : procs_cmdline(s->q->procfd, pids[i], &row->cmdline)) == -ENOMEM) {
 			t->n = u;
 			free(pids);
 			return -ENOMEM;
@@ -1338,11 +1371,39 @@ static void bpf_rows_free(struct procs_table *t)
 	free(t->v);
 }
 
+/* Does --only want record C? Its name as the walk of /proc would read it: the
+ * kernel's, or where it gave none the fd's link or the mapping's in map_files
+ * (exact, where maps escapes newlines). A record whose name cannot be read any
+ * more has vanished: not wanted. */
+static bool rec_path_wanted(const struct scan_opts *o, const struct queue *q,
+                            const struct bpfscan_rec *c)
+{
+	char name[96], link[LINK_MAX_LEN];
+	size_t len;
+	ssize_t n;
+
+	if (o->nonly == 0)
+		return true;
+	if (c->path_len)
+		return parse_deleted_suffix(q->names + c->path_off, c->path_len, &len) &&
+		       path_wanted(o, q->names + c->path_off, len);
+	if (c->kind == BPFREC_MMAP)
+		snprintf(name, sizeof(name), "%d/map_files/%llx-%llx", c->tgid, c->pos, c->end);
+	else if (c->tid != c->tgid)
+		snprintf(name, sizeof(name), "%d/task/%d/fd/%d", c->tgid, c->tid, c->fd);
+	else
+		snprintf(name, sizeof(name), "%d/fd/%d", c->tgid, c->fd);
+	n = readlinkat(q->procfd, name, link, sizeof(link));
+	return n > 0 && (size_t)n < sizeof(link) && parse_deleted_suffix(link, (size_t)n, &len) &&
+	       path_wanted(o, link, len);
+}
+
 /* Ask the BPF iterators for the candidates and make them Q's tasks. Returns 0 when
  * they answered, 1 when /proc has to be walked instead (R->bpf_err says why), or a
  * negative errno (out of memory; with SCAN_BPF, why BPF did not work). */
 static int bpf_candidates(const struct scan_opts *o, struct queue *q, const struct scanner *ms,
-                          struct scan_result *r, struct bpfscan_rec **recs, struct bpf_task **tasks)
+                          struct scan_result *r, struct bpfscan_rec **recs, char **names,
+                          struct bpf_task **tasks)
 {
 	struct timespec t0, t1;
 	struct bpf_task *t;
@@ -1350,17 +1411,28 @@ static int bpf_candidates(const struct scan_opts *o, struct queue *q, const stru
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = bpfscan_collect(recs, &n);
+	err = bpfscan_collect(recs, &n, names);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->bpf_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (err < 0) {
 		r->bpf_err = err;
 		return o->method == SCAN_BPF || err == -ENOMEM ? err : 1;
 	}
-	/* our own fds are the pins of an earlier scan, not holders */
-	for (size_t i = 0; i < n; i++)
-		if ((*recs)[i].tgid != ms->self)
-			(*recs)[keep++] = (*recs)[i];
+	q->names = *names;
+	q->cmds = malloc((n ? n : 1) * sizeof(*q->cmds));
+	if (!q->cmds)
+		return -ENOMEM;
+	/* our own fds are the pins of an earlier scan, not holders; what a filter
+	 * leaves out goes before anything is named or pinned */
+	for (size_t i = 0; i < n; i++) {
+		const struct bpfscan_rec *c = &(*recs)[i];
+		if (c->kind == BPFREC_CMDLINE)
+			q->cmds[q->ncmds++] = *c;
+		else if (c->tgid != ms->self && pid_wanted(o, c->tgid) && rec_path_wanted(o, q, c))
+			(*recs)[keep++] = *c;
+	}
+	if (q->ncmds > 1)
+		qsort(q->cmds, q->ncmds, sizeof(*q->cmds), by_task);
 	if (keep > 1) {
 		mark_leads(ms->mnt, *recs, keep);
 		qsort(*recs, keep, sizeof(**recs), by_task);
@@ -1798,6 +1870,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	struct queue q = {
 	    .procfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .reaped = PTHREAD_COND_INITIALIZER};
 	struct bpfscan_rec *recs = NULL;
+	char *names = NULL;
 	struct bpf_task *tasks = NULL;
 	struct stat st;
 	size_t keep = 0;
@@ -1814,12 +1887,10 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	main_s.q = &q;
 	q.procfd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = q.procfd < 0 ? -errno : 1;
-	/* A filter is applied by the /proc walk before anything is opened: with one,
-	 * SCAN_AUTO walks /proc (the BPF path names and pins what it finds; asked for
-	 * explicitly, it still runs, unfiltered). */
-	if (err == 1 && (o->method == SCAN_BPF ||
-	                 (o->method == SCAN_AUTO && !o->nonly && !o->npids)))
-		err = bpf_candidates(o, &q, &main_s, r, &recs, &tasks);
+	/* Either path applies a filter before anything is opened or pinned: the walk
+	 * to each process and fd, the BPF path to the kernel's records. */
+	if (err == 1 && o->method != SCAN_PROC)
+		err = bpf_candidates(o, &q, &main_s, r, &recs, &names, &tasks);
 	if (err == 1)
 		err = list_pids(&q, o, main_s.self);
 	if (err == 0) {
@@ -1900,6 +1971,8 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	free(q.pids);
 	free(tasks);
 	free(recs);
+	free(names);
+	free(q.cmds);
 	if (q.procfd >= 0)
 		close(q.procfd);
 	if (err < 0) {

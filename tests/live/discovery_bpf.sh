@@ -1,7 +1,7 @@
 # The two ways of finding candidates report the same files: BPF iterators in the
 # kernel and the walk of /proc give the same ids and the same holders (fds with
 # their access, append, position; mappings; a thread's own fd table; several
-# processes; a dup). Without the privileges BPF needs, auto falls back to /proc and
+# processes; a dup; command lines the kernel gives and those read from /proc). Without the privileges BPF needs, auto falls back to /proc and
 # says why, and --scan bpf fails with a message.
 . "$(dirname "$0")/lib.bash"
 need_root
@@ -37,6 +37,28 @@ bash -c 'exec -a "$0" "$@"' "$(printf 'odd\tname\nhere \303\251 \001')" "$RT_TES
 	r:"$T/x" >"$out" 2>"$out.err" &
 PIDS+=($!)
 wait_ready "$out" $!
+
+# command lines the kernel does not hand over plainly, read from /proc instead:
+# one longer than a page, one a process rewrote past its end (setproctitle, as
+# perl does for $0)
+head -c 300 /dev/urandom >"$T/long"
+head -c 300 /dev/urandom >"$T/title"
+HN=$((HN + 1))
+out="$T/long.out"
+bash -c 'exec -a "$0" "$@"' "$(printf 'x%.0s' $(seq 5000))" "$RT_TESTBIN/holder" \
+	r:"$T/long" >"$out" 2>"$out.err" &
+PIDS+=($!)
+wait_ready "$out" $!
+nours=$((nours + 1))
+if command -v perl >/dev/null; then
+	out="$T/title.out"
+	perl -e 'open(my $f, "<", $ARGV[0]) or die; unlink($ARGV[0]) or die;
+		$0 = "retitled " . ("y" x 300); $| = 1; print "pid $$\nready\n"; sleep 1000' \
+		"$T/title" >"$out" 2>"$out.err" &
+	PIDS+=($!)
+	wait_ready "$out" $!
+	nours=$((nours + 1))
+fi
 
 # ours only: the machine is shared with other tests
 summary() {

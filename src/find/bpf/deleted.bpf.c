@@ -11,6 +11,55 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* A record and its name, made in a scratch slot (too big for the stack) and
+ * written out in one piece. Each program has a slot of its own: one reader runs
+ * each iterator, and the sleepable one may be preempted in the middle of a
+ * record while the other runs on the same CPU. */
+struct out {
+	struct bpfscan_rec r;
+	char path[BPFREC_PATH_MAX];
+};
+
+#define SCRATCH(name)                                                                              \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, 1);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, struct out);                                                         \
+	} name SEC(".maps")
+
+#if RT_BPF_OLD_KERNELS
+SCRATCH(fds_slot);
+#endif
+SCRATCH(fds_cmd_slot);
+SCRATCH(maps_slot);
+
+static __always_inline struct out *scratch_slot(void *map)
+{
+	__u32 zero = 0;
+	struct out *o = bpf_map_lookup_elem(map, &zero);
+
+	if (o)
+		__builtin_memset(&o->r, 0, sizeof(o->r));
+	return o;
+}
+
+/* The process whose command line deleted_fds_cmd wrote last: a process's fds
+ * come one after another, so each is written once (at most once more for a
+ * thread with an fd table of its own, visited later). */
+int cmd_tgid;
+
+/* Name O's file (d_path, as readlink of /proc/PID/fd/N does) and write the record
+ * with its name. */
+static __always_inline void emit(struct seq_file *seq, struct out *o, struct path *path)
+{
+	long n = bpf_d_path(path, o->path, sizeof(o->path));
+	__u32 len = n > 1 && n <= BPFREC_PATH_MAX ? (__u32)n - 1 : 0;
+
+	o->r.path_len = len;
+	bpf_seq_write(seq, o, sizeof(o->r) + BPFREC_PADDED(len));
+}
+
 #define S_IFMT  0170000
 #define S_IFREG 0100000
 
@@ -72,26 +121,77 @@ static __always_inline bool deleted(struct file *file, struct bpfscan_rec *r)
 	return true;
 }
 
-SEC("iter/task_file")
-int deleted_fds(struct bpf_iter__task_file *ctx)
+/* The record of one deleted fd; false when the file is none. */
+static __always_inline bool fd_record(struct bpf_iter__task_file *ctx, struct out *o)
 {
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	struct bpfscan_rec r = {};
 	struct vfsmount *mnt;
 
-	if (!task || !file || !deleted(file, &r))
-		return 0;
-	r.kind = BPFREC_FD;
-	describe(task, &r);
-	r.fd = (int)ctx->fd;
-	r.pos = (unsigned long long)file->f_pos;
-	r.flags = file->f_flags;
+	if (!task || !file || !o || !deleted(file, &o->r))
+		return false;
+	o->r.kind = BPFREC_FD;
+	describe(task, &o->r);
+	o->r.fd = (int)ctx->fd;
+	o->r.pos = (unsigned long long)file->f_pos;
+	o->r.flags = file->f_flags;
 	mnt = file->f_path.mnt;
 	/* container_of(mnt, struct mount, mnt), with the offset of this kernel */
-	r.mnt_id = BPF_CORE_READ(
+	o->r.mnt_id = BPF_CORE_READ(
 	    (struct mount *)((char *)mnt - bpf_core_field_offset(struct mount, mnt)), mnt_id);
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	emit(ctx->meta->seq, o, &file->f_path);
+	return true;
+}
+
+#if RT_BPF_OLD_KERNELS
+/* Only in the object libbpf's skeleton loads, for kernels before 5.18. */
+SEC("iter/task_file")
+int deleted_fds(struct bpf_iter__task_file *ctx)
+{
+	fd_record(ctx, scratch_slot(&fds_slot));
+	return 0;
+}
+#endif
+
+/* The same, and before the first record of each process its command line as
+ * get_mm_cmdline() of fs/proc/base.c gives it in the plain case: the bytes from
+ * arg_start to arg_end when the last of them is still a NUL. Reading another
+ * process's memory may sleep: Linux 5.18 and later (bpf_copy_from_user_task). */
+SEC("iter.s/task_file")
+int deleted_fds_cmd(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct mm_struct *mm;
+	unsigned long start, end;
+	struct out *o;
+	__u32 len;
+
+	/* only for a process that holds a deleted file (fd_record says which) */
+	if (!task || task->tgid == cmd_tgid || !file || !file->f_inode ||
+	    (file->f_inode->i_mode & S_IFMT) != S_IFREG || file->f_inode->i_nlink != 0 ||
+	    !(o = scratch_slot(&fds_cmd_slot)))
+		goto fd;
+	cmd_tgid = task->tgid;
+	mm = task->mm;
+	if (!mm || !mm->env_end)
+		goto fd;
+	start = mm->arg_start;
+	end = mm->arg_end;
+	if (end <= start || end - start >= BPFREC_PATH_MAX)
+		goto fd;
+	len = (__u32)(end - start);
+	if (bpf_copy_from_user_task(o->path, len & (BPFREC_PATH_MAX - 1), (void *)start, task, 0) ||
+	    o->path[(len - 1) & (BPFREC_PATH_MAX - 1)] != '\0')
+		goto fd;
+	o->r.kind = BPFREC_CMDLINE;
+	o->r.tgid = task->tgid;
+	o->r.tid = task->pid;
+	o->r.fd = -1;
+	o->r.path_len = len;
+	bpf_seq_write(ctx->meta->seq, o, sizeof(o->r) + BPFREC_PADDED(len));
+fd:
+	fd_record(ctx, scratch_slot(&fds_cmd_slot));
 	return 0;
 }
 
@@ -100,8 +200,8 @@ int deleted_maps(struct bpf_iter__task_vma *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
-	struct bpfscan_rec r = {};
 	struct file *file;
+	struct out *o;
 
 	if (!task || !vma)
 		return 0;
@@ -109,14 +209,14 @@ int deleted_maps(struct bpf_iter__task_vma *ctx)
 	if (task->pid != task->tgid && task->group_leader && task->group_leader->mm)
 		return 0;
 	file = vma->vm_file;
-	if (!file || !deleted(file, &r))
+	if (!file || !(o = scratch_slot(&maps_slot)) || !deleted(file, &o->r))
 		return 0;
-	r.kind = BPFREC_MMAP;
-	describe(task, &r);
-	r.fd = -1;
-	r.pos = vma->vm_start;
-	r.end = vma->vm_end;
-	r.flags = vma->vm_flags;
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	o->r.kind = BPFREC_MMAP;
+	describe(task, &o->r);
+	o->r.fd = -1;
+	o->r.pos = vma->vm_start;
+	o->r.end = vma->vm_end;
+	o->r.flags = vma->vm_flags;
+	emit(ctx->meta->seq, o, &file->f_path);
 	return 0;
 }

@@ -6,6 +6,11 @@
 
 #define BPFREC_FD   1 /* an open fd: FD, POS, FLAGS (f_flags), MNT_ID */
 #define BPFREC_MMAP 2 /* a mapping: [START, END), FLAGS (the VMA's flags) */
+/* The command line of process TGID, what /proc/TGID/cmdline reads, in place of
+ * a name: only where that is the plain argument area (not one setproctitle
+ * rewrote), not empty and shorter than BPFREC_PATH_MAX; otherwise there is no
+ * such record and /proc is read. */
+#define BPFREC_CMDLINE 3
 
 struct bpfscan_rec {
 	unsigned long long ino;
@@ -24,6 +29,20 @@ struct bpfscan_rec {
 	/* Set by the reader, not the kernel: this fd is the one its file is named and
 	 * pinned through (a file held by many fds is looked up once). */
 	unsigned char lead;
+	/* The file's name as /proc/PID/fd/N (or map_files) would read it, " (deleted)"
+	 * included, PATH_LEN bytes without a NUL (0: the kernel could not say, the
+	 * name is read from /proc). The kernel writes BPFREC_PADDED(PATH_LEN) bytes
+	 * after the record, the name first; the reader keeps the names elsewhere,
+	 * this one PATH_OFF bytes into its buffer of names. */
+	unsigned int path_len;
+	unsigned long long path_off;
 };
+
+/* Room for a name: d_path's limit, a page. */
+#define BPFREC_PATH_MAX 4096
+/* What follows a record with a name of LEN bytes (LEN < BPFREC_PATH_MAX): the
+ * name and 1 to 8 bytes more, so that the next record starts at a multiple of 8;
+ * never more than BPFREC_PATH_MAX, in a way the verifier can see. */
+#define BPFREC_PADDED(len) (((len) & (BPFREC_PATH_MAX - 8)) + 8)
 
 #endif

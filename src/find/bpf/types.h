@@ -21,6 +21,9 @@ typedef _Bool bool;
 #define true 1
 #define false 0
 
+/* enum bpf_map_type of include/uapi/linux/bpf.h (kernel ABI). */
+#define BPF_MAP_TYPE_ARRAY 2
+
 /* bpf_helper_defs.h names these in prototypes; they are never dereferenced. */
 struct seq_file;
 
@@ -62,6 +65,7 @@ struct file {
 
 struct mm_struct {
 	struct file *exe_file;
+	unsigned long arg_start, arg_end, env_end;
 } RT_CORE;
 
 typedef struct {
