@@ -424,6 +424,17 @@ static void decide_warning(const struct rec_ctx *c, struct rec_result *out)
 		    "not pinned: the data is gone when the last holder lets go; stop nothing that holds it");
 }
 
+/* *DST = *SRC, the reason only as far as it goes. */
+static void put_option(struct rec_option *dst, const struct rec_option *src)
+{
+	dst->method = src->method;
+	dst->feasible = src->feasible;
+	dst->risk = src->risk;
+	dst->target = src->target;
+	memcpy(dst->reason, src->reason, strnlen(src->reason, sizeof(src->reason) - 1) + 1);
+	dst->reason[sizeof(dst->reason) - 1] = '\0';
+}
+
 void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt, double copy_bps,
                 struct rec_result *out)
 {
@@ -431,7 +442,11 @@ void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
 	enum rec_method order[REC_NMETHODS];
 	struct rec_ctx c = {.f = f, .t = t, .nt = nt};
 
-	memset(out, 0, sizeof(*out));
+	/* Not a memset: of the 8 KiB of reasons and warning only what is written is
+	 * touched (a --list of thousands of files faulted in megabytes of zeros). */
+	out->n = 0;
+	out->recommended = out->freeze_suggested = false;
+	out->warning[0] = '\0';
 	c.copy_bps = copy_bps > 0 ? copy_bps : REC_COPY_BPS_DEFAULT;
 	c.copy_t = best_copy_target(f, t, nt, c.copy_bps);
 	c.ref_t = reflink_target(t, nt, &c.why_not);
@@ -453,7 +468,7 @@ void rec_decide(const struct rec_file *f, const struct rec_target *t, size_t nt,
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < REC_NMETHODS; i++)
 			if (cand[order[i]].feasible == (pass == 0))
-				out->opt[out->n++] = cand[order[i]];
+				put_option(&out->opt[out->n++], &cand[order[i]]);
 	out->recommended = out->opt[0].feasible;
 	out->freeze_suggested =
 	    (out->recommended && out->opt[0].method != REC_RELINK && f->writer && c.fast) ||
