@@ -75,43 +75,38 @@ con_stty() {
 con_keys() { ctmux send-keys -t ui "$@"; }
 con_resize() { ctmux resize-window -t ui -x "$1" -y "$2"; }
 
-# con_wait TEXT [WHAT]: until the screen shows TEXT (fixed string).
-con_wait() {
-	local end=$((SECONDS + CON_DEADLINE))
-	until con_screen | grep -qF -- "$1"; do
+# con_until WANT GREP-FLAG PATTERN SAY-OK SAY-FAIL: poll the screen until grep
+# GREP-FLAG PATTERN finds it (WANT=found) or no longer does (WANT=gone); at the
+# deadline show the screen and fail with SAY-FAIL.
+con_until() {
+	local want=$1 flag=$2 pat=$3 ok=$4 bad=$5 end=$((SECONDS + CON_DEADLINE)) hit
+	for (( ; ; )); do
+		hit=gone
+		con_screen | grep -q"$flag" -- "$pat" && hit=found
+		[ "$hit" = "$want" ] && break
 		if [ $SECONDS -ge $end ]; then
 			con_screen | sed 's/^/    screen| /' >&2
-			fail "${2:-the screen} did not show '$1' within ${CON_DEADLINE}s"
+			fail "$bad within ${CON_DEADLINE}s"
 		fi
 		sleep 0.05
 	done
-	echo "ok: ${2:-screen shows} '$1'"
+	echo "ok: $ok"
+}
+
+# con_wait TEXT [WHAT]: until the screen shows TEXT (fixed string).
+con_wait() {
+	con_until found F "$1" "${2:-screen shows} '$1'" "${2:-the screen} did not show '$1'"
 }
 
 # con_wait_re REGEX [WHAT]: the same with an extended regular expression.
 con_wait_re() {
-	local end=$((SECONDS + CON_DEADLINE))
-	until con_screen | grep -qE -- "$1"; do
-		if [ $SECONDS -ge $end ]; then
-			con_screen | sed 's/^/    screen| /' >&2
-			fail "${2:-the screen} did not match /$1/ within ${CON_DEADLINE}s"
-		fi
-		sleep 0.05
-	done
-	echo "ok: ${2:-screen matches} /$1/"
+	con_until found E "$1" "${2:-screen matches} /$1/" "${2:-the screen} did not match /$1/"
 }
 
 # con_wait_gone TEXT [WHAT]: until the screen no longer shows TEXT.
 con_wait_gone() {
-	local end=$((SECONDS + CON_DEADLINE))
-	while con_screen | grep -qF -- "$1"; do
-		if [ $SECONDS -ge $end ]; then
-			con_screen | sed 's/^/    screen| /' >&2
-			fail "${2:-the screen} still shows '$1' after ${CON_DEADLINE}s"
-		fi
-		sleep 0.05
-	done
-	echo "ok: ${2:-screen no longer shows} '$1'"
+	con_until gone F "$1" "${2:-screen no longer shows} '$1'" \
+		"${2:-the screen} still showed '$1'"
 }
 
 # con_exit_status: wait for the program in the pane to end; print its exit status

@@ -83,6 +83,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
 
+# run_rc CMD...: run CMD with its stdout and stderr into $T/out; its exit status
+# into rc (set -e does not stop the test when it fails).
+run_rc() {
+	set +e
+	"$@" >"$T/out" 2>&1
+	rc=$?
+	set -e
+}
+
 # wait_for SECONDS WHAT CMD...: run CMD every 50 ms until it succeeds; fail saying
 # WHAT when it has not after SECONDS. For conditions a fixed sleep would only guess.
 wait_for() {

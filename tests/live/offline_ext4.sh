@@ -6,16 +6,10 @@ crash mkfs.ext4 ext4 -O ^orphan_file
 IMG0=$T/crashed0.img # untouched, for the damaged copies below
 cp --sparse=always "$IMG" "$IMG0"
 # While the live image is still mounted, it is refused, and so is its device.
-set +e
-"$RT_BIN" --offline "$T/live.img" --list >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --offline "$T/live.img" --list
 assert_eq "$rc" 1 "a mounted image is refused"
 grep -q "is mounted" "$T/out" || fail "no clear message: $(cat "$T/out")"
-set +e
-"$RT_BIN" --offline "$LOOPDEV" --list >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --offline "$LOOPDEV" --list
 assert_eq "$rc" 1 "a mounted device is refused"
 
 check_all list
@@ -23,25 +17,16 @@ check_all list
 # Random bytes over the superblock: a clear error, exit 1, no crash.
 cp --sparse=always "$IMG" "$T/bad.img"
 head -c 1024 /dev/urandom | dd of="$T/bad.img" bs=1024 seek=1 conv=notrunc status=none
-set +e
-"$RT_BIN" --offline "$T/bad.img" --list >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --offline "$T/bad.img" --list
 assert_eq "$rc" 1 "a damaged superblock is an error"
 grep -q "cannot open" "$T/out" || fail "no clear message: $(cat "$T/out")"
 # Not a filesystem at all, and a truncated image.
 head -c 1M /dev/urandom >"$T/noise.img"
-set +e
-"$RT_BIN" --offline "$T/noise.img" --list >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --offline "$T/noise.img" --list
 assert_eq "$rc" 1 "noise is no filesystem"
 grep -q "no ext2/3/4 filesystem" "$T/out" || fail "no clear message: $(cat "$T/out")"
 head -c 4M "$IMG" >"$T/short.img"
-set +e
-"$RT_BIN" --offline "$T/short.img" --list >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --offline "$T/short.img" --list
 [ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "truncated image: exit $rc"
 grep -q "smaller than the filesystem" "$T/out" || fail "no word on the truncated image: $(cat "$T/out")"
 echo "ok: a truncated image: exit $rc: $(head -n 1 "$T/out")"
@@ -84,18 +69,12 @@ grep -q "extent tree" "$T/out" || fail "no reason given: $(cat "$T/out")"
 "$RT_BIN" --offline "$T/unfrozen.img" --list --json >"$T/out" || fail "unfrozen: exit $?"
 assert_eq "$(jq -r .needs_recovery "$T/out")" true "the journal needs recovery"
 jq -r .advice "$T/out" | grep -q "Do not mount" || fail "no advice: $(cat "$T/out")"
-set +e
-"$RT_BIN" --log "$T/actions.log" --offline "$T/unfrozen.img" --relink "$INO" --yes >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --log "$T/actions.log" --offline "$T/unfrozen.img" --relink "$INO" --yes
 assert_eq "$rc" 1 "no relink while the journal needs recovery"
 grep -q "journal needs recovery" "$T/out" || fail "no reason given: $(cat "$T/out")"
 
 # Without --yes and without a terminal, --relink does nothing (usage error).
-set +e
-"$RT_BIN" --log "$T/actions.log" --offline "$IMG0" --relink "$INO" </dev/null >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --log "$T/actions.log" --offline "$IMG0" --relink "$INO" </dev/null
 assert_eq "$rc" 2 "--relink without --yes and without a terminal"
 
 # --name: under a directory of the filesystem.
@@ -114,10 +93,7 @@ attach "$IMG0" -r
 first=$LOOPDEV
 attach "$IMG0" -r
 mount_at "$T/ro2" -o ro,noload "$LOOPDEV"
-set +e
-"$RT_BIN" --offline "$first" --list >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --offline "$first" --list
 assert_eq "$rc" 1 "a loop device whose image is mounted through another one"
 grep -q "is mounted" "$T/out" || fail "no clear message: $(cat "$T/out")"
 unmount "$T/ro2"
@@ -133,10 +109,7 @@ echo "ok: the suggested command runs in sh: $cmd"
 
 # A name longer than ext4 allows is refused, not cut.
 cp --sparse=always "$IMG0" "$IMG"
-set +e
-"$RT_BIN" --log "$T/actions.log" --offline "$IMG" --relink "$INO" --name "$(printf 'x%.0s' {1..300})" --yes >"$T/out" 2>&1
-rc=$?
-set -e
+run_rc "$RT_BIN" --log "$T/actions.log" --offline "$IMG" --relink "$INO" --name "$(printf 'x%.0s' {1..300})" --yes
 assert_eq "$rc" 1 "a name of 300 bytes"
 grep -q "too long" "$T/out" || fail "no reason given: $(cat "$T/out")"
 cmp "$IMG" "$IMG0" || fail "a refused relink changed the image"
