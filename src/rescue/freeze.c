@@ -445,16 +445,10 @@ static int prepare(struct job *j)
 	return 0;
 }
 
-/* Let everything go without counting it as resumed after a frozen pass: a freeze
- * that is started over. */
-static void release(struct job *j)
+/* The writers run again: stop the heartbeat, tell the guardian it is done and
+ * wait for it to exit. */
+static void end_guard(struct job_freeze *f)
 {
-	struct job_freeze *f = &j->fz;
-
-	for (size_t i = 0; i < f->n; i++)
-		if (f->pid[i] > 0)
-			send_sig(f->pidfd[i], f->pid[i], SIGCONT);
-	f->stopped = f->settled = false;
 	beat_end(f);
 	if (f->gpipe >= 0) {
 		tell_guardian(f, 'D');
@@ -466,6 +460,19 @@ static void release(struct job *j)
 			;
 		f->guardian = 0;
 	}
+}
+
+/* Let everything go without counting it as resumed after a frozen pass: a freeze
+ * that is started over. */
+static void release(struct job *j)
+{
+	struct job_freeze *f = &j->fz;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->pid[i] > 0)
+			send_sig(f->pidfd[i], f->pid[i], SIGCONT);
+	f->stopped = f->settled = false;
+	end_guard(f);
 	for (size_t i = 0; i < f->n; i++)
 		if (f->pidfd[i] >= 0)
 			close(f->pidfd[i]);
@@ -591,17 +598,7 @@ void job_resume_all(struct job *j)
 		}
 		f->stopped = f->settled = false;
 	}
-	beat_end(f);
-	if (f->gpipe >= 0) {
-		tell_guardian(f, 'D');
-		close(f->gpipe);
-		f->gpipe = -1;
-	}
-	if (f->guardian > 0) {
-		while (waitpid(f->guardian, NULL, 0) < 0 && errno == EINTR)
-			;
-		f->guardian = 0;
-	}
+	end_guard(f);
 	for (size_t i = 0; f->pidfd && i < f->n; i++) {
 		if (f->pidfd[i] >= 0)
 			close(f->pidfd[i]);
