@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1275,34 +1276,42 @@ static int scan_task(struct scanner *s, const struct bpf_task *t)
 	return r;
 }
 
-/* The first task of process TGID in Q's tasks (sorted), or NULL. */
-static const struct bpf_task *task_of(const struct queue *q, pid_t tgid)
+_Static_assert(sizeof(pid_t) == sizeof(((struct bpfscan_rec *)0)->tgid), "tgid is a pid_t");
+
+/* In the N elements of SIZE bytes at BASE, sorted by the pid_t at offset OFF, the
+ * index of the first whose pid is TGID, or N. */
+static size_t first_tgid(const void *base, size_t n, size_t size, size_t off, pid_t tgid)
 {
-	size_t lo = 0, hi = q->n;
+	size_t lo = 0, hi = n;
+	pid_t v;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (q->tasks[mid].tgid < tgid)
+		memcpy(&v, (const char *)base + mid * size + off, sizeof(v));
+		if (v < tgid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < q->n && q->tasks[lo].tgid == tgid ? &q->tasks[lo] : NULL;
+	if (lo < n)
+		memcpy(&v, (const char *)base + lo * size + off, sizeof(v));
+	return lo < n && v == tgid ? lo : n;
+}
+
+/* The first task of process TGID in Q's tasks (sorted), or NULL. */
+static const struct bpf_task *task_of(const struct queue *q, pid_t tgid)
+{
+	size_t i = first_tgid(q->tasks, q->n, sizeof(*q->tasks), offsetof(struct bpf_task, tgid),
+	                      tgid);
+	return i < q->n ? &q->tasks[i] : NULL;
 }
 
 /* The command line the kernel gave for process TGID, or NULL (then /proc has it). */
 static const struct bpfscan_rec *cmdline_of(const struct queue *q, pid_t tgid)
 {
-	size_t lo = 0, hi = q->ncmds;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (q->cmds[mid].tgid < tgid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < q->ncmds && q->cmds[lo].tgid == tgid ? &q->cmds[lo] : NULL;
+	size_t i = first_tgid(q->cmds, q->ncmds, sizeof(*q->cmds),
+	                      offsetof(struct bpfscan_rec, tgid), tgid);
+	return i < q->ncmds ? &q->cmds[i] : NULL;
 }
 
 static int by_pid_only(const void *a, const void *b)
