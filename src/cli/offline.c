@@ -458,36 +458,58 @@ static void relink_summary(FILE *out, const struct offline_opts *o, uint32_t ino
 	free(q);
 }
 
+/* Ask (unless --yes), then relink. Returns 0, 1 when the answer was no or the
+ * device could not be opened (said), or off_relink's error with R->message. */
+static int ask_and_relink(const struct offline_opts *o, uint32_t ino, const char *d,
+                          struct off_relink_result *r)
+{
+	struct off_fs *fs;
+	char why[OFF_WHY_LEN] = "", def[64], *n;
+	int err;
+
+	off_relink_default_name(ino, def, sizeof(def));
+	n = shown(o->name ? o->name + strspn(o->name, "/") : def);
+	fprintf(stderr,
+	        "relink inode %" PRIu32 " of %s as /%s\n  This WRITES to %s: a directory "
+	        "entry, the inode's link count, the orphan list. Copy out first (--recover) "
+	        "if in doubt.\n",
+	        ino, d, n, d);
+	free(n);
+	if (!o->yes && !cli_ask("Proceed?")) {
+		cli_say("nothing done");
+		return 1;
+	}
+	if (open_or_say(o->dev, true, &fs))
+		return 1;
+	err = off_relink(fs, ino, o->name, r);
+	if (off_close(fs, why) < 0 && err == 0) {
+		err = -EIO;
+		snprintf(r->message, sizeof(r->message), "%s", why);
+	}
+	return err;
+}
+
 static int cmd_relink(const struct offline_opts *o, uint32_t ino)
 {
 	struct off_fs *fs;
-	struct off_relink_result r;
-	char why[OFF_WHY_LEN] = "", fout[OFF_FSCK_OUT_LEN] = "";
+	struct off_relink_result r = {0};
+	char fout[OFF_FSCK_OUT_LEN] = "";
 	char *d = shown(o->dev);
 	int err, fsck = -1;
 
-	if (refuse_mounted(o->dev)) {
+	if (refuse_mounted(o->dev) || open_or_say(o->dev, false, &fs)) {
 		free(d);
 		return 1;
 	}
-	fprintf(stderr,
-	        "relink inode %" PRIu32 " of %s into %s%s\n  This WRITES to %s: a directory "
-	        "entry, the inode's link count, the orphan list. Copy out first (--recover) "
-	        "if in doubt.\n",
-	        ino, d, o->name ? "/" : "/lost+found", o->name ? o->name : "", d);
-	if (!o->yes && !cli_ask("Proceed?")) {
-		cli_say("nothing done");
+	/* A name the relink would refuse is refused before the question (the console
+	 * makes the same check under its name field). */
+	err = off_relink_check(fs, ino, o->name, r.message);
+	off_close(fs, NULL);
+	if (err == 0)
+		err = ask_and_relink(o, ino, d, &r);
+	if (err == 1) {
 		free(d);
 		return 1;
-	}
-	if (open_or_say(o->dev, true, &fs)) {
-		free(d);
-		return 1;
-	}
-	err = off_relink(fs, ino, o->name, &r);
-	if (off_close(fs, why) < 0 && err == 0) {
-		err = -EIO;
-		snprintf(r.message, sizeof(r.message), "%s", why);
 	}
 	if (err < 0) {
 		char *m = shown(r.message[0] ? r.message : strerror(-err));

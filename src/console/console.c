@@ -62,6 +62,8 @@ static void draw(struct ui *u)
 		(u->off ? orescue_job_draw : progress_draw)(u);
 	else if (u->screen == SCREEN_RECLAIM)
 		reclaim_draw(u);
+	else if (u->screen == SCREEN_NAME)
+		orescue_name_draw(u);
 	else
 		list_draw(u);
 	pthread_mutex_unlock(&u->m.mu);

@@ -40,9 +40,11 @@ static const char *const off_intro[] = {
     "Offline mode: the orphan inodes of an UNMOUNTED ext2/3/4 device or image: files deleted "
     "while still open when the machine stopped. They stay on the orphan list until the next "
     "mount or fsck frees them: save them first.",
-    "c copies one out to another filesystem; the device is only read. l relinks it into "
-    "lost+found: that WRITES to the device and asks for y, then !; run e2fsck -f on the device "
-    "before mounting it.",
+    "c copies one out to another filesystem; the device is only read. l relinks it: it gets a "
+    "name on the device, typed relative to the device's root (lost+found/rescued-INO unless "
+    "changed; its directory must exist, the name must be new, no . or ..), then the "
+    "confirmation: that WRITES to the device and asks for y, then !; run e2fsck -f on the "
+    "device before mounting it.",
     "A journal that needs recovery may hold a newer orphan list: copy out, do not relink (the "
     "detail says more).",
     "",

@@ -29,8 +29,9 @@ enum {
 	ON_CONFIRM = 1u << SCREEN_CONFIRM,
 	ON_JOB = 1u << SCREEN_JOB,
 	ON_RECLAIM = 1u << SCREEN_RECLAIM,
+	ON_NAME = 1u << SCREEN_NAME,
 	ON_PAGES = ON_DETAIL | ON_TARGETS | ON_HELP,
-	ON_ALL = ON_LIST | ON_PAGES | ON_PICK | ON_CONFIRM | ON_JOB | ON_RECLAIM
+	ON_ALL = ON_LIST | ON_PAGES | ON_PICK | ON_CONFIRM | ON_JOB | ON_RECLAIM | ON_NAME
 };
 
 typedef int (*action_fn)(struct ui *u);
@@ -475,7 +476,7 @@ static const struct binding table[] = {
     {'q', ON_JOB, act_background, NULL, NULL, false},
     {KEY_ESC, ON_JOB, act_background, NULL, NULL, false},
     {KEY_LEFT, ON_JOB, act_background, NULL, NULL, false},
-    {KEY_ESC, ON_PICK, act_back, "Esc", "back to the list", false},
+    {KEY_ESC, ON_PICK | ON_NAME, act_back, "Esc", "back to the list", false},
     {'u', ON_LIST | ON_DETAIL, act_release, "u", "release (or take again) the pin of this file",
      false},
     {'U', ON_LIST | ON_DETAIL, act_release_fs, "U",
@@ -508,6 +509,10 @@ static int act_off_enter(struct ui *u)
 {
 	return orescue_pick_enter(u);
 }
+static int act_off_name(struct ui *u)
+{
+	return orescue_name_enter(u);
+}
 static int act_off_yes(struct ui *u)
 {
 	return orescue_confirm_yes(u);
@@ -534,11 +539,17 @@ static const struct binding off_table[] = {
     {'\n', ON_DETAIL, act_off_copy, NULL, NULL, true},
     {KEY_ENTER, ON_DETAIL, act_off_copy, NULL, NULL, true},
     {'l', ON_LIST | ON_DETAIL, act_off_relink, "l",
-     "relink into lost+found: WRITES to the device (y, then !); then e2fsck -fn", true},
+     "relink: its name on the device (lost+found/rescued-INO unless typed), then y, then !: WRITES to the device; then e2fsck -fn",
+     true},
     {'p', ON_LIST, act_off_show, "p", "the progress or result of the last action", false},
     {'\r', ON_PICK, act_off_enter, "Enter", "check the target, then confirm", true},
     {'\n', ON_PICK, act_off_enter, NULL, NULL, true},
     {KEY_ENTER, ON_PICK, act_off_enter, NULL, NULL, true},
+    {'\r', ON_NAME, act_off_name, "Enter",
+     "check the name as --relink --name does (no . or .., its directory there, the name not yet), then confirm; Backspace, Ctrl-U edit",
+     true},
+    {'\n', ON_NAME, act_off_name, NULL, NULL, true},
+    {KEY_ENTER, ON_NAME, act_off_name, NULL, NULL, true},
     {'y', ON_CONFIRM, act_off_yes, "y", "go ahead (a relink: then !, never Enter)", true},
     {'n', ON_CONFIRM, act_off_no, "n, Enter, Esc", "no (the default)", true},
     {'\r', ON_CONFIRM, act_off_no, NULL, NULL, true},
@@ -677,8 +688,9 @@ int keys_handle(struct ui *u, int ch)
 		return edit_filter(u, ch);
 	if (ch == KEY_RESIZE)
 		return UI_REDRAW;
-	if (u->screen == SCREEN_PICK) {
-		int f = rescue_field_key(u, ch);
+	if (u->screen == SCREEN_PICK || u->screen == SCREEN_NAME) {
+		int f =
+		    u->screen == SCREEN_NAME ? orescue_name_key(u, ch) : rescue_field_key(u, ch);
 		if (f >= 0)
 			return f;
 	}
@@ -711,7 +723,7 @@ static void draw_message(struct ui *u, int y)
 		         term_marker(&u->term), orph_selected(u->off, &u->v)->ino,
 		         u->off->s.info.needs_recovery
 		             ? "; no relink until the journal is replayed"
-		             : "; l relinks it into lost+found (writes to the device)");
+		             : "; l relinks it under a name on the device (writes to it)");
 		term_cell(&u->term, y, 0, COLS, line, false, ROLE_NORMAL);
 	} else if (u->screen == SCREEN_LIST && i >= 0 && u->m.adv && !u->m.meta[i].gone) {
 		const struct rec_result *rec = &u->m.adv[i].rec;
@@ -757,6 +769,7 @@ static const char *const off_bar[SCREEN_N][BAR_MAX] = {
                      "Back"},
     [SCREEN_CONFIRM] = {"y", "Yes", "n/Esc", "No", "F1", "Help"},
     [SCREEN_JOB] = {"x", "Cancel", "b/Esc", "Background", "F1", "Help", "Q", "Quit"},
+    [SCREEN_NAME] = {"F1", "Help", "^U", "Clear", "Enter", "Confirm", "Esc", "Back"},
 };
 
 /* The job view once its job ended: nothing left to cancel or freeze. */
@@ -804,21 +817,25 @@ void keys_help(const struct ui *u, struct page *p)
 	                                      "Rescue: method and target (type the target; Enter)",
 	                                      "Rescue: confirmation",
 	                                      "A job: progress, then result",
-	                                      "Reclaim: confirm, then the space freed"};
+	                                      "Reclaim: confirm, then the space freed",
+	                                      NULL};
 
-	static const char *const off_screens[] = {"The orphan inodes",
-	                                          "Detail",
-	                                          NULL,
-	                                          "Help",
-	                                          "Copy out: the target (type it; Enter)",
-	                                          "Copy out or relink: confirmation",
-	                                          "The action: progress, then result",
-	                                          NULL};
+	static const char *const off_screens[] = {
+	    "The orphan inodes",
+	    "Detail",
+	    NULL,
+	    "Help",
+	    "Copy out: the target (type it; Enter)",
+	    "Copy out or relink: confirmation",
+	    "The action: progress, then result",
+	    NULL,
+	    "Relink: the name on the device (type it; Enter)"};
 
 	for (int s = 0; s < SCREEN_N; s++) {
 		const char *name = u->off ? off_screens[s] : screens[s];
-		if (!name || (u->o->readonly && (s == SCREEN_PICK || s == SCREEN_CONFIRM ||
-		                                 s == SCREEN_JOB || s == SCREEN_RECLAIM)))
+		if (!name || (u->o->readonly &&
+		              (s == SCREEN_PICK || s == SCREEN_CONFIRM || s == SCREEN_JOB ||
+		               s == SCREEN_RECLAIM || s == SCREEN_NAME)))
 			continue;
 		page_add(p, ROLE_HEAD, "%s", name);
 		for (size_t i = 0; u->off && i < sizeof(off_table) / sizeof(off_table[0]); i++)

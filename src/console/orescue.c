@@ -5,6 +5,7 @@
 #include "console/page.h"
 #include "console/rescue.h"
 #include "decide/dest.h"
+#include "offline/relink.h"
 #include "offline/words.h"
 #include "rescue/log.h"
 #include "rescue/plan.h"
@@ -111,7 +112,8 @@ int orescue_open(struct ui *u, bool relink)
 	u->pick = (struct ui_pick){.ino = e->ino, .relink = relink};
 	u->back = u->screen;
 	if (relink) {
-		u->screen = SCREEN_CONFIRM;
+		off_relink_default_name(e->ino, u->pick.field, sizeof(u->pick.field));
+		u->screen = SCREEN_NAME;
 	} else {
 		default_field(u, e);
 		u->screen = SCREEN_PICK;
@@ -218,11 +220,62 @@ int orescue_pick_enter(struct ui *u)
 	return UI_REDRAW;
 }
 
+int orescue_name_key(struct ui *u, int ch)
+{
+	return ch == '\t' ? -1 : rescue_field_key(u, ch);
+}
+
+/* Is NAME the default name of INO (leading slashes aside)? The engine is then given
+ * none, as --relink without --name: it makes lost+found when it is missing. */
+static bool default_name(uint32_t ino, const char *name)
+{
+	char def[64];
+
+	off_relink_default_name(ino, def, sizeof(def));
+	return strcmp(name + strspn(name, "/"), def) == 0;
+}
+
+int orescue_name_enter(struct ui *u)
+{
+	struct ui_pick *p = &u->pick;
+	const char *name = p->field + strspn(p->field, "/");
+	bool def = default_name((uint32_t)p->ino, p->field);
+	char why[OFF_WHY_LEN] = "";
+	struct off_fs *fs;
+	int err;
+
+	if (!pick_entry(u)) {
+		snprintf(p->err, sizeof(p->err), "inode %" PRIu32 " is no orphan any more",
+		         (uint32_t)p->ino);
+		return UI_REDRAW;
+	}
+	/* The same check as the relink's own, on the device opened read-only. */
+	err = off_open(u->off->dev, false, &fs, why);
+	if (err < 0) {
+		snprintf(p->err, sizeof(p->err),
+		         "cannot open the device again to check the name: %s",
+		         why[0] ? why : strerror(-err));
+		return UI_REDRAW;
+	}
+	err = off_relink_check(fs, (uint32_t)p->ino, def ? NULL : p->field, why);
+	off_close(fs, NULL);
+	if (err < 0) {
+		snprintf(p->err, sizeof(p->err), "%s%s", why[0] ? why : strerror(-err),
+		         err == -EEXIST ? "; type another name" : "");
+		return UI_REDRAW;
+	}
+	snprintf(p->dest, sizeof(p->dest), "%s", def ? "" : name);
+	p->err[0] = 0;
+	u->screen = SCREEN_CONFIRM;
+	u->scroll = 0;
+	return UI_REDRAW;
+}
+
 int orescue_confirm_go(struct ui *u)
 {
 	struct ui_pick *p = &u->pick;
-	int err = orph_start(u->off, p->relink ? OJOB_RELINK : OJOB_COPY, p->ino,
-	                     p->relink ? "" : p->dest, u->m.wake_fd);
+	int err =
+	    orph_start(u->off, p->relink ? OJOB_RELINK : OJOB_COPY, p->ino, p->dest, u->m.wake_fd);
 
 	if (err < 0) {
 		snprintf(u->msg, sizeof(u->msg), "cannot start: %s",
@@ -259,7 +312,7 @@ int orescue_confirm_no(struct ui *u)
 {
 	rescue_unmake_default_dir(u);
 	snprintf(u->msg, sizeof(u->msg), "nothing done");
-	u->screen = u->pick.relink ? u->back : SCREEN_PICK;
+	u->screen = u->pick.relink ? SCREEN_NAME : SCREEN_PICK;
 	return UI_REDRAW;
 }
 
@@ -396,6 +449,43 @@ void orescue_pick_draw(struct ui *u)
 	keys_draw_bottom(u);
 }
 
+void orescue_name_draw(struct ui *u)
+{
+	struct page pg = {.width = (size_t)COLS};
+	const struct off_entry *e = pick_entry(u);
+	int rows = LINES - 6;
+	char line[PATH_MAX + 64], def[64], *d = esc_display(u->off->dev, strlen(u->off->dev));
+
+	term_cell(&u->term, 0, 0, COLS, " rescuetui | offline: relink: the name", false,
+	          ROLE_TITLE);
+	if (e) {
+		add_source(&pg, e, u->off->dev);
+		page_add(
+		    &pg, ROLE_NORMAL,
+		    "name     the name the file gets on %s, relative to its root; the directory must exist (lost+found is made when missing) and the name must be new",
+		    d ? d : "the device");
+		off_relink_default_name(e->ino, def, sizeof(def));
+		page_add(&pg, ROLE_NORMAL, "default  %s", def);
+		page_add(&pg, ROLE_NORMAL,
+		         "then     the confirmation (y, then !): the relink WRITES to the device");
+	} else {
+		page_add(&pg, ROLE_BAD, "inode %" PRIu32 " is no orphan any more",
+		         (uint32_t)u->pick.ino);
+	}
+	u->page_rows = rows > 0 ? (size_t)rows : 0;
+	page_draw(&u->term, &pg, 1, rows, &u->scroll);
+	page_free(&pg);
+	free(d);
+	term_cell(&u->term, LINES - 5, 0, COLS,
+	          "Name: from the device's root; its directory must exist (^U, Enter; Esc: back)",
+	          false, ROLE_HEAD);
+	/* The field holds what was typed: shown escaped, like every name. */
+	snprintf(line, sizeof(line), "> %s_", u->pick.field);
+	term_raw(&u->term, LINES - 4, 0, COLS, line, strlen(line), true, ROLE_NORMAL);
+	term_raw(&u->term, LINES - 3, 0, COLS, u->pick.err, strlen(u->pick.err), false, ROLE_BAD);
+	keys_draw_bottom(u);
+}
+
 static void confirm_copy(struct ui *u, struct page *pg)
 {
 	struct ui_pick *p = &u->pick;
@@ -422,26 +512,32 @@ static void confirm_copy(struct ui *u, struct page *pg)
 static void confirm_relink(struct ui *u, struct page *pg)
 {
 	char *d = esc_display(u->off->dev, strlen(u->off->dev));
-	char cmd[PATH_MAX + 64], *c;
+	char cmd[PATH_MAX + 64], name[PATH_MAX + 1], *c, *n;
 
 	off_fsck_command(u->off->dev, cmd, sizeof(cmd));
 	c = esc_display(cmd, strlen(cmd));
+	name[0] = '/';
+	if (u->pick.dest[0])
+		snprintf(name + 1, sizeof(name) - 1, "%s", u->pick.dest);
+	else
+		off_relink_default_name((uint32_t)u->pick.ino, name + 1, sizeof(name) - 1);
+	n = esc_display(name, strlen(name));
 	page_add(pg, ROLE_HEAD,
 	         "Relink this orphan?  y, then ! (never Enter): yes   n, Esc: no (the default)");
 	page_add(pg, ROLE_WARN,
 	         "This WRITES to %s: a directory entry, the inode's link count, the orphan list.",
 	         d ? d : "?");
 	page_add(pg, ROLE_NORMAL,
-	         "name     /lost+found/rescued-%" PRIu32 " (1 link, off the orphan "
-	         "list: the next mount or fsck keeps it)",
-	         (uint32_t)u->pick.ino);
+	         "name     %s (1 link, off the orphan list: the next mount or fsck keeps it)",
+	         n ? n : "?");
 	page_add(pg, ROLE_NORMAL,
 	         "then     e2fsck -fn checks the result (read-only) and its verdict is shown");
 	page_add(pg, ROLE_NORMAL, "before   mounting, run: %s", c ? c : "?");
 	page_add(pg, ROLE_NORMAL,
-	         "         Copy it out first (n, then c) if in doubt: that only reads.");
+	         "         Copy it out first (n, Esc, then c) if in doubt: that only reads.");
 	free(d);
 	free(c);
+	free(n);
 }
 
 void orescue_confirm_draw(struct ui *u)

@@ -25,6 +25,7 @@ enum ui_screen {
 	SCREEN_CONFIRM, /* what will happen: y starts it */
 	SCREEN_JOB,     /* a job's progress, then its result */
 	SCREEN_RECLAIM, /* truncate a file to give its space back: confirm, then freed */
+	SCREEN_NAME,    /* offline relink: the name the inode gets on the device */
 	SCREEN_N
 };
 
@@ -67,13 +68,14 @@ struct ui_pick {
 	ino_t ino;
 	enum rec_method want; /* the method chosen */
 	size_t sel;           /* its row among the ranked options, found again after each scan */
-	char field[PATH_MAX]; /* the target as typed (a directory or a new file name) */
+	char field[PATH_MAX]; /* the target as typed (a directory or a new file name); an
+	                       * offline relink: the name on the device, from its root */
 	bool typed;           /* the user changed the field (else: the default directory) */
 	char err[640];        /* why the field or the method cannot be used */
 	/* Filled when the picker's Enter accepted them. */
 	enum rec_method method;
 	struct rec_option opt;
-	char dest[PATH_MAX];
+	char dest[PATH_MAX]; /* an offline relink: the name from the root, "" the default */
 	bool resume;
 	char made[PATH_MAX]; /* a directory we created for it (removed again on no), or "" */
 	char tmount[PATH_MAX], tfstype[32];

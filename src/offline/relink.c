@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,55 +93,123 @@ static int unslot(struct off_fs *f, uint32_t ino, bool *left)
 	return found;
 }
 
-/* The directory to link into and the name there. */
-static int place(struct off_fs *f, uint32_t ino, const char *name, ext2_ino_t *dir, char *base,
-                 size_t blen, struct off_relink_result *res)
+/* NAME cut at its last slash, leading slashes dropped: the directory PARENT (from
+ * the root, "" for the root itself) and the file name BASE. "." and ".." are refused
+ * anywhere: ext2fs_namei would follow them, and the path reported and logged would
+ * not be the one linked. */
+static int split(const char *name, char *parent, size_t plen, char *base, size_t blen, char *why)
 {
-	ext2_filsys fs = f->fs;
-	ext2_ino_t found;
+	const char *slash, *p;
+
+	while (*name == '/')
+		name++;
+	if (!*name)
+		return off_fail(why, 0, -EINVAL, "the name is empty: give one from the root");
+	slash = strrchr(name, '/');
+	if (strlen(slash ? slash + 1 : name) >= blen || strlen(name) >= plen)
+		return off_fail(why, 0, -ENAMETOOLONG,
+		                "the name is too long (a file name has at most %d bytes)",
+		                EXT2_NAME_LEN);
+	snprintf(base, blen, "%s", slash ? slash + 1 : name);
+	snprintf(parent, plen, "%.*s", slash ? (int)(slash - name) : 0, name);
+	if (!base[0])
+		return off_fail(why, 0, -EINVAL, "the name ends with /: add the file's own name");
+	for (p = name; *p;) {
+		size_t n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return off_fail(
+			    why, 0, -EINVAL,
+			    "the name has a . or .. in it: give its directories from the root");
+		p += n + (p[n] == '/');
+	}
+	return 0;
+}
+
+/* The directory PARENT (from the root; "" is the root) as *DIR. */
+static int find_dir(ext2_filsys fs, const char *parent, ext2_ino_t *dir, char *why)
+{
 	errcode_t e;
 
-	if (!name) {
-		e = ext2fs_lookup(fs, EXT2_ROOT_INO, LOST_FOUND, strlen(LOST_FOUND), NULL, dir);
-		if (e == EXT2_ET_FILE_NOT_FOUND) {
-			e = ext2fs_mkdir(fs, EXT2_ROOT_INO, 0, LOST_FOUND);
-			if (!e)
-				e = ext2fs_lookup(fs, EXT2_ROOT_INO, LOST_FOUND, strlen(LOST_FOUND),
-				                  NULL, dir);
-		}
-		if (e)
-			return off_fail(res->message, e, -EIO, "cannot find or make /%s",
-			                LOST_FOUND);
-		snprintf(base, blen, "rescued-%u", ino);
-	} else {
-		char parent[4096];
-		const char *slash;
-		while (*name == '/')
-			name++;
-		slash = strrchr(name, '/');
-		if (strlen(slash ? slash + 1 : name) >= blen || strlen(name) >= sizeof(parent))
-			return off_fail(res->message, 0, -ENAMETOOLONG,
-			                "--name is too long (names have at most %d bytes)",
-			                EXT2_NAME_LEN);
-		snprintf(base, blen, "%s", slash ? slash + 1 : name);
-		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - name) : 0, name);
-		if (!base[0] || !strcmp(base, ".") || !strcmp(base, ".."))
-			return off_fail(res->message, 0, -EINVAL, "--name wants a file name");
-		*dir = EXT2_ROOT_INO;
-		e = parent[0] ? ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, parent, dir) : 0;
-		if (!e && ext2fs_check_directory(fs, *dir))
-			return off_fail(res->message, 0, -ENOTDIR, "/%s is not a directory",
-			                parent);
-		if (e)
-			return off_fail(res->message, e, -ENOENT, "cannot find the directory /%s",
-			                parent);
-	}
-	e = ext2fs_lookup(fs, *dir, base, (int)strlen(base), NULL, &found);
-	if (e == 0)
-		return off_fail(res->message, 0, -EEXIST, "%s exists there already", base);
-	if (e != EXT2_ET_FILE_NOT_FOUND)
-		return off_fail(res->message, e, -EIO, "cannot read the directory");
+	*dir = EXT2_ROOT_INO;
+	if (!parent[0])
+		return 0;
+	e = ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, parent, dir);
+	if (e == EXT2_ET_FILE_NOT_FOUND)
+		return off_fail(why, 0, -ENOENT, "there is no directory /%s", parent);
+	if (e)
+		return off_fail(why, e, -ENOENT, "cannot find the directory /%s", parent);
+	if (ext2fs_check_directory(fs, *dir))
+		return off_fail(why, 0, -ENOTDIR, "/%s is not a directory", parent);
 	return 0;
+}
+
+/* /lost+found as *DIR; made when MAKE and missing, else *DIR is 0 (off_relink will
+ * make it: nothing can be in it yet). */
+static int lost_found(ext2_filsys fs, bool make, ext2_ino_t *dir, char *why)
+{
+	errcode_t e = ext2fs_lookup(fs, EXT2_ROOT_INO, LOST_FOUND, strlen(LOST_FOUND), NULL, dir);
+
+	if (e == EXT2_ET_FILE_NOT_FOUND && !make) {
+		*dir = 0;
+		return 0;
+	}
+	if (e == EXT2_ET_FILE_NOT_FOUND) {
+		e = ext2fs_mkdir(fs, EXT2_ROOT_INO, 0, LOST_FOUND);
+		if (!e)
+			e = ext2fs_lookup(fs, EXT2_ROOT_INO, LOST_FOUND, strlen(LOST_FOUND), NULL,
+			                  dir);
+	}
+	if (e)
+		return off_fail(why, e, -EIO, "cannot find or make /%s", LOST_FOUND);
+	if (ext2fs_check_directory(fs, *dir))
+		return off_fail(why, 0, -ENOTDIR, "/%s is not a directory", LOST_FOUND);
+	return 0;
+}
+
+/* Where NAME goes (NULL: lost+found/rescued-INO): its directory *DIR and its name
+ * BASE there, which must be free. MAKE: make a missing lost+found (off_relink); else
+ * nothing is written and *DIR may be 0 (lost+found to be made). */
+static int resolve(struct off_fs *f, uint32_t ino, const char *name, bool make, ext2_ino_t *dir,
+                   char *base, size_t blen, char *why)
+{
+	char parent[4096];
+	ext2_ino_t found;
+	errcode_t e;
+	int err;
+
+	if (name) {
+		err = split(name, parent, sizeof(parent), base, blen, why);
+		if (!err)
+			err = find_dir(f->fs, parent, dir, why);
+	} else {
+		snprintf(parent, sizeof(parent), "%s", LOST_FOUND);
+		snprintf(base, blen, "rescued-%" PRIu32, ino);
+		err = lost_found(f->fs, make, dir, why);
+	}
+	if (err || !*dir)
+		return err;
+	e = ext2fs_lookup(f->fs, *dir, base, (int)strlen(base), NULL, &found);
+	if (e == 0)
+		return off_fail(why, 0, -EEXIST,
+		                "/%s%s%s exists already: a relink never replaces a name", parent,
+		                parent[0] ? "/" : "", base);
+	if (e != EXT2_ET_FILE_NOT_FOUND)
+		return off_fail(why, e, -EIO, "cannot read the directory /%s", parent);
+	return 0;
+}
+
+void off_relink_default_name(uint32_t ino, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/rescued-%" PRIu32, LOST_FOUND, ino);
+}
+
+int off_relink_check(struct off_fs *f, uint32_t ino, const char *name, char why[OFF_WHY_LEN])
+{
+	char base[EXT2_NAME_LEN + 1];
+	ext2_ino_t dir;
+
+	why[0] = 0;
+	return resolve(f, ino, name, false, &dir, base, sizeof(base), why);
 }
 
 /* Is INO an orphan regular file whose data can be kept? */
@@ -200,7 +269,7 @@ int off_relink(struct off_fs *f, uint32_t ino, const char *name, struct off_reli
 		return off_fail(res->message, e, -EIO, "cannot read the bitmaps");
 	err = check_inode(f, ino, &in, res);
 	if (!err)
-		err = place(f, ino, name, &dir, base, sizeof(base), res);
+		err = resolve(f, ino, name, true, &dir, base, sizeof(base), res->message);
 	if (err)
 		return err;
 	e = ext2fs_link(f->fs, dir, base, ino, EXT2_FT_REG_FILE);
@@ -237,7 +306,7 @@ int off_relink(struct off_fs *f, uint32_t ino, const char *name, struct off_reli
 	if (!name)
 		snprintf(res->path, sizeof(res->path), "/%s/%s", LOST_FOUND, base);
 	else
-		snprintf(res->path, sizeof(res->path), "/%s", name[0] == '/' ? name + 1 : name);
+		snprintf(res->path, sizeof(res->path), "/%s", name + strspn(name, "/"));
 	return 0;
 }
 

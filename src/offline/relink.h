@@ -34,10 +34,25 @@ struct off_relink_result {
  * lost+found when it is missing), set its link count to 1 and take it off the orphan
  * lists. The changes are in libext2fs' buffers until off_close writes them. Returns
  * 0, or a negative errno with RES->message: -EROFS FS is read-only, -EAGAIN the
- * journal needs recovery, -EINVAL not an orphan regular file (links, mode), -EUCLEAN
- * its block map is damaged (copy it out instead), -EEXIST NAME exists, -ENOENT or
- * -ENOTDIR NAME's directory, -ENAMETOOLONG, -ENOSPC, -EIO. */
+ * journal needs recovery, -EINVAL not an orphan regular file (links, mode) or a NAME
+ * off_relink_check refuses, -EUCLEAN its block map is damaged (copy it out instead),
+ * -EEXIST NAME exists, -ENOENT or -ENOTDIR NAME's directory, -ENAMETOOLONG, -ENOSPC,
+ * -EIO. */
 int off_relink(struct off_fs *fs, uint32_t ino, const char *name, struct off_relink_result *res);
+
+/* Would off_relink(FS, INO, NAME) take NAME? The same checks, without writing (FS
+ * may be read-only): NAME is not empty, has no "." or ".." component and a file name
+ * of at most EXT2_NAME_LEN bytes, its directory exists and it is not there yet
+ * (leading slashes are dropped: it is from the root either way). NULL checks
+ * lost+found/rescued-INO (a missing lost+found is fine: off_relink makes it).
+ * Returns 0, or a negative errno with WHY in words: -EINVAL, -ENAMETOOLONG, -ENOENT
+ * or -ENOTDIR (its directory), -EEXIST, -EIO. For a face to refuse a name before it
+ * asks; off_relink checks again. */
+int off_relink_check(struct off_fs *fs, uint32_t ino, const char *name, char why[OFF_WHY_LEN]);
+
+/* The name off_relink gives INO when given none, from the root without the leading
+ * slash ("lost+found/rescued-INO"), into BUF of LEN bytes. */
+void off_relink_default_name(uint32_t ino, char *buf, size_t len);
 
 /* Run "e2fsck -fn DEV" (read-only: answers no to everything) with its output in OUT
  * (at most LEN bytes, NUL-terminated, cut when longer). Returns e2fsck's exit status

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The console on a crashed ext4 image (rescuetui --offline IMAGE on a terminal):
 # the orphan is listed with its size, the detail has its inode facts, a copy by
-# keyboard equals the original with its holes, a relink by keyboard (y, then !)
-# leaves e2fsck -fn clean and the file readable in lost+found; a mounted image and
-# a damaged one are refused with a clear message and the terminal as it was.
+# keyboard equals the original with its holes, a relink by keyboard under the name
+# it is offered (Enter, y, then !) leaves e2fsck -fn clean and the file readable in
+# lost+found; a mounted image and a damaged one are refused with a clear message
+# and the terminal as it was. (console_offline_name.sh: a relink under a typed name.)
 source "$(dirname "$0")/offline_lib.bash"
 source "$(dirname "$0")/console_lib.bash"
 
@@ -98,19 +99,25 @@ assert_eq "$(md5sum <"$IMG")" "$sum0" "image unchanged by the copy"
 con_keys q
 con_wait "[verified]" "the row's state"
 
-tcase "relink by keyboard: y, then !"
+tcase "relink by keyboard: the default name, y, then !"
 con_keys l
+con_wait "offline: relink: the name" "the name field"
+con_wait "> lost+found/rescued-${INO}_" "the default name in it"
+con_keys Enter
 con_wait "offline: relink: confirm" "the relink confirmation"
 con_wait "This WRITES to $IMG" "it says it writes"
+con_wait "name     /lost+found/rescued-$INO (1 link" "the name it gets"
 con_keys Enter
 con_wait "nothing done" "Enter is no"
-con_keys l
+con_wait "offline: relink: the name" "back to the name after no"
+con_keys Enter
 con_keys y
 con_wait "Press ! to relink" "the second key asked for"
 con_keys Enter
 con_wait "nothing done" "Enter is no to the second key"
 assert_eq "$(md5sum <"$IMG")" "$sum0" "image unchanged by the answers no"
-con_keys l
+con_keys Enter
+con_wait "offline: relink: confirm" "the relink confirmation again"
 con_keys y
 con_wait "Press ! to relink" "the second key asked for again"
 con_keys '!'
@@ -145,7 +152,9 @@ con_keys Enter
 con_wait "is on the device itself" "a target inside the image is refused"
 con_keys Escape
 con_wait "DATA, FOUND IN" "back on the list"
-con_keys l y '!'
+con_keys l
+con_wait "offline: relink: the name" "the name field"
+con_keys Enter y '!'
 con_wait "Not relinked" "no relink of a mounted image"
 said "$T/img2 is mounted now" "why"
 con_keys q q

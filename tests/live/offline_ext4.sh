@@ -113,3 +113,18 @@ run_rc "$RT_BIN" --log "$T/actions.log" --offline "$IMG" --relink "$INO" --name 
 assert_eq "$rc" 1 "a name of 300 bytes"
 grep -q "too long" "$T/out" || fail "no reason given: $(cat "$T/out")"
 cmp "$IMG" "$IMG0" || fail "a refused relink changed the image"
+
+# A name that exists, or with .. in it, is refused before anything is asked or
+# written, with the check the console's name field makes too.
+for bad in "lost+found:/lost+found exists already" "lost+found/../x:a . or .. in it" \
+	"nodir/x:no directory /nodir"; do
+	set +e
+	"$RT_BIN" --log "$T/actions.log" --offline "$IMG" --relink "$INO" --name "${bad%%:*}" --yes >"$T/out" 2>&1
+	rc=$?
+	set -e
+	assert_eq "$rc" 1 "--name ${bad%%:*}"
+	grep -qF "${bad#*:}" "$T/out" || fail "--name ${bad%%:*}: no '${bad#*:}' in: $(cat "$T/out")"
+	grep -q "relink inode" "$T/out" && fail "--name ${bad%%:*}: asked first: $(cat "$T/out")"
+	cmp "$IMG" "$IMG0" || fail "--name ${bad%%:*} changed the image"
+done
+echo "ok: names the relink refuses are refused before the question"

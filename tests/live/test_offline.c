@@ -140,6 +140,61 @@ START_TEST(named_file_is_no_orphan)
 }
 END_TEST
 
+/* The console's name field and the CLI's --name are refused by one check, before
+ * anything is written; a read-only handle is enough for it. */
+START_TEST(relink_names_checked_without_writing)
+{
+	static const struct {
+		const char *name;
+		int err;
+	} cases[] = {
+	    {NULL, 0},
+	    {"lost+found/new", 0},
+	    {"/new", 0},
+	    {"", -EINVAL},
+	    {"/", -EINVAL},
+	    {"lost+found/", -EINVAL},
+	    {"..", -EINVAL},
+	    {"lost+found/../x", -EINVAL},
+	    {"./x", -EINVAL},
+	    {"nodir/x", -ENOENT},
+	    {"f/x", -ENOTDIR},
+	    {"f", -EEXIST},
+	    {"/lost+found", -EEXIST},
+	};
+	char why[OFF_WHY_LEN], sum0[64], sum1[64], name[400], def[64];
+	struct off_fs *fs;
+
+	make_image();
+	tl_sh_out(sum0, sizeof(sum0), "md5sum < '%s'", img);
+	ck_assert_int_eq(off_open(img, false, &fs, why), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int err = off_relink_check(fs, FIRST_FILE_INO, cases[i].name, why);
+		ck_assert_msg(err == cases[i].err, "%s: %d (%s), want %d",
+		              cases[i].name ? cases[i].name : "(default)", err, why, cases[i].err);
+		ck_assert_msg(err == 0 ? why[0] == 0 : why[0] != 0, "%s: message '%s'",
+		              cases[i].name ? cases[i].name : "(default)", why);
+	}
+	ck_assert_int_eq(off_relink_check(fs, FIRST_FILE_INO, "f", why), -EEXIST);
+	ck_assert_str_eq(why, "/f exists already: a relink never replaces a name");
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	ck_assert_int_eq(off_relink_check(fs, FIRST_FILE_INO, name, why), -ENAMETOOLONG);
+	off_relink_default_name(FIRST_FILE_INO, def, sizeof(def));
+	ck_assert_str_eq(def, "lost+found/rescued-12");
+	ck_assert_int_eq(off_close(fs, why), 0);
+	/* Without lost+found the default is still fine: the relink makes it. */
+	tl_sh("debugfs -w -R 'rmdir lost+found' '%s' >/dev/null 2>&1", img);
+	tl_sh_out(sum0, sizeof(sum0), "md5sum < '%s'", img);
+	ck_assert_int_eq(off_open(img, false, &fs, why), 0);
+	ck_assert_int_eq(off_relink_check(fs, FIRST_FILE_INO, NULL, why), 0);
+	ck_assert_int_eq(off_relink_check(fs, FIRST_FILE_INO, def, why), -ENOENT);
+	ck_assert_int_eq(off_close(fs, why), 0);
+	tl_sh_out(sum1, sizeof(sum1), "md5sum < '%s'", img);
+	ck_assert_str_eq(sum0, sum1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("offline");
@@ -157,6 +212,7 @@ int main(void)
 	tcase_add_test(tc, cancelled_copy_leaves_nothing);
 	tcase_add_test(tc, read_only_handle_never_relinks);
 	tcase_add_test(tc, named_file_is_no_orphan);
+	tcase_add_test(tc, relink_names_checked_without_writing);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
