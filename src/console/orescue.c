@@ -418,12 +418,27 @@ static void add_source(struct page *pg, const struct off_entry *e, const char *d
 		         "another file's bytes there");
 }
 
+/* Below the title: the page PG (freed here), then HEAD, the field as typed (term_raw
+ * escapes it, like every name), its error line and the keys. */
+static void draw_with_field(struct ui *u, struct page *pg, const char *head)
+{
+	int rows = LINES - 6;
+	char line[PATH_MAX + 64];
+
+	u->page_rows = rows > 0 ? (size_t)rows : 0;
+	page_draw(&u->term, pg, 1, rows, &u->scroll);
+	page_free(pg);
+	term_cell(&u->term, LINES - 5, 0, COLS, head, false, ROLE_HEAD);
+	snprintf(line, sizeof(line), "> %s_", u->pick.field);
+	term_raw(&u->term, LINES - 4, 0, COLS, line, strlen(line), true, ROLE_NORMAL);
+	term_raw(&u->term, LINES - 3, 0, COLS, u->pick.err, strlen(u->pick.err), false, ROLE_BAD);
+	keys_draw_bottom(u);
+}
+
 void orescue_pick_draw(struct ui *u)
 {
 	struct page pg = {.width = (size_t)COLS};
 	const struct off_entry *e = pick_entry(u);
-	int rows = LINES - 6;
-	char line[PATH_MAX + 64];
 
 	term_cell(&u->term, 0, 0, COLS, " rescuetui | offline: copy an orphan out: target", false,
 	          ROLE_TITLE);
@@ -437,24 +452,15 @@ void orescue_pick_draw(struct ui *u)
 		page_add(&pg, ROLE_BAD, "inode %" PRIu32 " is no orphan any more",
 		         (uint32_t)u->pick.ino);
 	}
-	u->page_rows = rows > 0 ? (size_t)rows : 0;
-	page_draw(&u->term, &pg, 1, rows, &u->scroll);
-	page_free(&pg);
-	term_cell(&u->term, LINES - 5, 0, COLS,
-	          "Target: a directory or new file name on another filesystem (Tab, ^U, Enter)",
-	          false, ROLE_HEAD);
-	snprintf(line, sizeof(line), "> %s_", u->pick.field);
-	term_raw(&u->term, LINES - 4, 0, COLS, line, strlen(line), true, ROLE_NORMAL);
-	term_raw(&u->term, LINES - 3, 0, COLS, u->pick.err, strlen(u->pick.err), false, ROLE_BAD);
-	keys_draw_bottom(u);
+	draw_with_field(u, &pg,
+	                "Target: a directory or new file name on another filesystem (Tab, ^U, Enter)");
 }
 
 void orescue_name_draw(struct ui *u)
 {
 	struct page pg = {.width = (size_t)COLS};
 	const struct off_entry *e = pick_entry(u);
-	int rows = LINES - 6;
-	char line[PATH_MAX + 64], def[64], *d = esc_display(u->off->dev, strlen(u->off->dev));
+	char def[64], *d = esc_display(u->off->dev, strlen(u->off->dev));
 
 	term_cell(&u->term, 0, 0, COLS, " rescuetui | offline: relink: the name", false,
 	          ROLE_TITLE);
@@ -472,18 +478,9 @@ void orescue_name_draw(struct ui *u)
 		page_add(&pg, ROLE_BAD, "inode %" PRIu32 " is no orphan any more",
 		         (uint32_t)u->pick.ino);
 	}
-	u->page_rows = rows > 0 ? (size_t)rows : 0;
-	page_draw(&u->term, &pg, 1, rows, &u->scroll);
-	page_free(&pg);
 	free(d);
-	term_cell(&u->term, LINES - 5, 0, COLS,
-	          "Name: from the device's root; its directory must exist (^U, Enter; Esc: back)",
-	          false, ROLE_HEAD);
-	/* The field holds what was typed: shown escaped, like every name. */
-	snprintf(line, sizeof(line), "> %s_", u->pick.field);
-	term_raw(&u->term, LINES - 4, 0, COLS, line, strlen(line), true, ROLE_NORMAL);
-	term_raw(&u->term, LINES - 3, 0, COLS, u->pick.err, strlen(u->pick.err), false, ROLE_BAD);
-	keys_draw_bottom(u);
+	draw_with_field(u, &pg,
+	                "Name: from the device's root; its directory must exist (^U, Enter; Esc: back)");
 }
 
 static void confirm_copy(struct ui *u, struct page *pg)
