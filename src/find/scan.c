@@ -1070,6 +1070,25 @@ static void holder_from(struct holder *h, const struct proc_ctx *p, const struct
 	                     .other_mntns = other_mntns};
 }
 
+/* The identity (device, inode) of record C's file into ST without asking stat: from
+ * the mapping ID learnt on this mount, or from the record itself where the mount is
+ * trusted to report the same numbers as stat (TR). False: stat has to tell. */
+static bool known_identity(const struct bpfscan_rec *c, const struct mnt_trust *tr,
+                           const struct idmap *id, struct stat *st)
+{
+	if (id) {
+		st->st_dev = id->dev;
+		st->st_ino = id->ino;
+		return true;
+	}
+	if (tr && tr->same) {
+		st->st_dev = makedev(c->dev >> 20, c->dev & 0xfffff);
+		st->st_ino = (ino_t)c->ino;
+		return true;
+	}
+	return false;
+}
+
 /* An fd on a file that another fd (its lead) names and pins: only a holder. Where
  * this worker has not seen the file, its entry waits for the lead's name, pin and
  * sizes in merge(). */
@@ -1081,13 +1100,7 @@ static int follower_fd(struct scanner *s, struct proc_ctx *p, const struct bpfsc
 	struct entry *e;
 	struct holder *h;
 
-	if (id) {
-		st.st_dev = id->dev;
-		st.st_ino = id->ino;
-	} else if (tr && tr->same) {
-		st.st_dev = makedev(c->dev >> 20, c->dev & 0xfffff);
-		st.st_ino = (ino_t)c->ino;
-	} else {
+	if (!known_identity(c, tr, id, &st)) {
 		if (fstatat(at, name, &st, 0) < 0) {
 			s->r->st.vanished++;
 			return 0;
@@ -1149,13 +1162,7 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 		snprintf(name, sizeof(name), "%d/fd/%d", (int)p->pid, c->fd);
 	if (!c->lead)
 		return follower_fd(s, p, c, tr, id, at, name);
-	if (id) {
-		st.st_dev = id->dev;
-		st.st_ino = id->ino;
-	} else if (tr && tr->same) {
-		st.st_dev = makedev(c->dev >> 20, c->dev & 0xfffff);
-		st.st_ino = (ino_t)c->ino;
-	} else {
+	if (!known_identity(c, tr, id, &st)) {
 		/* the first fd on this inode: its identity as stat gives it */
 		if (fstatat(at, name, &st, 0) < 0) {
 			/* a file that cannot be looked up again (FUSE hard_remove) is still
