@@ -34,21 +34,27 @@ wait_state() {
 	done
 	return 1
 }
-# fresh NAME: an 8 MiB file on the slow filesystem
-fresh() { head -c $((8 << 20)) /dev/urandom >"$T/mnt/$1"; }
+# frozen_copy NAME [ARGS...]: an 8 MiB file NAME on the slow filesystem, held for
+# writing (its holder: $writer), copied with --freeze in the background (rescuetui:
+# $rpid; output $T/NAME.out, errors $T/NAME.err) until the writer is seen stopped.
+frozen_copy() {
+	local name=$1 id
+	shift
+	head -c $((8 << 20)) /dev/urandom >"$T/mnt/$name"
+	hold rw:"$T/mnt/$name"
+	writer=$HPID
+	list
+	id=$(jq -r --arg p "$T/mnt/$name" '.files[] | select(.path == $p) | .id' "$T/list.json")
+	"$RT_BIN" --recover "$id" --to "$T/out/$name" --method copy --freeze --yes "$@" \
+		--log "$T/actions.log" </dev/null >"$T/$name.out" 2>"$T/$name.err" &
+	rpid=$!
+	PIDS+=($rpid)
+	wait_state "$writer" T 90 || fail "the writer was never stopped: $(cat "$T/$name.err")"
+}
 mkdir "$T/out"
 
 # 1. rescuetui stopped while the writer is frozen: resumed within the bound.
-fresh a.img
-hold rw:"$T/mnt/a.img"
-writer=$HPID
-list
-id=$(jq -r --arg p "$T/mnt/a.img" '.files[] | select(.path == $p) | .id' "$T/list.json")
-"$RT_BIN" --recover "$id" --to "$T/out/a.img" --method copy --freeze --yes --json \
-	--log "$T/actions.log" </dev/null >"$T/a.json" 2>"$T/a.err" &
-rpid=$!
-PIDS+=($rpid)
-wait_state "$writer" T 90 || fail "the writer was never stopped: $(cat "$T/a.err")"
+frozen_copy a.img --json
 kill -STOP $rpid
 t0=$(date +%s%N)
 wait_state "$writer" S 10 || wait_state "$writer" R 1 || fail "the writer stayed stopped"
@@ -59,21 +65,12 @@ kill -CONT $rpid
 rc=0
 wait $rpid || rc=$?
 assert_eq "$rc" 1 "the job fails"
-grep -q "was stopped for more than 3 s while the writers were frozen" "$T/a.json" ||
-	fail "no clear message: $(cat "$T/a.json" "$T/a.err")"
+grep -q "was stopped for more than 3 s while the writers were frozen" "$T/a.img.out" ||
+	fail "no clear message: $(cat "$T/a.img.out" "$T/a.img.err")"
 [ "$(state "$writer")" != T ] || fail "the writer is stopped after the job"
 
 # 2. Ctrl-Z during the freeze is put off: the writer runs again before we stop.
-fresh b.img
-hold rw:"$T/mnt/b.img"
-writer=$HPID
-list
-id=$(jq -r --arg p "$T/mnt/b.img" '.files[] | select(.path == $p) | .id' "$T/list.json")
-"$RT_BIN" --recover "$id" --to "$T/out/b.img" --method copy --freeze --yes \
-	--log "$T/actions.log" </dev/null >"$T/b.out" 2>"$T/b.err" &
-rpid=$!
-PIDS+=($rpid)
-wait_state "$writer" T 90 || fail "the writer was never stopped"
+frozen_copy b.img
 kill -TSTP $rpid
 # rescuetui goes on with the frozen copy and stops only once the writer runs (in an
 # orphaned process group, as under make check, the kernel drops that stop: then it
@@ -90,21 +87,12 @@ for _ in $(seq 1500); do
 	fi
 	sleep 0.02
 done
-wait $rpid || fail "the copy failed after a Ctrl-Z: $(cat "$T/b.err")"
+wait $rpid || fail "the copy failed after a Ctrl-Z: $(cat "$T/b.img.err")"
 [ "$(state "$writer")" != T ] || fail "the writer is stopped after the job"
 echo "ok: Ctrl-Z put off until the writers ran (rescuetui stopped afterwards: $stopped)"
 
 # 3. A second Ctrl-C during the freeze exits at once, with the writer running.
-fresh c.img
-hold rw:"$T/mnt/c.img"
-writer=$HPID
-list
-id=$(jq -r --arg p "$T/mnt/c.img" '.files[] | select(.path == $p) | .id' "$T/list.json")
-"$RT_BIN" --recover "$id" --to "$T/out/c.img" --method copy --freeze --yes \
-	--log "$T/actions.log" </dev/null >"$T/c.out" 2>"$T/c.err" &
-rpid=$!
-PIDS+=($rpid)
-wait_state "$writer" T 90 || fail "the writer was never stopped"
+frozen_copy c.img
 kill -INT $rpid
 sleep 0.05
 kill -INT $rpid 2>/dev/null || true
