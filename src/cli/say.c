@@ -9,6 +9,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,10 @@ int cli_filter_add_pids(struct cli_filter *f, const char *arg)
 		}
 		f->pids = nv;
 		f->pids[f->npids++] = (int)v;
+		/* Not an error (it may have held a file a moment ago), but said: an empty
+		 * list must not read as "that process holds nothing deleted". */
+		if (kill((pid_t)v, 0) < 0 && errno == ESRCH)
+			cli_say("no process %ld (it exited, or the pid is wrong)", v);
 		if (!*end)
 			return 0;
 		s = end + 1;

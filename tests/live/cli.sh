@@ -82,6 +82,16 @@ assert_eq "$(jq -r '[.files[].path] | sort | join(" ")' "$T/l.json")" \
 	"$T/a/alpha.db $T/b/beta.log $T/c/gamma.bin" "--pid both (comma list)"
 "$RT_BIN" --list --json --pid "$pid1" --pid "$pid2" --only "$T/b" --sample 0 >"$T/l.json"
 assert_eq "$(jq -r '[.files[].path] | join(" ")' "$T/l.json")" "$T/b/beta.log" "--pid and --only: both must hold"
+# A pid with no process: said on stderr, and the list is empty (exit 0).
+sh -c 'exit 0' &
+gone=$!
+wait "$gone"
+"$RT_BIN" --list --pid "$gone" --sample 0 >"$T/l.txt" 2>"$T/err"
+grep -qx "No deleted files are held open." "$T/l.txt" || fail "list: $(cat "$T/l.txt")"
+grep -qxF "$RT_NAME: no process $gone (it exited, or the pid is wrong)" "$T/err" ||
+	fail "no word of the missing process: $(cat "$T/err")"
+! "$RT_BIN" --list --pid "$pid2" --sample 0 2>&1 >/dev/null | grep -q "no process" ||
+	fail "a live pid is called missing"
 "$RT_BIN" --list --json --only "$T/a" --sample 0 >"$T/l.json"
 id_a=$(jq -r '.files[0].id' "$T/l.json")
 "$RT_BIN" --targets --json --only "$T/a" >"$T/t.json"
