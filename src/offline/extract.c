@@ -4,6 +4,7 @@
 
 #include "base/compat.h"
 #include "decide/dest.h"
+#include "rescue/chash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,6 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #define CHUNK        (1u << 20) /* bytes per read and write */
 #define DIRECT_ALIGN 4096u
@@ -47,25 +47,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void hash_zeros(XXH3_state_t *h, uint64_t n)
-{
-	static const unsigned char zeros[65536];
-
-	while (n) {
-		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
-		XXH3_128bits_update(h, zeros, k);
-		n -= k;
-	}
-}
-
-static void digest(XXH3_state_t *h, unsigned char out[16])
-{
-	XXH128_canonical_t c;
-
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
-	memcpy(out, c.digest, 16);
-}
-
 static int pwrite_all(int fd, const unsigned char *p, size_t n, uint64_t off)
 {
 	while (n) {
@@ -89,7 +70,7 @@ struct cp {
 	int fd; /* the .partial */
 	uint64_t size, done;
 	unsigned char *buf; /* CHUNK bytes, aligned for O_DIRECT */
-	XXH3_state_t *h;
+	struct chash *h; /* zeros cost nothing: a hole of any size is hashed at once */
 	off_progress_fn progress;
 	void *ctx;
 	struct off_copy_result *res;
@@ -104,7 +85,7 @@ static int copy_run(struct cp *c, const struct off_run *r, uint64_t *pos)
 
 	if (start >= c->size || r->uninit)
 		return 0; /* past the end (preallocated), or unwritten: a hole */
-	hash_zeros(c->h, start - *pos);
+	chash_zeros(c->h, start - *pos);
 	for (uint32_t b = 0; b < r->len && r->lblk + b < (c->size + bs - 1) / bs; b += per) {
 		uint32_t nb = r->len - b < per ? r->len - b : per;
 		uint64_t off = (r->lblk + b) * bs, n = (uint64_t)nb * bs;
@@ -117,7 +98,7 @@ static int copy_run(struct cp *c, const struct off_run *r, uint64_t *pos)
 			return off_fail(c->res->message, e, -EIO, "cannot read blocks %llu..%llu",
 			                (unsigned long long)(r->pblk + b),
 			                (unsigned long long)(r->pblk + b + nb - 1));
-		XXH3_128bits_update(c->h, c->buf, n);
+		chash_update(c->h, c->buf, n);
 		err = pwrite_all(c->fd, c->buf, n, off);
 		if (err)
 			return off_fail(c->res->message, 0, err, "cannot write the copy: %s",
@@ -145,13 +126,13 @@ static int copy_inline(struct cp *c, struct ext2_inode_large *in)
 		return off_fail(c->res->message, e, -EUCLEAN, "cannot read the inline data");
 	if (sz > c->size)
 		sz = (size_t)c->size;
-	XXH3_128bits_update(c->h, c->buf, sz);
+	chash_update(c->h, c->buf, sz);
 	err = pwrite_all(c->fd, c->buf, sz, 0);
 	if (err)
 		return off_fail(c->res->message, 0, err, "cannot write the copy: %s",
 		                strerror(-err));
 	c->res->bytes_read = c->res->bytes_written = sz;
-	hash_zeros(c->h, c->size - sz);
+	chash_zeros(c->h, c->size - sz);
 	return 0;
 }
 
@@ -174,15 +155,16 @@ static int copy_data(struct cp *c, struct ext2_inode_large *in)
 		err = copy_run(c, &v[i], &pos);
 	free(v);
 	if (!err)
-		hash_zeros(c->h, c->size - pos);
+		chash_zeros(c->h, c->size - pos);
 	return err;
 }
 
-/* Read the result back in full (holes read as zeros) and hash it. */
+/* Read the result back and hash it: its data as read, its holes (SEEK_HOLE) as
+ * zeros without reading them, so that a file of any size costs what its data costs. */
 static int read_back(struct cp *c, int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECT | O_NOFOLLOW | O_CLOEXEC);
-	XXH3_state_t *h = XXH3_createState();
+	struct chash *h = chash_new();
 	uint64_t pos = 0;
 	int err = 0;
 
@@ -192,26 +174,44 @@ static int read_back(struct cp *c, int dirfd, const char *name)
 		err = fd < 0 ? -errno : -ENOMEM;
 		goto out;
 	}
-	XXH3_128bits_reset(h);
-	while (pos < c->size) {
-		ssize_t r = pread(fd, c->buf, CHUNK, (off_t)pos);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			err = r < 0 ? -errno : -EIO;
+	while (pos < c->size && !err) {
+		off_t d = lseek(fd, (off_t)pos, SEEK_DATA), e;
+		if (d < 0 && errno != ENXIO) {
+			err = -errno;
 			break;
 		}
-		if ((uint64_t)r > c->size - pos)
-			r = (ssize_t)(c->size - pos);
-		XXH3_128bits_update(h, c->buf, (size_t)r);
-		pos += (uint64_t)r;
+		if (d < 0 || (uint64_t)d >= c->size) { /* only a hole left */
+			chash_zeros(h, c->size - pos);
+			pos = c->size;
+			break;
+		}
+		chash_zeros(h, (uint64_t)d - pos);
+		pos = (uint64_t)d;
+		e = lseek(fd, (off_t)pos, SEEK_HOLE);
+		if (e < 0 || (uint64_t)e > c->size)
+			e = (off_t)c->size;
+		while (pos < (uint64_t)e) {
+			uint64_t want = (uint64_t)e - pos < CHUNK ? (uint64_t)e - pos : CHUNK;
+			/* O_DIRECT wants whole blocks: read them, hash what is the file's */
+			ssize_t r = pread(fd, c->buf, CHUNK, (off_t)pos);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				err = r < 0 ? -errno : -EIO;
+				break;
+			}
+			if ((uint64_t)r > want)
+				r = (ssize_t)want;
+			chash_update(h, c->buf, (size_t)r);
+			pos += (uint64_t)r;
+		}
 	}
 	if (!err)
-		digest(h, c->res->dst_hash);
+		chash_digest(h, c->res->dst_hash);
 out:
 	if (fd >= 0)
 		close(fd);
-	XXH3_freeState(h);
+	chash_free(h);
 	return err;
 }
 
@@ -298,19 +298,18 @@ int off_recover(struct off_fs *f, uint32_t ino, const char *dest, off_progress_f
 	void *buf = NULL;
 
 	memset(res, 0, sizeof(*res));
-	c.h = XXH3_createState();
+	c.h = chash_new();
 	if (!c.h || posix_memalign(&buf, DIRECT_ALIGN, CHUNK) != 0) {
-		XXH3_freeState(c.h);
+		chash_free(c.h);
 		return off_fail(res->message, 0, -ENOMEM, "out of memory");
 	}
 	c.buf = buf;
-	XXH3_128bits_reset(c.h);
 	err = prepare(&c, dest, &in, &dirfd, dir, base, partial);
 	if (err)
 		goto out;
 	res->size = c.size;
 	err = copy_data(&c, &in);
-	digest(c.h, res->src_hash);
+	chash_digest(c.h, res->src_hash);
 	res->seconds_copy = now_s() - t0;
 	if (!err)
 		err = finish(&c, dirfd, partial, base);
@@ -325,7 +324,7 @@ out:
 		close(c.fd);
 	if (dirfd >= 0)
 		close(dirfd);
-	XXH3_freeState(c.h);
+	chash_free(c.h);
 	free(buf);
 	return err;
 }

@@ -4,7 +4,9 @@
 # group descriptors, the inode table and the orphan inode of a real crashed ext4.
 # Each run must exit 0 (a report, valid JSON) or 1 (a clear error), within a time
 # limit, with no sanitizer report (run it against build-asan for that).
-# FUZZ_ROUNDS (default 300) and FUZZ_SEED make a run repeatable.
+# FUZZ_ROUNDS (default 300) and FUZZ_SEED repeat a run's damage (bytes and places
+# come from bash's RANDOM seeded with it; the image itself is made anew); FUZZ_TIMEOUT (60) bounds each
+# run; with FUZZ_KEEP=DIR a failing image is kept there.
 FS_SIZE=16M
 EXTRA_VICTIMS=4 # a chain of five
 source "$(dirname "$0")/offline_lib.bash"
@@ -28,7 +30,24 @@ orphan_off=$((itable * BS + (INO - 1) * isize))
 regions=("1024 1024" "$BS $BS" "$((itable * BS)) $((64 * isize))" "$orphan_off $isize"
 	"$((1024 + 232)) 4" "$((orphan_off + 20)) 4")
 
-rand() { echo $(((RANDOM << 15 | RANDOM) % $1)); }
+# damage N: N bytes from RANDOM as printf escapes into $DAMAGE (in this shell: a
+# subshell would draw from a reseeded RANDOM, and the run would not repeat)
+damage() {
+	local i b
+	DAMAGE=""
+	for ((i = 0; i < $1; i++)); do
+		printf -v b '\\%03o' $((RANDOM % 256))
+		DAMAGE+=$b
+	done
+}
+TIMEOUT=${FUZZ_TIMEOUT:-60}
+# lost ROUND MESSAGE: fail, keeping the image when asked
+lost() {
+	if [ -n "${FUZZ_KEEP:-}" ]; then
+		cp --sparse=always "$f" "$FUZZ_KEEP/fuzz-$SEED-$1.img" && echo "kept $FUZZ_KEEP/fuzz-$SEED-$1.img"
+	fi
+	fail "$2"
+}
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1"
 f=$T/fuzz.img
@@ -37,21 +56,25 @@ probs=0
 for ((round = 0; round < ROUNDS; round++)); do
 	cp --sparse=always "$base" "$f"
 	read -r start len <<<"${regions[$((round % ${#regions[@]}))]}"
-	for ((p = 0; p < 1 + $(rand 8); p++)); do
-		n=$((1 + $(rand 64)))
+	# (RANDOM is read in this shell only: $(...) would reseed it)
+	pieces=$((1 + RANDOM % 8))
+	for ((p = 0; p < pieces; p++)); do
+		n=$((1 + RANDOM % 64))
 		[ "$n" -le "$len" ] || n=$len
-		head -c "$n" /dev/urandom |
-			dd of="$f" bs="$n" seek=$((start + $(rand $((len - n + 1))))) oflag=seek_bytes \
+		damage "$n"
+		at=$((start + (RANDOM << 15 | RANDOM) % (len - n + 1)))
+		printf "$DAMAGE" |
+			dd of="$f" bs="$n" seek="$at" oflag=seek_bytes \
 				conv=notrunc status=none
 	done
 	deep=()
 	[ $((round % 3)) = 0 ] && deep=(--deep)
 	set +e
-	timeout 60 "$RT_BIN" --offline "$f" --list --json "${deep[@]}" >"$T/out" 2>"$T/err"
+	timeout "$TIMEOUT" "$RT_BIN" --offline "$f" --list --json "${deep[@]}" >"$T/out" 2>"$T/err"
 	rc=$?
 	set -e
 	if grep -qE "Sanitizer|runtime error" "$T/err" || { [ "$rc" != 0 ] && [ "$rc" != 1 ]; }; then
-		fail "round $round (seed $SEED, region $start+$len${deep:+, --deep}): exit $rc: $(head -c 3000 "$T/err")"
+		lost "$round" "round $round (seed $SEED, region $start+$len${deep:+, --deep}): exit $rc: $(head -c 3000 "$T/err")"
 	fi
 	if [ "$rc" = 0 ]; then
 		jq -e .orphans "$T/out" >/dev/null || fail "round $round: JSON does not parse"
@@ -62,11 +85,11 @@ for ((round = 0; round < ROUNDS; round++)); do
 			act=(--recover "$ino" --to "$T/to")
 			[ $((round % 4)) = 1 ] && act=(--relink "$ino" --yes)
 			set +e
-			timeout 60 "$RT_BIN" --offline "$f" "${act[@]}" --log "$T/log" >"$T/out2" 2>"$T/err"
+			timeout "$TIMEOUT" "$RT_BIN" --offline "$f" "${act[@]}" --log "$T/log" >"$T/out2" 2>"$T/err"
 			rc=$?
 			set -e
 			if grep -qE "Sanitizer|runtime error" "$T/err" || { [ "$rc" != 0 ] && [ "$rc" != 1 ]; }; then
-				fail "round $round (seed $SEED) ${act[0]} $ino: exit $rc: $(head -c 3000 "$T/err")"
+				lost "$round" "round $round (seed $SEED) ${act[0]} $ino: exit $rc: $(head -c 3000 "$T/err")"
 			fi
 			acts[${act[0]}$rc]=$((${acts[${act[0]}$rc]:-0} + 1))
 		fi
