@@ -146,8 +146,14 @@ int cli_scan(const struct scan_opts *o, struct scan_result *r)
 	int err = scan_run(o, r);
 
 	if (err < 0 && o->method == SCAN_BPF && r->bpf_err == err) {
-		cli_say("the BPF scan does not work here: %s; --scan proc walks /proc instead",
-		        strerror(-err));
+#if !(defined(RT_BPF) && RT_BPF)
+		if (err == -ENOSYS)
+			cli_say("this build has no BPF scan (it was built without libbpf, as the "
+			        "static one is); --scan proc walks /proc instead");
+		else
+#endif
+			cli_say("the BPF scan does not work here: %s; --scan proc walks /proc instead",
+			        strerror(-err));
 	} else if (err < 0) {
 		cli_say("cannot scan for held deleted files: %s", strerror(-err));
 		if (err == -ENOENT)
