@@ -15,28 +15,30 @@ out_pid=$HPID
 # pins_of PID: the deleted files the program in the pane holds open itself.
 pins_of() { find "/proc/$1/fd" -lname '*(deleted)' -printf '%l\n' 2>/dev/null; }
 
+# filtered TITLE SHOWN LEFT-OUT FILTER-ARGS...: the console started with the filter
+# lists and pins SHOWN, shows TITLE in its title line, and neither lists nor pins
+# LEFT-OUT; q ends it with status 0.
+filtered() {
+	local title=$1 shown=$2 out=$3 pid
+	shift 3
+	con_run "$RT_BIN" "$@"
+	con_wait "$shown" "the file the filter takes"
+	con_wait "$title" "the filter in the title"
+	pid=$(con_pid)
+	pinned() { pins_of "$pid" | grep -qF "$1"; }
+	wait_for 10 "the console's pin of $shown" pinned "$shown"
+	# (its name only: the list may cut a long path on the left)
+	! con_screen | grep -qF "${out##*/}" || fail "$out is listed"
+	! pinned "$out" || fail "the console pins $out, which the filter leaves out"
+	con_keys q
+	assert_eq "$(con_exit_status)" 0 "exit status after q"
+}
+
 tcase "--only PATH: under PATH only, the sibling neither shown nor pinned"
-con_run "$RT_BIN" --only "$T/a"
-con_wait "$T/a/in.dat" "the file under PATH"
-con_wait "only $T/a" "the filter in the title"
-pid=$(con_pid)
-pinned() { pins_of "$pid" | grep -qF "$1"; }
-wait_for 10 "the console's pin of in.dat" pinned "$T/a/in.dat"
-! con_screen | grep -qF "out.dat" || fail "the sibling directory's file is listed"
-! pins_of "$pid" | grep -qF "out.dat" || fail "the console pins a file outside --only"
-con_keys q
-assert_eq "$(con_exit_status)" 0 "exit status after q"
+filtered "only $T/a" "$T/a/in.dat" "$T/ab/out.dat" --only "$T/a"
 
 tcase "--pid PID: that process's files only"
-con_run "$RT_BIN" --pid "$out_pid"
-con_wait "$T/ab/out.dat" "the file PID holds"
-con_wait "pid $out_pid" "the filter in the title"
-pid=$(con_pid)
-wait_for 10 "the console's pin of out.dat" pinned "$T/ab/out.dat"
-! con_screen | grep -qF "in.dat" || fail "another process's file is listed"
-! pins_of "$pid" | grep -qF "in.dat" || fail "the console pins a file of another process"
-con_keys q
-assert_eq "$(con_exit_status)" 0 "exit status after q"
+filtered "pid $out_pid" "$T/ab/out.dat" "$T/a/in.dat" --pid "$out_pid"
 
 tcase "--only with a relative path that does not exist: a usage error"
 set +e
