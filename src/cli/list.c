@@ -50,7 +50,9 @@ int cli_list(const struct list_opts *o)
 
 	cli_filter_apply(o->filter, &so);
 	/* The targets are read beside the scan: their probes mostly wait for the
-	 * children that look (statfs, a reflink tried), which the scan need not. */
+	 * children that look (statfs, a reflink tried), which the scan need not.
+	 * The pins' room first, while this is the only thread. */
+	scan_reserve();
 	threaded = pthread_create(&tj.tid, NULL, targets_main, &tj) == 0;
 	if (!threaded)
 		targets_main(&tj);

@@ -451,6 +451,7 @@ int model_start(struct model *m, bool all, double sample, const struct model_fil
 		m->filter = *filter;
 	m->rescan_s = RESCAN_SECONDS;
 	m->probe_reflink = geteuid() == 0; /* writes a scratch block: as root only */
+	scan_reserve(); /* while the console is one thread (scan.h) */
 	err = pthread_create(&m->th, NULL, worker, m);
 	if (err) {
 		close(m->wake_fd);

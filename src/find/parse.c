@@ -192,6 +192,23 @@ int parse_sysfs_u64(const char *buf, uint64_t *out)
 	return p == end ? 0 : -EINVAL;
 }
 
+int parse_loadavg_tasks(const char *buf, uint64_t *out)
+{
+	const char *p = buf, *end = buf + strlen(buf);
+	uint64_t running;
+
+	/* three load figures, then "running/existing" */
+	for (int field = 0; field < 3; field++) {
+		while (p < end && *p != ' ')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	if (take_u64(&p, end, 10, &running) || p == end || *p++ != '/')
+		return -EINVAL;
+	return take_u64(&p, end, 10, out) || p == end || *p != ' ' ? -EINVAL : 0;
+}
+
 int parse_pid(const char *name)
 {
 	long v = 0;

@@ -64,6 +64,10 @@ size_t parse_maps_unescape(char *dst, const char *src, size_t len);
  * anything else, -ERANGE when it does not fit. */
 int parse_sysfs_u64(const char *buf, uint64_t *out);
 
+/* The number of tasks (processes and threads) that exist, from /proc/loadavg's
+ * fourth field ("1.00 0.50 0.25 2/2085 12345"). Returns 0, or -EINVAL. */
+int parse_loadavg_tasks(const char *buf, uint64_t *out);
+
 /* Parse a /proc directory name as a pid: digits only, > 0. Returns the pid or -1. */
 int parse_pid(const char *name);
 

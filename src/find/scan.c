@@ -34,6 +34,9 @@
 /* Workers take this many processes at a time from the shared list. */
 #define CHUNK       16
 #define MAX_WORKERS 4
+/* Pins to make room for when walking N processes: one per deleted file, rarely more
+ * than two per process. */
+#define PIN_ROOM(n) (2 * (n) + 256)
 /* fds kept out of the pin budget: the walk's own (a few per worker) and whatever
  * runs after discovery (mount tables, probes, a recovery's target and journal). */
 #define PIN_FDS_KEPT 128
@@ -1877,6 +1880,23 @@ static void scanner_done(struct scanner *s)
 	s->dents = NULL;
 }
 
+size_t scan_reserve(void)
+{
+	char buf[128];
+	uint64_t tasks = 0;
+	int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (parse_loadavg_tasks(buf, &tasks) < 0 || tasks > (1u << 22))
+		return 0; /* pid_max's ceiling: anything above is not a count */
+	return pin_reserve(PIN_ROOM((size_t)tasks));
+}
+
 int scan_run(const struct scan_opts *o, struct scan_result *r)
 {
 	struct scanner main_s = {.o = o, .r = r, .self = getpid()};
@@ -1910,8 +1930,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	if (err == 1)
 		err = list_pids(&q, o, main_s.self);
 	if (err == 0) {
-		/* A pin per deleted file: rarely more than two per process. */
-		size_t room = pin_reserve(2 * q.n + 256);
+		size_t room = pin_reserve(PIN_ROOM(q.n));
 		atomic_store(&q.pins_left, room > PIN_FDS_KEPT ? (long)(room - PIN_FDS_KEPT) : 0);
 		nw = workers_count(q.n);
 		ws = calloc((size_t)nw, sizeof(*ws));

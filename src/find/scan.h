@@ -141,6 +141,14 @@ struct scan_opts {
  * vanishing processes and permission problems are counted in R->st, not errors. */
 int scan_run(const struct scan_opts *o, struct scan_result *r);
 
+/* Make room for the pins of a scan of the whole machine while the caller is still
+ * one thread: a face calls it before it starts any. The room is that of scan_run
+ * for as many processes as there are tasks now (threads count, so it is never too
+ * little). scan_run makes room again, which then costs nothing; made there, beside
+ * another thread, it would wait for an RCU grace period (8 ms measured on a 2-CPU
+ * VM). Returns how many more fds may be opened (pin_reserve). */
+size_t scan_reserve(void);
+
 /* Is the path P (LEN bytes) DIR itself or below it? "/" holds every absolute path;
  * a trailing slash of DIR does not matter. */
 bool scan_path_under(const char *p, size_t len, const char *dir);

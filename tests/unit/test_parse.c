@@ -202,6 +202,25 @@ START_TEST(pids)
 }
 END_TEST
 
+START_TEST(loadavg_tasks)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(parse_loadavg_tasks("0.59 0.77 0.72 3/2085 27986\n", &v), 0);
+	ck_assert_uint_eq(v, 2085);
+	ck_assert_int_eq(parse_loadavg_tasks("12.00 8.50 4.25 17/120000 4194303\n", &v), 0);
+	ck_assert_uint_eq(v, 120000);
+	/* the running count is not the answer, and a cut or odd line is none */
+	ck_assert_int_eq(parse_loadavg_tasks("0.59 0.77 0.72 3/\n", &v), -EINVAL);
+	ck_assert_int_eq(parse_loadavg_tasks("0.59 0.77 0.72 3/2085", &v), -EINVAL);
+	ck_assert_int_eq(parse_loadavg_tasks("0.59 0.77 0.72 2085 27986\n", &v), -EINVAL);
+	ck_assert_int_eq(parse_loadavg_tasks("0.59 0.77\n", &v), -EINVAL);
+	ck_assert_int_eq(parse_loadavg_tasks("", &v), -EINVAL);
+	ck_assert_int_eq(parse_loadavg_tasks("0.59 0.77 0.72 3/99999999999999999999 1\n", &v),
+	                 -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parse");
@@ -215,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, maps_long_line);
 	tcase_add_test(tc, sysfs);
 	tcase_add_test(tc, pids);
+	tcase_add_test(tc, loadavg_tasks);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
