@@ -43,7 +43,7 @@ int cli_list(const struct list_opts *o)
 	struct scan_opts so = {.all = o->all, .proc = "/proc", .sys = "/sys", .method = o->scan};
 	struct scan_result r;
 	struct target_list tl = {0};
-	struct advice *adv = NULL;
+	struct advisor av = {0};
 	struct targets_job tj = {.tl = &tl};
 	bool threaded;
 	int rc = 1, se;
@@ -67,8 +67,8 @@ int cli_list(const struct list_opts *o)
 	}
 	if (rate_sample_all(&r, o->sample, SAMPLE_BUDGET) < 0)
 		goto out;
-	adv = adv_all(&r, &tl, REC_COPY_BPS_DEFAULT);
-	if (!adv && r.n) {
+	/* Each file is advised on as it is written: no array of advice to fault in. */
+	if (advisor_init(&av, &r, &tl, REC_COPY_BPS_DEFAULT) < 0) {
 		cli_say("out of memory");
 		goto out;
 	}
@@ -77,13 +77,13 @@ int cli_list(const struct list_opts *o)
 	if (!isatty(STDOUT_FILENO))
 		(void)setvbuf(stdout, report_buf, _IOFBF, sizeof(report_buf));
 	if (o->json)
-		report_json(stdout, &r, &tl, adv);
+		report_json(stdout, &r, &tl, &av);
 	else
-		report_table(stdout, &r, adv, &tl, cli_term_width());
+		report_table(stdout, &r, &av, &tl, cli_term_width());
 	rc = cli_finish_output();
 	report_notes(stderr, &r, program_invocation_short_name);
 out:
-	free(adv);
+	advisor_free(&av);
 	target_list_free(&tl);
 	scan_free(&r);
 	return rc;

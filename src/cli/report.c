@@ -242,18 +242,17 @@ static void json_entry(struct json *j, const struct entry *e, const struct advic
 
 /* Per target, for each held file: would a copy fit, can it be reflinked there. */
 static void json_fits(struct json *j, const struct target *t, const struct scan_result *r,
-                      const struct advice *adv)
+                      const struct advisor *av)
 {
 	json_key(j, "files");
 	json_arr_begin(j);
 	for (size_t k = 0; r && k < r->n; k++) {
 		const struct entry *e = &r->v[k];
-		const struct advice *a = adv ? &adv[k] : NULL;
-		bool same = adv_same_fs(t, e, a);
+		bool same = adv_same_fs(t, e, av->fsid[k]);
 		struct rec_fit fit;
 		char id[64];
 
-		adv_fit(e, a, t, REC_COPY_BPS_DEFAULT, &fit);
+		adv_fit(e, av->fsid[k], t, REC_COPY_BPS_DEFAULT, &fit);
 		json_obj_begin(j);
 		json_key(j, "id");
 		json_str(j, scan_entry_id(e, id, sizeof(id)));
@@ -276,7 +275,7 @@ static void json_fits(struct json *j, const struct target *t, const struct scan_
 }
 
 static void json_targets(struct json *j, const struct target_list *tl, const struct scan_result *r,
-                         const struct advice *adv, bool fits)
+                         const struct advisor *av, bool fits)
 {
 	json_key(j, "targets");
 	json_arr_begin(j);
@@ -308,7 +307,7 @@ static void json_targets(struct json *j, const struct target_list *tl, const str
 		{
 			uint64_t hb;
 			size_t hn;
-			adv_held_on(t, r, adv, &hb, &hn);
+			adv_held_on(t, r, av->fsid, &hb, &hn);
 			/* allocated bytes: the df/du gap this filesystem shows */
 			json_key(j, "held_deleted");
 			json_uint(j, hb);
@@ -330,29 +329,29 @@ static void json_targets(struct json *j, const struct target_list *tl, const str
 		json_key(j, "same_fs_as");
 		json_arr_begin(j);
 		for (size_t k = 0; r && k < r->n; k++)
-			if (adv_same_fs(t, &r->v[k], adv ? &adv[k] : NULL))
+			if (adv_same_fs(t, &r->v[k], av->fsid[k]))
 				json_str(j, scan_entry_id(&r->v[k], id, sizeof(id)));
 		json_arr_end(j);
 		if (fits)
-			json_fits(j, t, r, adv);
+			json_fits(j, t, r, av);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
 }
 
 void report_targets_json(FILE *f, const struct target_list *tl, const struct scan_result *r,
-                         const struct advice *adv)
+                         const struct advisor *av)
 {
 	struct json j;
 
 	json_init(&j, f);
 	json_obj_begin(&j);
-	json_targets(&j, tl, r, adv, true);
+	json_targets(&j, tl, r, av, true);
 	json_obj_end(&j);
 }
 
 void report_targets_table(FILE *f, const struct target_list *tl, const struct scan_result *r,
-                          const struct advice *adv, unsigned width)
+                          const struct advisor *av, unsigned width)
 {
 	size_t wmp = width > 68 ? width - 58 : 0;
 
@@ -371,7 +370,7 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
 		snprintf(notes, sizeof(notes), "%s%s%s%s%s", !t->answering ? "NOT-ANSWERING " : "",
 		         t->doom_loop ? "DOOMED " : "", t->readonly ? "read-only " : "",
 		         t->ram ? "RAM " : "", t->network ? "network " : "");
-		adv_held_on(t, r, adv, &hb, &hn);
+		adv_held_on(t, r, av->fsid, &hb, &hn);
 		/* fstype is bytes too: a FUSE subtype is whatever its daemon said. */
 		put_cell(f, t->fstype ? t->fstype : "?", t->fstype ? strlen(t->fstype) : 1, 10, 0);
 		fprintf(f, " %7s %7s %7s %-8s %-16s ",
@@ -404,7 +403,7 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
 }
 
 void report_json(FILE *f, const struct scan_result *r, const struct target_list *tl,
-                 const struct advice *adv)
+                 struct advisor *av)
 {
 	struct json j;
 
@@ -415,9 +414,9 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	json_key(&j, "files");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < r->n; i++)
-		json_entry(&j, &r->v[i], adv ? &adv[i] : NULL, tl);
+		json_entry(&j, &r->v[i], advisor_get(av, i), tl);
 	json_arr_end(&j);
-	json_targets(&j, tl, r, adv, false);
+	json_targets(&j, tl, r, av, false);
 	json_key(&j, "scan");
 	json_obj_begin(&j);
 	json_key(&j, "method");
@@ -504,16 +503,19 @@ static void advice_line(FILE *f, const struct rec_result *rec, const struct targ
 	fputc('\n', f);
 }
 
-void report_table(FILE *f, const struct scan_result *r, const struct advice *adv,
+void report_table(FILE *f, const struct scan_result *r, struct advisor *av,
                   const struct target_list *tl, unsigned width)
 {
 	size_t wpath = 0;
 	bool other_ns = false, warned = false;
+	bool *warns;
 
 	if (r->n == 0) {
 		fprintf(f, "No deleted files are held open.\n");
 		return;
 	}
+	/* the files with a warning, told again at the end (NULL: ask every file again) */
+	warns = calloc(r->n, sizeof(*warns));
 	if (width) {
 		size_t fixed =
 		    W_ID + 1 + W_SIZE + 1 + W_SIZE + 1 + W_KIND + 1 + W_CHANGE + 1 + W_HOLD + 1;
@@ -543,8 +545,10 @@ void report_table(FILE *f, const struct scan_result *r, const struct advice *adv
 		put_cell(f, e->path ? e->path : "", e->path ? e->path_len : 0,
 		         wpath ? wpath - (e->path_other_ns ? 1 : 0) : 0, 1);
 		fputc('\n', f);
-		if (adv)
-			advice_line(f, &adv[i].rec, tl, width);
+		const struct advice *a = advisor_get(av, i);
+		advice_line(f, &a->rec, tl, width);
+		if (warns)
+			warns[i] = a->rec.warning[0] != '\0';
 	}
 	if (other_ns)
 		fprintf(f, "\n* name as seen by a holder in another mount namespace\n");
@@ -567,15 +571,17 @@ void report_table(FILE *f, const struct scan_result *r, const struct advice *adv
 			fputs(".\n", f);
 			warned = true;
 		}
-		if (adv && adv[i].rec.warning[0]) {
+		const struct advice *a = !warns || warns[i] ? advisor_get(av, i) : NULL;
+		if (a && a->rec.warning[0]) {
 			if (!warned)
 				fputc('\n', f);
 			fprintf(f, "WARNING %s: ", id);
-			put_cell(f, adv[i].rec.warning, strlen(adv[i].rec.warning), 0, 0);
+			put_cell(f, a->rec.warning, strlen(a->rec.warning), 0, 0);
 			fputc('\n', f);
 		}
 		warned = false;
 	}
+	free(warns);
 }
 
 void report_notes(FILE *f, const struct scan_result *r, const char *prog)

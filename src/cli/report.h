@@ -9,26 +9,28 @@
 
 struct scan_result;
 struct target_list;
-struct advice;
+struct advisor;
 
 /* Write the JSON document that rescuetui(8) describes under JSON ({"files": [...], "targets":
- * [...], "scan": {...}}) to F. ADV holds R->n recommendations (NULL when R is empty). */
+ * [...], "scan": {...}}) to F. AV (advise.h) advises on R's files against TL, one at a
+ * time as they are written. */
 void report_json(FILE *f, const struct scan_result *r, const struct target_list *tl,
-                 const struct advice *adv);
+                 struct advisor *av);
 
 /* Write a table to F, WIDTH columns wide (0: no limit, paths are never cut): a row
  * per file with the recommended method and its reason below it, then the warnings
  * (loop devices to keep attached, no room anywhere) and names from other mount
  * namespaces. */
-void report_table(FILE *f, const struct scan_result *r, const struct advice *adv,
+void report_table(FILE *f, const struct scan_result *r, struct advisor *av,
                   const struct target_list *tl, unsigned width);
 
-/* The targets alone: JSON ({"targets": [...]}) or a table. R and ADV (may be NULL)
- * give the files each target holds: same_fs_as, and the bytes held deleted there. */
+/* The targets alone: JSON ({"targets": [...]}) or a table. R, with AV's filesystem
+ * ids of its files, gives the files each target holds: same_fs_as, and the bytes
+ * held deleted there. */
 void report_targets_json(FILE *f, const struct target_list *tl, const struct scan_result *r,
-                         const struct advice *adv);
+                         const struct advisor *av);
 void report_targets_table(FILE *f, const struct target_list *tl, const struct scan_result *r,
-                          const struct advice *adv, unsigned width);
+                          const struct advisor *av, unsigned width);
 
 /* Write to F, once each, what the scan could not see and why (not root, processes
  * that vanished, mappings that need root, hidden memfd/shm). PROG prefixes lines. */

@@ -16,7 +16,8 @@ int cli_targets(const struct scan_opts *so, bool json)
 {
 	struct scan_result r;
 	struct target_list tl = {0};
-	struct advice *adv;
+	struct advisor av;
+	int rc;
 
 	if (cli_read_targets(&tl) < 0)
 		return 1;
@@ -25,13 +26,20 @@ int cli_targets(const struct scan_opts *so, bool json)
 		target_list_free(&tl);
 		return 1;
 	}
-	adv = adv_all(&r, &tl, REC_COPY_BPS_DEFAULT);
+	/* only the filesystem ids: nothing here is recommended */
+	if (advisor_init(&av, &r, &tl, REC_COPY_BPS_DEFAULT) < 0) {
+		cli_say("out of memory");
+		scan_free(&r);
+		target_list_free(&tl);
+		return 1;
+	}
 	if (json)
-		report_targets_json(stdout, &tl, &r, adv);
+		report_targets_json(stdout, &tl, &r, &av);
 	else
-		report_targets_table(stdout, &tl, &r, adv, cli_term_width());
-	free(adv);
+		report_targets_table(stdout, &tl, &r, &av, cli_term_width());
+	rc = cli_finish_output();
+	advisor_free(&av);
 	scan_free(&r);
 	target_list_free(&tl);
-	return cli_finish_output();
+	return rc;
 }

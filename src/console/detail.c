@@ -164,7 +164,7 @@ static void add_methods(struct ui *u, struct page *p, const struct entry *e, con
 		char fr[16], af[16], nd[16];
 		char *mp = esc_display(t->mountpoint, strlen(t->mountpoint));
 
-		adv_fit(e, a, t, REC_COPY_BPS_DEFAULT, &fit);
+		adv_fit(e, a->fsid, t, REC_COPY_BPS_DEFAULT, &fit);
 		page_add(p, ROLE_HEAD, "Recommended target");
 		page_add(
 		    p, ROLE_NORMAL, "  %s (%s): free %s now, about %s after the copy (it needs %s)",

@@ -258,14 +258,14 @@ static void take_facts(struct ui *u, long i, const struct target *t)
 	struct rec_fit fit;
 	struct job_writer *w = calloc(e->nholders ? e->nholders : 1, sizeof(*w));
 
-	adv_fit(e, a, t, REC_COPY_BPS_DEFAULT, &fit);
+	adv_fit(e, a->fsid, t, REC_COPY_BPS_DEFAULT, &fit);
 	snprintf(p->tmount, sizeof(p->tmount), "%s", t->mountpoint);
 	snprintf(p->tfstype, sizeof(p->tfstype), "%s", t->fstype ? t->fstype : "?");
 	p->tsize = t->size;
 	p->tavail = t->avail;
 	/* relink and reflink take no space of their own. */
 	p->need = p->method == REC_RELINK || p->method == REC_REFLINK ? 0 : fit.need;
-	p->same_fs = adv_same_fs(t, e, a);
+	p->same_fs = adv_same_fs(t, e, a->fsid);
 	p->ram = t->ram;
 	p->network = t->network;
 	p->low_space = t->size && (t->avail < p->need ||
@@ -431,11 +431,11 @@ static void add_target(struct page *pg, const struct target *t, const struct ent
                        const struct advice *a)
 {
 	struct rec_fit fit;
-	bool same = adv_same_fs(t, e, a);
+	bool same = adv_same_fs(t, e, a->fsid);
 	char fr[16];
 	char *mp = esc_display(t->mountpoint, strlen(t->mountpoint));
 
-	adv_fit(e, a, t, REC_COPY_BPS_DEFAULT, &fit);
+	adv_fit(e, a->fsid, t, REC_COPY_BPS_DEFAULT, &fit);
 	page_add(pg, fit.fits && !t->readonly ? ROLE_GOOD : ROLE_BAD,
 	         "  %s (%s, %s free): %s%s%s%s%s", mp ? mp : "?", t->fstype ? t->fstype : "?",
 	         fmt_size(fr, sizeof(fr), t->avail),

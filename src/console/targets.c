@@ -23,11 +23,11 @@ static void add_fit(struct ui *u, struct page *p, const struct target *t, const 
                     const struct advice *a)
 {
 	struct rec_fit fit;
-	bool same = adv_same_fs(t, e, a);
+	bool same = adv_same_fs(t, e, a ? a->fsid : 0);
 	bool reflink = same && t->reflink == 1 && e->pin.fd >= 0 && e->pin.kind != PIN_LOOPDEV;
 
 	(void)u;
-	adv_fit(e, a, t, REC_COPY_BPS_DEFAULT, &fit);
+	adv_fit(e, a ? a->fsid : 0, t, REC_COPY_BPS_DEFAULT, &fit);
 	page_add(p, fit.fits && !t->readonly ? ROLE_GOOD : ROLE_BAD, "    %s%s%s%s",
 	         t->readonly ? "cannot be written (read-only)"
 	         : fit.fits  ? "fits"

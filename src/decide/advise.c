@@ -11,9 +11,9 @@ uint64_t adv_fsid(const struct entry *e)
 	return e->pin.fd >= 0 && e->pin.kind != PIN_LOOPDEV ? target_fsid_of_fd(e->pin.fd) : 0;
 }
 
-bool adv_same_fs(const struct target *t, const struct entry *e, const struct advice *a)
+bool adv_same_fs(const struct target *t, const struct entry *e, uint64_t fsid)
 {
-	return target_same_fs(t, e->dev, a ? a->fsid : 0);
+	return target_same_fs(t, e->dev, fsid);
 }
 
 static struct rec_target rec_view(const struct target *t, bool same_fs)
@@ -31,10 +31,10 @@ static struct rec_target rec_view(const struct target *t, bool same_fs)
 	};
 }
 
-void adv_fit(const struct entry *e, const struct advice *a, const struct target *t, double copy_bps,
+void adv_fit(const struct entry *e, uint64_t fsid, const struct target *t, double copy_bps,
              struct rec_fit *out)
 {
-	struct rec_target rt = rec_view(t, adv_same_fs(t, e, a));
+	struct rec_target rt = rec_view(t, adv_same_fs(t, e, fsid));
 	struct rec_file f;
 
 	adv_unusable(t, e, rt.unusable, sizeof(rt.unusable));
@@ -58,30 +58,18 @@ void adv_unusable(const struct target *t, const struct entry *e, char *why, size
 		         t->doom_loop);
 }
 
-void adv_targets_for(const struct entry *e, const struct advice *a, const struct target_list *tl,
+void adv_targets_for(const struct entry *e, uint64_t fsid, const struct target_list *tl,
                      struct rec_target *rt)
 {
 	for (size_t i = 0; i < tl->n; i++) {
-		rt[i] = rec_view(&tl->v[i], adv_same_fs(&tl->v[i], e, a));
+		rt[i] = rec_view(&tl->v[i], adv_same_fs(&tl->v[i], e, fsid));
 		adv_unusable(&tl->v[i], e, rt[i].unusable, sizeof(rt[i].unusable));
 	}
 }
 
-struct advice *adv_all(const struct scan_result *r, const struct target_list *tl, double copy_bps)
+int advisor_init(struct advisor *av, const struct scan_result *r, const struct target_list *tl,
+                 double copy_bps)
 {
-	struct advice *adv;
-	struct rec_target *rt;
-
-	if (r->n == 0)
-		return NULL;
-	adv = calloc(r->n, sizeof(*adv));
-	rt = calloc(tl->n ? tl->n : 1, sizeof(*rt));
-	if (!adv || !rt) {
-		free(adv);
-		free(rt);
-		errno = ENOMEM;
-		return NULL;
-	}
 	/* The fsid is one per device number: ask the kernel once per device. */
 	struct dev_fsid {
 		dev_t dev;
@@ -89,36 +77,82 @@ struct advice *adv_all(const struct scan_result *r, const struct target_list *tl
 	} seen[16];
 	size_t nseen = 0;
 
+	*av = (struct advisor){.r = r, .tl = tl, .copy_bps = copy_bps};
+	av->fsid = calloc(r->n ? r->n : 1, sizeof(*av->fsid));
+	av->rt = calloc(tl->n ? tl->n : 1, sizeof(*av->rt));
+	if (!av->fsid || !av->rt) {
+		advisor_free(av);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct entry *e = &r->v[i];
-		struct rec_file f;
 		size_t k = 0;
 
 		while (k < nseen && seen[k].dev != e->dev)
 			k++;
 		if (k < nseen) {
-			adv[i].fsid = seen[k].fsid;
-		} else {
-			adv[i].fsid = adv_fsid(e);
-			/* An entry without a usable pin says nothing about its device. */
-			if (adv[i].fsid != 0 && nseen < ARRAY_SIZE(seen))
-				seen[nseen++] = (struct dev_fsid){e->dev, adv[i].fsid};
+			av->fsid[i] = seen[k].fsid;
+			continue;
 		}
-		adv_targets_for(e, &adv[i], tl, rt);
-		rec_file_from_entry(e, &f);
-		rec_decide(&f, rt, tl->n, copy_bps, &adv[i].rec);
+		av->fsid[i] = adv_fsid(e);
+		/* An entry without a usable pin says nothing about its device. */
+		if (av->fsid[i] != 0 && nseen < ARRAY_SIZE(seen))
+			seen[nseen++] = (struct dev_fsid){e->dev, av->fsid[i]};
 	}
-	free(rt);
+	return 0;
+}
+
+static void decide(struct advisor *av, size_t i, struct advice *out)
+{
+	const struct entry *e = &av->r->v[i];
+	struct rec_file f;
+
+	out->fsid = av->fsid[i];
+	adv_targets_for(e, out->fsid, av->tl, av->rt);
+	rec_file_from_entry(e, &f);
+	rec_decide(&f, av->rt, av->tl->n, av->copy_bps, &out->rec);
+}
+
+const struct advice *advisor_get(struct advisor *av, size_t i)
+{
+	decide(av, i, &av->one);
+	return &av->one;
+}
+
+void advisor_free(struct advisor *av)
+{
+	free(av->fsid);
+	free(av->rt);
+	av->fsid = NULL;
+	av->rt = NULL;
+}
+
+struct advice *adv_all(const struct scan_result *r, const struct target_list *tl, double copy_bps)
+{
+	struct advisor av;
+	struct advice *adv;
+
+	if (r->n == 0)
+		return NULL;
+	adv = calloc(r->n, sizeof(*adv));
+	if (!adv || advisor_init(&av, r, tl, copy_bps) < 0) {
+		free(adv);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		decide(&av, i, &adv[i]);
+	advisor_free(&av);
 	return adv;
 }
 
-void adv_held_on(const struct target *t, const struct scan_result *r, const struct advice *adv,
+void adv_held_on(const struct target *t, const struct scan_result *r, const uint64_t *fsid,
                  uint64_t *bytes, size_t *files)
 {
 	*bytes = 0;
 	*files = 0;
 	for (size_t i = 0; r && i < r->n; i++) {
-		if (!adv_same_fs(t, &r->v[i], adv ? &adv[i] : NULL))
+		if (!adv_same_fs(t, &r->v[i], fsid ? fsid[i] : 0))
 			continue;
 		*bytes += r->v[i].allocated;
 		(*files)++;

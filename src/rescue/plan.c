@@ -96,7 +96,7 @@ int plan_choose(const struct entry *e, const struct advice *a, const struct targ
 	struct rec_result rr;
 
 	rec_file_from_entry(e, &f);
-	adv_targets_for(e, a, &one, &rt);
+	adv_targets_for(e, a ? a->fsid : 0, &one, &rt);
 	if (rt.unusable[0]) {
 		snprintf(warning, len, "%s", rt.unusable);
 		return 2;
