@@ -344,10 +344,12 @@ void report_targets_json(FILE *f, const struct target_list *tl, const struct sca
 {
 	struct json j;
 
+	flockfile(f); /* json.h */
 	json_init(&j, f);
 	json_obj_begin(&j);
 	json_targets(&j, tl, r, av, true);
 	json_obj_end(&j);
+	funlockfile(f);
 }
 
 void report_targets_table(FILE *f, const struct target_list *tl, const struct scan_result *r,

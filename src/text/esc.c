@@ -265,7 +265,7 @@ void esc_json(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
-	fputc('"', f);
+	putc_unlocked('"', f);
 	while (i < len) {
 		uint32_t cp;
 		size_t run = i, l;
@@ -275,7 +275,7 @@ void esc_json(FILE *f, const char *s, size_t len)
 		       u[run] != '\\')
 			run++;
 		if (run > i) {
-			fwrite(u + i, 1, run - i, f);
+			fwrite_unlocked(u + i, 1, run - i, f);
 			i = run;
 			continue;
 		}
@@ -288,25 +288,25 @@ void esc_json(FILE *f, const char *s, size_t len)
 		}
 		switch (cp) {
 		case '"':
-			fputs("\\\"", f);
+			fputs_unlocked("\\\"", f);
 			break;
 		case '\\':
-			fputs("\\\\", f);
+			fputs_unlocked("\\\\", f);
 			break;
 		case '\n':
-			fputs("\\n", f);
+			fputs_unlocked("\\n", f);
 			break;
 		case '\t':
-			fputs("\\t", f);
+			fputs_unlocked("\\t", f);
 			break;
 		case '\r':
-			fputs("\\r", f);
+			fputs_unlocked("\\r", f);
 			break;
 		case '\b':
-			fputs("\\b", f);
+			fputs_unlocked("\\b", f);
 			break;
 		case '\f':
-			fputs("\\f", f);
+			fputs_unlocked("\\f", f);
 			break;
 		default:
 			/* JSON allows DEL, C1 controls and bidi controls raw, but
@@ -315,9 +315,9 @@ void esc_json(FILE *f, const char *s, size_t len)
 			if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || is_bidi_control(cp))
 				put_json_u(f, cp);
 			else
-				fwrite(u + i, 1, l, f);
+				fwrite_unlocked(u + i, 1, l, f);
 		}
 		i += l;
 	}
-	fputc('"', f);
+	putc_unlocked('"', f);
 }

@@ -40,7 +40,8 @@ void esc_put_width(FILE *f, const char *s, size_t width, int left_cut);
  * "\uNNNN" so the output stays safe on a terminal). Each byte that is not part
  * of valid UTF-8 becomes "\udcNN" (PEP 383 "surrogateescape"), so the original bytes
  * come back with e.g. Python's s.encode("utf-8", "surrogateescape"). Overlong forms,
- * surrogates and code points above U+10FFFF count as invalid. */
+ * surrogates and code points above U+10FFFF count as invalid. Written with the
+ * unlocked stdio calls, as json.h says. */
 void esc_json(FILE *f, const char *s, size_t len);
 
 #endif

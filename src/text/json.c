@@ -26,7 +26,7 @@ static void value_begin(struct json *j)
 	}
 	if (j->depth > 0) {
 		if (j->need_comma[j->depth - 1])
-			fputc(',', j->f);
+			putc_unlocked(',', j->f);
 		j->need_comma[j->depth - 1] = true;
 	}
 }
@@ -34,7 +34,7 @@ static void value_begin(struct json *j)
 static void value_end(struct json *j)
 {
 	if (j->depth == 0)
-		fputc('\n', j->f);
+		putc_unlocked('\n', j->f);
 }
 
 static void open_container(struct json *j, char c)
@@ -44,7 +44,7 @@ static void open_container(struct json *j, char c)
 	if (j->depth >= JSON_MAX_DEPTH)
 		return;
 	value_begin(j);
-	fputc(c, j->f);
+	putc_unlocked(c, j->f);
 	j->need_comma[j->depth++] = false;
 }
 
@@ -54,7 +54,7 @@ static void close_container(struct json *j, char c)
 	if (j->depth <= 0)
 		return;
 	j->depth--;
-	fputc(c, j->f);
+	putc_unlocked(c, j->f);
 	value_end(j);
 }
 
@@ -83,7 +83,7 @@ void json_key(struct json *j, const char *key)
 	assert(j->depth > 0 && !j->after_key);
 	value_begin(j);
 	esc_json(j->f, key, strlen(key));
-	fputc(':', j->f);
+	putc_unlocked(':', j->f);
 	j->after_key = true;
 }
 
@@ -114,7 +114,7 @@ static void put_number(FILE *f, uint64_t v, bool neg)
 	while ((v /= 10) != 0);
 	if (neg)
 		*--p = '-';
-	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
 }
 
 void json_int(struct json *j, int64_t v)
@@ -150,7 +150,7 @@ void json_double(struct json *j, double v)
 {
 	value_begin(j);
 	if (!isfinite(v)) {
-		fputs("null", j->f);
+		fputs_unlocked("null", j->f);
 	} else {
 		/* The shortest of 15..17 significant digits that reads back as the same
 		 * double: 0.1 stays "0.1", and no precision is lost. */
@@ -161,7 +161,7 @@ void json_double(struct json *j, double v)
 				break;
 		}
 		fix_decimal_point(buf);
-		fputs(buf, j->f);
+		fputs_unlocked(buf, j->f);
 	}
 	value_end(j);
 }
@@ -169,13 +169,13 @@ void json_double(struct json *j, double v)
 void json_bool(struct json *j, bool v)
 {
 	value_begin(j);
-	fputs(v ? "true" : "false", j->f);
+	fputs_unlocked(v ? "true" : "false", j->f);
 	value_end(j);
 }
 
 void json_null(struct json *j)
 {
 	value_begin(j);
-	fputs("null", j->f);
+	fputs_unlocked("null", j->f);
 	value_end(j);
 }

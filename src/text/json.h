@@ -3,6 +3,10 @@
  * It only tracks nesting and commas; strings go through esc_json(), so names that
  * are not UTF-8 stay reversible. Output is compact, one document per call sequence,
  * with a newline after the outermost value.
+ *
+ * It writes with the unlocked stdio calls (a report is megabytes, and a lock per
+ * call cost more than the formatting): while a document is written, no other thread
+ * may write to its FILE, or the writer holds the lock (flockfile) for the document.
  */
 #ifndef RT_JSON_H
 #define RT_JSON_H
