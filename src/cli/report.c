@@ -590,12 +590,15 @@ void report_notes(FILE *f, const struct scan_result *r, const char *prog)
 {
 	const struct scan_stats *st = &r->st;
 
-	if (st->denied)
-		fprintf(
-		    f,
-		    "%s: %u process%s could not be inspected%s; run as root to see every held file.\n",
-		    prog, st->denied, st->denied == 1 ? "" : "es",
-		    r->root ? "" : ": they belong to other users");
+	if (st->denied && !r->root)
+		fprintf(f,
+		        "%s: %u process%s could not be inspected: they belong to other users; run as root to see every held file.\n",
+		        prog, st->denied, st->denied == 1 ? "" : "es");
+	else if (st->denied)
+		fprintf(f,
+		        "%s: %u process%s could not be inspected even as root (privileges this process lacks, or a security module): the files %s holds are not listed.\n",
+		        prog, st->denied, st->denied == 1 ? "" : "es",
+		        st->denied == 1 ? "it" : "they");
 	if (st->unconfirmed)
 		fprintf(f,
 		        "%s: %u deleted memory mapping%s could not be checked (that needs root).\n",

@@ -135,6 +135,8 @@ struct proc_ctx {
 	int ns_known, other_ns;
 	int exe_known;
 	struct stat exe;
+	bool denied; /* its fds may not be read: neither may its threads' */
+	bool leader_counts; /* a thread whose process's refusal is counted instead */
 };
 
 static size_t hash_key(dev_t dev, ino_t ino)
@@ -236,6 +238,19 @@ static bool other_ns(struct scanner *s, struct proc_ctx *p)
 
 /* Count ERR (a positive errno) when it means we ran out of fds, so the report can
  * say that something was missed for that reason and not because it vanished. */
+/* A refusal to look at P's fds (ERR EACCES or EPERM) is about the process, not the
+ * fd: the kernel checks the task (a process with privileges we lack). Counted once
+ * as denied; nothing more of P is looked at. Anything else is not a refusal. */
+static bool refused(struct scanner *s, struct proc_ctx *p, int err)
+{
+	if (err != EACCES && err != EPERM)
+		return false;
+	if (!p->denied && !p->leader_counts)
+		s->r->st.denied++;
+	p->denied = true;
+	return true;
+}
+
 static bool out_of_fds(struct scanner *s, int err)
 {
 	if (err != EMFILE && err != ENFILE)
@@ -527,6 +542,8 @@ static int scan_fds(struct scanner *s, struct proc_ctx *p)
 				continue;
 			s->r->st.fds++;
 			n = readlinkat(fddir, de->name, s->link, sizeof(s->link));
+			if (n < 0 && refused(s, p, errno))
+				break;
 			if (n < 0 || (size_t)n >= sizeof(s->link))
 				continue;
 			if (!parse_deleted_suffix(s->link, (size_t)n, &len) ||
@@ -536,7 +553,7 @@ static int scan_fds(struct scanner *s, struct proc_ctx *p)
 		}
 		/* procfs lists a process's fds until the buffer is full, so room left
 		 * over means that was all of them: the call that returns 0 is saved. */
-		if (r < 0 || got + 64 <= DENTS_BUF)
+		if (r < 0 || p->denied || got + 64 <= DENTS_BUF)
 			break;
 	}
 	close(fddir);
@@ -859,7 +876,7 @@ static int scan_pid(struct scanner *s, int pid)
 	}
 	s->r->st.procs++;
 	r = scan_fds(s, &p);
-	if (r == 0)
+	if (r == 0 && !p.denied)
 		r = scan_threads(s, &p);
 	if (r == 0)
 		r = scan_maps(s, &p);
@@ -1105,7 +1122,8 @@ static int follower_fd(struct scanner *s, struct proc_ctx *p, const struct bpfsc
 
 	if (!known_identity(c, tr, id, &st)) {
 		if (fstatat(at, name, &st, 0) < 0) {
-			s->r->st.vanished++;
+			if (!refused(s, p, errno))
+				s->r->st.vanished++;
 			return 0;
 		}
 		if (!S_ISREG(st.st_mode) || st.st_nlink != 0)
@@ -1159,6 +1177,8 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 	size_t len = 0;
 
 	s->r->st.fds++;
+	if (p->denied)
+		return 0;
 	if (p->tid)
 		snprintf(name, sizeof(name), "%d/task/%d/fd/%d", (int)p->pid, (int)p->tid, c->fd);
 	else
@@ -1173,7 +1193,8 @@ static int task_fd(struct scanner *s, struct proc_ctx *p, const struct bpfscan_r
 			int why = -errno;
 			if (p->tid || !pin_allowed(s) ||
 			    pin_open_getfd(p->pid, c->fd, &st, &dup) < 0) {
-				s->r->st.vanished++;
+				if (!refused(s, p, -why))
+					s->r->st.vanished++;
 				return 0;
 			}
 			reopen_err = why;
@@ -1263,29 +1284,6 @@ static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir, const str
 	return add_mapping(s, p, *mfdir < 0 ? -1 : *mfdir, &m);
 }
 
-static int scan_task(struct scanner *s, const struct bpf_task *t)
-{
-	struct proc_ctx p = {.pid = t->tgid, .tid = t->tid == t->tgid ? 0 : t->tid, .pfd = -1};
-	int mfdir = -1, r = 0;
-
-	if (p.tid)
-		s->r->st.threads++;
-	else
-		s->r->st.procs++;
-	for (size_t i = 0; i < t->n && r == 0; i++) {
-		const struct bpfscan_rec *c = &t->rec[i];
-		if (c->kind == BPFREC_FD)
-			r = task_fd(s, &p, c);
-		else if (c->kind == BPFREC_MMAP && !p.tid)
-			r = task_map(s, &p, &mfdir, c);
-	}
-	if (mfdir >= 0)
-		close(mfdir);
-	if (p.pfd >= 0)
-		close(p.pfd);
-	return r;
-}
-
 _Static_assert(sizeof(pid_t) == sizeof(((struct bpfscan_rec *)0)->tgid), "tgid is a pid_t");
 
 /* In the N elements of SIZE bytes at BASE, sorted by the pid_t at offset OFF, the
@@ -1314,6 +1312,34 @@ static const struct bpf_task *task_of(const struct queue *q, pid_t tgid)
 	size_t i = first_tgid(q->tasks, q->n, sizeof(*q->tasks), offsetof(struct bpf_task, tgid),
 	                      tgid);
 	return i < q->n ? &q->tasks[i] : NULL;
+}
+
+static int scan_task(struct scanner *s, const struct bpf_task *t)
+{
+	struct proc_ctx p = {.pid = t->tgid, .tid = t->tid == t->tgid ? 0 : t->tid, .pfd = -1};
+	int mfdir = -1, r = 0;
+
+	if (p.tid)
+		s->r->st.threads++;
+	else
+		s->r->st.procs++;
+	/* one process, one refusal, as on the walk: a thread's counts only when its
+	 * process has no records of its own to be refused */
+	for (const struct bpf_task *l = p.tid ? task_of(s->q, p.pid) : NULL;
+	     l && l < s->q->tasks + s->q->n && l->tgid == p.pid; l++)
+		p.leader_counts |= l->tid == l->tgid;
+	for (size_t i = 0; i < t->n && r == 0; i++) {
+		const struct bpfscan_rec *c = &t->rec[i];
+		if (c->kind == BPFREC_FD)
+			r = task_fd(s, &p, c);
+		else if (c->kind == BPFREC_MMAP && !p.tid)
+			r = task_map(s, &p, &mfdir, c);
+	}
+	if (mfdir >= 0)
+		close(mfdir);
+	if (p.pfd >= 0)
+		close(p.pfd);
+	return r;
 }
 
 /* The command line the kernel gave for process TGID, or NULL (then /proc has it). */
