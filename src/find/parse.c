@@ -192,6 +192,29 @@ int parse_sysfs_u64(const char *buf, uint64_t *out)
 	return p == end ? 0 : -EINVAL;
 }
 
+int parse_stat_comm(const char *buf, size_t len, char *comm, size_t cap, char *state)
+{
+	const char *open = memchr(buf, '(', len), *close = NULL;
+	size_t n;
+
+	for (const char *p = buf + len; open && p > open + 1; p--)
+		if (p[-1] == ')') {
+			close = p - 1;
+			break;
+		}
+	/* ") S " at least after the name */
+	if (!open || !close || buf + len - close < 4 || close[1] != ' ' || close[3] != ' ' ||
+	    !cap)
+		return -EINVAL;
+	n = (size_t)(close - open - 1);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(comm, open + 1, n);
+	comm[n] = '\0';
+	*state = close[2];
+	return 0;
+}
+
 int parse_loadavg_tasks(const char *buf, uint64_t *out)
 {
 	const char *p = buf, *end = buf + strlen(buf);

@@ -64,6 +64,11 @@ size_t parse_maps_unescape(char *dst, const char *src, size_t len);
  * anything else, -ERANGE when it does not fit. */
 int parse_sysfs_u64(const char *buf, uint64_t *out);
 
+/* The command name and state of /proc/PID/stat (BUF, LEN bytes): "PID (COMM) S ...".
+ * COMM may hold anything, ')' and spaces included: it ends at the last ')'. The name
+ * goes to COMM (CAP bytes, NUL-terminated, cut if longer). Returns 0, or -EINVAL. */
+int parse_stat_comm(const char *buf, size_t len, char *comm, size_t cap, char *state);
+
 /* The number of tasks (processes and threads) that exist, from /proc/loadavg's
  * fourth field ("1.00 0.50 0.25 2/2085 12345"). Returns 0, or -EINVAL. */
 int parse_loadavg_tasks(const char *buf, uint64_t *out);

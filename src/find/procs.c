@@ -1,7 +1,8 @@
-/* procs: holder details through libproc2. See procs.h. */
+/* procs: holder details, read from /proc or through libproc2. See procs.h. */
 #include "find/procs.h"
 #include "base/util.h"
 
+#include "find/parse.h"
 #include "find/scan.h"
 
 #include <ctype.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <wchar.h>
 #include <wctype.h>
@@ -85,36 +87,10 @@ static int by_row_pid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int procs_reap(struct procs_table *t)
+void procs_table_sort(struct procs_table *t)
 {
-	struct pids_info *info = NULL;
-	struct pids_fetch *f;
-	int err = 0;
-
-	*t = (struct procs_table){0};
-	if (procps_pids_new(&info, items, (int)ARRAY_SIZE(items)) < 0)
-		return 0; /* no table: every pid is looked up on its own */
-	f = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
-	if (f && f->counts->total > 0) {
-		t->v = calloc((size_t)f->counts->total, sizeof(*t->v));
-		if (!t->v)
-			err = -ENOMEM;
-		for (int k = 0; t->v && k < f->counts->total && err == 0; k++) {
-			struct procs_row row = row_of(f->stacks[k]), *o = &t->v[t->n++];
-			*o = row;
-			o->comm = o->cmdline = NULL;
-			if (dup_into(&o->comm, row.comm) || dup_into(&o->cmdline, row.cmdline))
-				err = -ENOMEM;
-		}
-	}
-	procps_pids_unref(&info);
-	if (err < 0) {
-		procs_table_free(t);
-		return err;
-	}
 	if (t->n > 1)
 		qsort(t->v, t->n, sizeof(*t->v), by_row_pid);
-	return 0;
 }
 
 void procs_table_free(struct procs_table *t)
@@ -254,14 +230,13 @@ int procs_name_users(struct scan_result *r)
 /* The bytes of /proc/PID/cmdline, at most CMDLINE_MAX of them. */
 #define CMDLINE_MAX (128u << 10)
 
-static ssize_t read_cmdline(int proc_dir, pid_t pid, char *buf, size_t cap)
+/* The bytes of the file NAME under AT (a process's cmdline), at most CAP of them. */
+static ssize_t read_cmdline(int at, const char *name, char *buf, size_t cap)
 {
-	char name[32];
 	size_t len = 0;
 	int fd;
 
-	snprintf(name, sizeof(name), "%d/cmdline", (int)pid);
-	fd = openat(proc_dir, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(at, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (len < cap) {
@@ -334,10 +309,11 @@ static int show_cmdline(char *raw, size_t len, char **out)
 	return 0;
 }
 
-int procs_cmdline(int proc_dir, pid_t pid, char **out)
+/* The command line in the file NAME under AT, shown (see procs_cmdline). */
+static int cmdline_at(int at, const char *name, char **out)
 {
 	char small[CMDLINE_SHORT], *raw = small;
-	ssize_t n = read_cmdline(proc_dir, pid, small, sizeof(small));
+	ssize_t n = read_cmdline(at, name, small, sizeof(small));
 	int r;
 
 	*out = NULL;
@@ -346,11 +322,53 @@ int procs_cmdline(int proc_dir, pid_t pid, char **out)
 		raw = malloc(CMDLINE_MAX);
 		if (!raw)
 			return -ENOMEM;
-		n = read_cmdline(proc_dir, pid, raw, CMDLINE_MAX);
+		n = read_cmdline(at, name, raw, CMDLINE_MAX);
 	}
 	r = n < 0 ? (int)n : show_cmdline(raw, (size_t)n, out);
 	if (raw != small)
 		free(raw);
+	return r;
+}
+
+int procs_cmdline(int proc_dir, pid_t pid, char **out)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%d/cmdline", (int)pid);
+	return cmdline_at(proc_dir, name, out);
+}
+
+int procs_read_row(int pid_dir, pid_t pid, struct procs_row *row)
+{
+	char buf[1024], comm[64];
+	struct stat st;
+	ssize_t n;
+	int fd, r;
+
+	*row = (struct procs_row){.pid = pid};
+	/* the user as libproc2 takes it: the owner of /proc/PID */
+	if (fstat(pid_dir, &st) < 0)
+		return -errno;
+	fd = openat(pid_dir, "stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* one record: a read with room returns it whole */
+	n = read(fd, buf, sizeof(buf) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	if (parse_stat_comm(buf, (size_t)n, comm, sizeof(comm), &row->state) < 0)
+		return -EINVAL;
+	row->uid = st.st_uid;
+	row->comm = strdup(comm);
+	if (!row->comm)
+		return -ENOMEM;
+	r = cmdline_at(pid_dir, "cmdline", &row->cmdline);
+	if (r < 0) {
+		free(row->comm);
+		row->comm = NULL;
+	}
 	return r;
 }
 

@@ -1,4 +1,5 @@
-/* procs: who a holder is (libproc2): command name, user, state, command line. */
+/* procs: who a holder is: command name, user, state, command line. Read from a
+ * process's directory while the walk is there, or looked up with libproc2. */
 #ifndef RT_PROCS_H
 #define RT_PROCS_H
 
@@ -21,12 +22,8 @@ struct procs_table {
 	size_t n;
 };
 
-/* Read every process's details in one pass over /proc (libproc2's reap). Looking
- * pids up one by one costs a read of /proc/PID/status each on top, so when most
- * processes hold deleted files (after an upgrade of a shared library every process
- * maps the deleted old one) one pass is cheaper. Returns 0 (an empty table when
- * libproc2 fails) or -ENOMEM. Free with procs_table_free(). */
-int procs_reap(struct procs_table *t);
+/* Sort T by pid, as procs_describe() wants it. */
+void procs_table_sort(struct procs_table *t);
 
 /* PID's command line read from PROC_DIR (an fd on /proc) and shown as libproc2
  * shows it (arguments joined by spaces; a newline as a space, other control
@@ -34,6 +31,13 @@ int procs_reap(struct procs_table *t);
  * details came from elsewhere (the BPF scan). *OUT is malloc'ed ("" when empty).
  * Returns 0 or a negative errno (-ENOENT: the process is gone). */
 int procs_cmdline(int proc_dir, pid_t pid, char **out);
+
+/* PID's details read from its directory PID_DIR (an fd on /proc/PID), by the walk
+ * of /proc while it is there: command name and state from stat, the user as the
+ * directory's owner (as libproc2 takes it), the command line as procs_cmdline()
+ * shows it. ROW's strings are malloc'ed (procs_table_free frees a table of them).
+ * Returns 0, -ENOMEM, or another negative errno (the process is gone). */
+int procs_read_row(int pid_dir, pid_t pid, struct procs_row *row);
 
 /* The same for a command line's bytes the kernel gave otherwise (RAW, LEN bytes,
  * as /proc/PID/cmdline holds them). Returns 0 or -ENOMEM. */

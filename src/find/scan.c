@@ -57,26 +57,9 @@ struct queue {
 	/* Pins still allowed: the fds left once the walk itself and what comes after
 	 * it (targets, sampling, a recovery) have theirs. */
 	atomic_long pins_left;
-	/* Processes walked so far and how many of them hold something. When most do,
-	 * one libproc2 pass over all of /proc, started once beside the walk, describes
-	 * them for less than a lookup per pid (see procs_reap). */
-	atomic_size_t walked, holding;
-	atomic_int reaper; /* REAP_NONE, REAP_RUNNING, REAP_DONE, REAP_FAILED */
 	/* map_files refused us (no root): the text of maps is read straight away */
 	atomic_bool no_map_files;
-	pthread_t reaper_tid;
-	pthread_mutex_t lock;
-	pthread_cond_t reaped;
-	struct procs_table table;
-	int reap_err;
 };
-
-enum { REAP_NONE, REAP_RUNNING, REAP_DONE, REAP_FAILED };
-/* Judge after this many processes; a pass over /proc beats lookups when at least
- * two in three processes hold something (a lookup reads status as well), and is
- * not worth starting with few processes left. */
-#define REAP_AFTER    256
-#define REAP_MIN_LEFT 512
 
 /* One scanner per thread: its own partial result, merged at the end, so the
  * workers never lock anything while they walk /proc. */
@@ -103,6 +86,11 @@ struct scanner {
 	struct mnt_trust *trust; /* mounts where the kernel's ids are stat's */
 	size_t ntrust;
 	size_t holders_added; /* fd and mmap holders added by this scanner */
+	/* The walk: the details of the processes holding something, read while their
+	 * directory was open (a pass of libproc2 over all of /proc, or a lookup per
+	 * pid, opens each again by its path) */
+	struct procs_table rows;
+	size_t rowcap;
 };
 
 /* A mapped file's identity as PROCMAP_QUERY gives it; ino 0 marks a free slot. */
@@ -861,9 +849,33 @@ static int scan_threads(struct scanner *s, struct proc_ctx *p)
 	return r;
 }
 
+/* The details of P, which holds something, while its directory is open. A process
+ * gone meanwhile gets none here (procs_describe looks it up, and finds it gone). */
+static int describe_pid(struct scanner *s, struct proc_ctx *p)
+{
+	struct procs_row row;
+	int r;
+
+	if (s->rows.n == s->rowcap) {
+		size_t nc = s->rowcap ? s->rowcap * 2 : 64;
+		struct procs_row *nv = realloc(s->rows.v, nc * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		s->rows.v = nv;
+		s->rowcap = nc;
+	}
+	r = procs_read_row(p->pfd, p->pid, &row);
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0)
+		s->rows.v[s->rows.n++] = row;
+	return 0;
+}
+
 static int scan_pid(struct scanner *s, int pid)
 {
 	struct proc_ctx p = {.pid = pid};
+	size_t before = s->holders_added;
 	char name[16];
 	int r;
 
@@ -880,6 +892,8 @@ static int scan_pid(struct scanner *s, int pid)
 		r = scan_threads(s, &p);
 	if (r == 0)
 		r = scan_maps(s, &p);
+	if (r == 0 && s->holders_added != before)
+		r = describe_pid(s, &p);
 	close(p.pfd);
 	return r;
 }
@@ -1414,6 +1428,7 @@ static void bpf_rows_free(struct procs_table *t)
 	for (size_t i = 0; i < t->n; i++)
 		free(t->v[i].cmdline); /* comm is the record's */
 	free(t->v);
+	*t = (struct procs_table){0};
 }
 
 /* Does --only want record C? Its name as the walk of /proc would read it: the
@@ -1499,51 +1514,6 @@ static int bpf_candidates(const struct scan_opts *o, struct queue *q, const stru
 	return 0;
 }
 
-static void reap_finished(struct queue *q, int state, int err)
-{
-	pthread_mutex_lock(&q->lock);
-	q->reap_err = err;
-	atomic_store(&q->reaper, state);
-	pthread_cond_broadcast(&q->reaped);
-	pthread_mutex_unlock(&q->lock);
-}
-
-static void *reaper_main(void *arg)
-{
-	struct queue *q = arg;
-
-	reap_finished(q, REAP_DONE, procs_reap(&q->table));
-	return NULL;
-}
-
-/* Start the reaper once, when most processes walked so far hold something. */
-static void maybe_reap(struct queue *q)
-{
-	size_t w = atomic_load(&q->walked), h = atomic_load(&q->holding);
-	size_t next = atomic_load(&q->next);
-	int none = REAP_NONE;
-
-	if (q->tasks || w < REAP_AFTER || 3 * h < 2 * w || atomic_load(&q->reaper) != REAP_NONE ||
-	    next >= q->n || q->n - next < REAP_MIN_LEFT)
-		return;
-	if (!atomic_compare_exchange_strong(&q->reaper, &none, REAP_RUNNING))
-		return;
-	if (pthread_create(&q->reaper_tid, NULL, reaper_main, q) != 0)
-		reap_finished(q, REAP_FAILED, 0);
-}
-
-/* The reaper's table once it is done, or NULL when there is none. */
-static const struct procs_table *reaped_table(struct queue *q)
-{
-	if (atomic_load(&q->reaper) == REAP_NONE)
-		return NULL;
-	pthread_mutex_lock(&q->lock);
-	while (atomic_load(&q->reaper) == REAP_RUNNING)
-		pthread_cond_wait(&q->reaped, &q->lock);
-	pthread_mutex_unlock(&q->lock);
-	return atomic_load(&q->reaper) == REAP_DONE && q->reap_err == 0 ? &q->table : NULL;
-}
-
 /* A worker: take processes from the queue until none are left, then describe the
  * holders found, still in parallel. */
 static void *worker(void *arg)
@@ -1552,34 +1522,28 @@ static void *worker(void *arg)
 	struct queue *q = s->q;
 
 	for (;;) {
-		size_t i = atomic_fetch_add(&q->next, CHUNK), walked = 0, holding = 0;
+		size_t i = atomic_fetch_add(&q->next, CHUNK);
 		if (i >= q->n)
 			break;
 		for (size_t j = i; j < q->n && j < i + CHUNK; j++) {
-			size_t before = s->holders_added;
 			s->err = q->tasks ? scan_task(s, &q->tasks[j]) : scan_pid(s, q->pids[j]);
 			if (s->err < 0)
 				return NULL;
-			walked++;
-			holding += s->holders_added != before;
 		}
-		atomic_fetch_add(&q->walked, walked);
-		atomic_fetch_add(&q->holding, holding);
-		maybe_reap(q);
 	}
 	if (q->tasks) {
-		struct procs_table rows;
-		s->err = bpf_rows(s, &rows);
+		s->err = bpf_rows(s, &s->rows);
 		if (s->err == 0)
-			s->err = procs_describe(s->r, &rows);
-		bpf_rows_free(&rows);
-		if (s->err > 0)
-			s->err = 0; /* not described by a pass over /proc */
+			s->err = procs_describe(s->r, &s->rows);
+		bpf_rows_free(&s->rows);
 	} else {
-		s->err = procs_describe(s->r, reaped_table(q));
+		/* taken in chunks in the order of the pids, but sorted to be sure */
+		procs_table_sort(&s->rows);
+		s->err = procs_describe(s->r, &s->rows);
+		procs_table_free(&s->rows);
 	}
 	if (s->err > 0) {
-		s->r->st.reaped += (unsigned)s->err;
+		s->r->st.described += (unsigned)s->err;
 		s->err = 0;
 	}
 	return NULL;
@@ -1829,7 +1793,7 @@ static int merge(struct scanner *s, struct scan_result *part)
 	a->vanished += b->vanished;
 	a->unconfirmed += b->unconfirmed;
 	a->no_fds += b->no_fds;
-	a->reaped += b->reaped;
+	a->described += b->described;
 	a->threads += b->threads;
 	for (size_t i = 0; i < part->n; i++) {
 		struct entry *pe = &part->v[i], *e;
@@ -1892,6 +1856,8 @@ static int workers_count(size_t npids)
 
 static void scanner_done(struct scanner *s)
 {
+	procs_table_free(&s->rows); /* a worker that stopped early */
+	s->rowcap = 0;
 	free(s->slots);
 	free(s->buf);
 	free(s->dents);
@@ -1929,8 +1895,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	struct scanner *ws = NULL;
 	struct scan_result *parts = NULL;
 	pthread_t tids[MAX_WORKERS];
-	struct queue q = {
-	    .procfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .reaped = PTHREAD_COND_INITIALIZER};
+	struct queue q = {.procfd = -1};
 	struct bpfscan_rec *recs = NULL;
 	char *names = NULL;
 	struct bpf_task *tasks = NULL;
@@ -1992,12 +1957,6 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	}
 	if (err == 0 && started == 0 && q.n > 0)
 		err = -EAGAIN; /* no thread could be started at all */
-	{
-		int rs = atomic_load(&q.reaper);
-		if (rs == REAP_RUNNING || rs == REAP_DONE)
-			pthread_join(q.reaper_tid, NULL);
-		procs_table_free(&q.table);
-	}
 	if (err == 0)
 		err = procs_name_users(r);
 	/* Loop holders have no process; the workers described all the others. */

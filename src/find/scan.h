@@ -98,7 +98,7 @@ struct scan_stats {
 	unsigned dup_pinned;  /* entries that could not be re-opened, pinned by pidfd_getfd */
 	unsigned hidden;      /* memfd/shm entries left out without --all */
 	unsigned no_fds;      /* opens refused for want of fds (EMFILE/ENFILE) */
-	unsigned reaped;      /* processes described from one pass over /proc */
+	unsigned described;   /* holding processes described while walked (or by BPF) */
 	unsigned threads;     /* threads with an fd table of their own looked at */
 };
 

@@ -202,6 +202,33 @@ START_TEST(pids)
 }
 END_TEST
 
+START_TEST(stat_comm)
+{
+	char comm[16], state = 0;
+	const char *odd = "42 (a) b) (c) D 1 42 42 0 -1";
+	const char *plain = "7 (crowd) S 6 6 1 0 -1 4194560 97 0 0 0";
+
+	ck_assert_int_eq(parse_stat_comm(plain, strlen(plain), comm, sizeof(comm), &state), 0);
+	ck_assert_str_eq(comm, "crowd");
+	ck_assert_int_eq(state, 'S');
+	/* a name may hold ')' and spaces: it ends at the last ')' */
+	ck_assert_int_eq(parse_stat_comm(odd, strlen(odd), comm, sizeof(comm), &state), 0);
+	ck_assert_str_eq(comm, "a) b) (c");
+	ck_assert_int_eq(state, 'D');
+	ck_assert_int_eq(parse_stat_comm("1 () R 0", 8, comm, sizeof(comm), &state), 0);
+	ck_assert_str_eq(comm, "");
+	ck_assert_int_eq(state, 'R');
+	/* cut to the room given, still terminated */
+	ck_assert_int_eq(parse_stat_comm(plain, strlen(plain), comm, 4, &state), 0);
+	ck_assert_str_eq(comm, "cro");
+	/* a read cut short is no answer */
+	ck_assert_int_eq(parse_stat_comm("7 (crowd", 8, comm, sizeof(comm), &state), -EINVAL);
+	ck_assert_int_eq(parse_stat_comm("7 (crowd) S", 11, comm, sizeof(comm), &state), -EINVAL);
+	ck_assert_int_eq(parse_stat_comm("7 crowd S 1", 11, comm, sizeof(comm), &state), -EINVAL);
+	ck_assert_int_eq(parse_stat_comm("", 0, comm, sizeof(comm), &state), -EINVAL);
+}
+END_TEST
+
 START_TEST(loadavg_tasks)
 {
 	uint64_t v = 0;
@@ -235,6 +262,7 @@ int main(void)
 	tcase_add_test(tc, sysfs);
 	tcase_add_test(tc, pids);
 	tcase_add_test(tc, loadavg_tasks);
+	tcase_add_test(tc, stat_comm);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
