@@ -215,7 +215,7 @@ check-asan:
 
 # The tests whose code runs threads: scan workers and reaper, the target probe, jobs,
 # the console's worker and its job threads, the offline console's action thread.
-TSAN_TESTS ?= test_scan_crowd test_target test_job test_rate_live discovery_shared discovery_bpf recover console_iterations console_jobs console_offline console_freeze
+TSAN_TESTS ?= test_scan_crowd report_parts test_target test_job test_rate_live discovery_shared discovery_bpf recover console_iterations console_jobs console_offline console_freeze
 check-tsan:
 	$(MAKE) SAN=thread WERROR=1 tests
 	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-600} TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/run.sh build-tsan $(TSAN_TESTS)

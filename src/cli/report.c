@@ -9,10 +9,12 @@
 #include "find/scan.h"
 #include "find/target.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 /* V rounded to the nearest integer, clamped to int64_t (a shrink is negative). */
 static int64_t rounded_i64(double v)
@@ -404,10 +406,107 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
 	}
 }
 
+/* Files from which a second thread advises on and writes the later part of them
+ * (3.7 us a file, nearly all of it CPU: 10 ms for 2700 files, 7 in two threads). */
+#define PART_MIN 512
+
+/* The later files (45% of them: the thread also starts, and faults in its
+ * memory), advised on and written into memory by a thread of its own while the
+ * others go out; appended after them. */
+struct json_part {
+	struct json j;
+	const struct scan_result *r;
+	const struct target_list *tl;
+	double copy_bps;
+	size_t from;
+	FILE *mem;
+	char *buf;
+	size_t len, cap;
+	bool ok;
+};
+
+/* The part's memory: grown by realloc, which moves large blocks without copying
+ * them (open_memstream copies its whole buffer at every doubling: the part took a
+ * third longer than the same work written out directly). */
+static ssize_t part_write(void *cookie, const char *s, size_t n)
+{
+	struct json_part *p = cookie;
+
+	if (n > p->cap - p->len) {
+		size_t nc = p->cap ? p->cap * 2 : 1u << 20;
+		char *nb;
+		while (nc - p->len < n)
+			nc *= 2;
+		nb = realloc(p->buf, nc);
+		if (!nb)
+			return -1;
+		p->buf = nb;
+		p->cap = nc;
+	}
+	memcpy(p->buf + p->len, s, n);
+	p->len += n;
+	return (ssize_t)n;
+}
+
+static void *part_main(void *arg)
+{
+	struct json_part *p = arg;
+	struct advisor av;
+
+	if (advisor_init(&av, p->r, p->tl, p->copy_bps) < 0)
+		return NULL;
+	for (size_t i = p->from; i < p->r->n; i++)
+		json_entry(&p->j, &p->r->v[i], advisor_get(&av, i), p->tl);
+	advisor_free(&av);
+	p->ok = fflush(p->mem) == 0; /* the memory stream's only error: no memory */
+	return NULL;
+}
+
+/* Start writing R's later files in a thread, as part P of J's document. Returns
+ * where the caller stops (R->n when no thread runs). */
+static size_t part_start(struct json_part *p, pthread_t *tid, struct json *j,
+                         const struct scan_result *r, const struct target_list *tl,
+                         const struct advisor *av)
+{
+	*p = (struct json_part){.r = r, .tl = tl, .copy_bps = av->copy_bps, .from = r->n * 11 / 20};
+	if (r->n < PART_MIN || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return r->n;
+	p->mem = fopencookie(p, "w", (cookie_io_functions_t){.write = part_write});
+	if (!p->mem)
+		return r->n;
+	(void)setvbuf(p->mem, NULL, _IOFBF, 1u << 16);
+	json_fork(&p->j, j, p->mem, true); /* the caller writes the first half first */
+	if (pthread_create(tid, NULL, part_main, p) != 0) {
+		fclose(p->mem);
+		free(p->buf);
+		p->mem = NULL;
+		return r->n;
+	}
+	return p->from;
+}
+
+/* Append part P once its thread is done. Returns where the caller goes on: R->n,
+ * or P's start when the part failed (then the caller writes it itself). */
+static size_t part_end(struct json_part *p, pthread_t tid, FILE *f)
+{
+	if (!p->mem)
+		return p->r->n;
+	pthread_join(tid, NULL);
+	if (fclose(p->mem) != 0)
+		p->ok = false;
+	if (p->ok)
+		fwrite_unlocked(p->buf, 1, p->len, f);
+	free(p->buf);
+	return p->ok ? p->r->n : p->from;
+}
+
 void report_json(FILE *f, const struct scan_result *r, const struct target_list *tl,
                  struct advisor *av)
 {
+	struct json_part part;
 	struct json j;
+	pthread_t tid;
+	size_t stop;
 
 	/* One lock for the whole report instead of one per character written. */
 	flockfile(f);
@@ -415,7 +514,10 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	json_obj_begin(&j);
 	json_key(&j, "files");
 	json_arr_begin(&j);
-	for (size_t i = 0; i < r->n; i++)
+	stop = part_start(&part, &tid, &j, r, tl, av);
+	for (size_t i = 0; i < stop; i++)
+		json_entry(&j, &r->v[i], advisor_get(av, i), tl);
+	for (size_t i = part_end(&part, tid, f); i < r->n; i++)
 		json_entry(&j, &r->v[i], advisor_get(av, i), tl);
 	json_arr_end(&j);
 	json_targets(&j, tl, r, av, false);

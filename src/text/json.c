@@ -16,6 +16,14 @@ void json_init(struct json *j, FILE *f)
 	j->f = f;
 }
 
+void json_fork(struct json *j, const struct json *from, FILE *f, bool more)
+{
+	*j = *from;
+	j->f = f;
+	if (j->depth > 0 && more)
+		j->need_comma[j->depth - 1] = true;
+}
+
 /* Before any value: a comma when it is not the first in its array or object (after
  * a key, json_key already wrote it). */
 static void value_begin(struct json *j)

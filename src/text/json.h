@@ -28,6 +28,12 @@ struct json {
 /* Start writing to F. Nothing is allocated; no cleanup needed. */
 void json_init(struct json *j, FILE *f);
 
+/* Go on with FROM's document in another FILE F, from where FROM stands now: a part
+ * written beside it (by another thread), to be appended to FROM's output, in
+ * order, before FROM writes on. MORE: FROM writes values at this level before the
+ * part is appended, so the part's first value takes a comma. */
+void json_fork(struct json *j, const struct json *from, FILE *f, bool more);
+
 /* Open/close an object or array, as a value (after a key or in an array) or at top
  * level. Closing the outermost value writes a newline. Nesting deeper than
  * JSON_MAX_DEPTH is a programming error (assert). */
