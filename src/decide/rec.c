@@ -31,11 +31,13 @@ int rec_method_parse(const char *s)
 	return -1;
 }
 
-/* fmt_size into one of a few rotating buffers, so several fit in one printf. */
+/* fmt_size into one of a few rotating buffers, so several fit in one printf. The
+ * buffers are each thread's own: the console's screen and its scanner, or the two
+ * writers of a long report, decide at the same time. */
 static const char *sz(uint64_t v)
 {
-	static char bufs[8][16];
-	static unsigned next;
+	static _Thread_local char bufs[8][16];
+	static _Thread_local unsigned next;
 	char *b = bufs[next++ % 8];
 
 	return fmt_size(b, sizeof(bufs[0]), v);
