@@ -11,11 +11,7 @@ need_cmd jq
 
 for f in r w a m mw t1 t2 s p x; do head -c $((RANDOM + 100)) /dev/urandom >"$T/$f"; done
 hold -c 3 -D r:"$T/r" w:"$T/w" a:"$T/a" m:"$T/m" mw:"$T/mw" t:"$T":"$T/t1"
-HN=$((HN + 1))
-out="$T/threadfd.out"
-"$RT_TESTBIN/threadfd" "$T/s" "$T/p" >"$out" 2>"$out.err" &
-PIDS+=($!)
-wait_ready "$out" $!
+hold_thread "$T/s" "$T/p"
 
 # btrfs: stat's dev is the subvolume's, not the superblock's the kernel has
 if command -v mkfs.btrfs >/dev/null; then

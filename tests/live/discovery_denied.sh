@@ -11,12 +11,8 @@ need_cmd setpriv
 
 head -c 3000 /dev/urandom >"$T/shared"
 head -c 7000 /dev/urandom >"$T/private"
-HN=$((HN + 1))
-HOUT="$T/threadfd.out"
 # a thread with an fd table of its own: one file only there, one in both tables
-"$RT_TESTBIN/threadfd" "$T/shared" "$T/private" >"$HOUT" 2>"$HOUT.err" &
-PIDS+=($!)
-wait_ready "$HOUT" $!
+hold_thread "$T/shared" "$T/private"
 
 weaker() { setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace "$@"; }
 weaker true || skip "setpriv cannot drop CAP_SYS_PTRACE here"

@@ -8,11 +8,7 @@ need_cmd jq
 
 head -c 3000 /dev/urandom >"$T/shared"
 head -c 7000 /dev/urandom >"$T/private"
-HN=$((HN + 1))
-HOUT="$T/threadfd.out"
-"$RT_TESTBIN/threadfd" "$T/shared" "$T/private" >"$HOUT" 2>"$HOUT.err" &
-PIDS+=($!)
-wait_ready "$HOUT" $!
+hold_thread "$T/shared" "$T/private"
 tid=$(awk '$1 == "tid" {print $2}' "$HOUT")
 sfd=$(hfd "$HOUT" 0)
 pfd=$(hfd "$HOUT" 1)

@@ -146,6 +146,18 @@ wait_ready() {
 	HPID=$(awk '$1 == "pid" {print $2; exit}' "$out")
 }
 
+# hold_thread SHARED PRIVATE: start tests/helpers/threadfd, which holds SHARED in
+# its fd table and PRIVATE only in the table of a thread that called
+# unshare(CLONE_FILES) (both files must exist; they are unlinked); wait for "ready".
+# Sets HOUT and HPID as hold does.
+hold_thread() {
+	HN=$((HN + 1))
+	HOUT="$T/threadfd.$HN.out"
+	"$RT_TESTBIN/threadfd" "$1" "$2" >"$HOUT" 2>"$HOUT.err" &
+	PIDS+=($!)
+	wait_ready "$HOUT" $!
+}
+
 hfd() { awk -v n="$2" '$1 == "fd" && $2 == n {print $3}' "$1"; } # OUTFILE SPECINDEX
 hpids() { awk '$1 == "pid" {print $2}' "$1" | sort -n | tr '\n' ' '; }
 
