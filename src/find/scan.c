@@ -226,6 +226,14 @@ static bool other_ns(struct scanner *s, struct proc_ctx *p)
 
 /* Count ERR (a positive errno) when it means we ran out of fds, so the report can
  * say that something was missed for that reason and not because it vanished. */
+static bool out_of_fds(struct scanner *s, int err)
+{
+	if (err != EMFILE && err != ENFILE)
+		return false;
+	s->r->st.no_fds++;
+	return true;
+}
+
 /* A refusal to look at P's fds (ERR EACCES or EPERM) is about the process, not the
  * fd: the kernel checks the task (a process with privileges we lack). Counted once
  * as denied; nothing more of P is looked at. Anything else is not a refusal. */
@@ -239,16 +247,6 @@ static bool refused(struct scanner *s, struct proc_ctx *p, int err)
 	return true;
 }
 
-static bool out_of_fds(struct scanner *s, int err)
-{
-	if (err != EMFILE && err != ENFILE)
-		return false;
-	s->r->st.no_fds++;
-	return true;
-}
-
-/* May one more pin be opened? When fds run short, files are still listed (a rescue
- * can start while a holder lives) rather than missed because the walk starved. */
 bool scan_path_under(const char *p, size_t len, const char *dir)
 {
 	size_t dl = strlen(dir);
@@ -282,6 +280,8 @@ static bool pid_wanted(const struct scan_opts *o, pid_t pid)
 	return false;
 }
 
+/* May one more pin be opened? When fds run short, files are still listed (a rescue
+ * can start while a holder lives) rather than missed because the walk starved. */
 static bool pin_allowed(struct scanner *s)
 {
 	if (atomic_fetch_sub(&s->q->pins_left, 1) > 0)
