@@ -475,7 +475,7 @@ static size_t part_start(struct json_part *p, pthread_t *tid, struct json *j,
 	if (!p->mem)
 		return r->n;
 	(void)setvbuf(p->mem, NULL, _IOFBF, 1u << 16);
-	json_fork(&p->j, j, p->mem, true); /* the caller writes the first half first */
+	json_fork(&p->j, j, p->mem, true); /* the caller writes its files before */
 	if (pthread_create(tid, NULL, part_main, p) != 0) {
 		fclose(p->mem);
 		free(p->buf);
