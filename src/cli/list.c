@@ -27,6 +27,7 @@ static char report_buf[1u << 20];
 struct targets_job {
 	struct target_list *tl;
 	pthread_t tid;
+	bool started, threaded;
 	int err;
 };
 
@@ -38,6 +39,18 @@ static void *targets_main(void *arg)
 	return NULL;
 }
 
+/* The scan knows which processes it looks at: the probes, which fork, may start
+ * (scan_opts.listed); where no thread can be had, the targets are read here. */
+static void targets_start(void *arg)
+{
+	struct targets_job *j = arg;
+
+	j->started = true;
+	j->threaded = pthread_create(&j->tid, NULL, targets_main, j) == 0;
+	if (!j->threaded)
+		targets_main(j);
+}
+
 int cli_list(const struct list_opts *o)
 {
 	struct scan_opts so = {.all = o->all, .proc = "/proc", .sys = "/sys", .method = o->scan};
@@ -45,7 +58,6 @@ int cli_list(const struct list_opts *o)
 	struct target_list tl = {0};
 	struct advisor av = {0};
 	struct targets_job tj = {.tl = &tl};
-	bool threaded;
 	int rc = 1, se;
 
 	cli_filter_apply(o->filter, &so);
@@ -53,13 +65,12 @@ int cli_list(const struct list_opts *o)
 	 * children that look (statfs, a reflink tried), which the scan need not.
 	 * The pins' room first, while this is the only thread. */
 	scan_reserve();
-	threaded = pthread_create(&tj.tid, NULL, targets_main, &tj) == 0;
-	if (!threaded)
-		targets_main(&tj);
+	so.listed = targets_start;
+	so.listed_arg = &tj;
 	se = cli_scan(&so, &r);
-	if (threaded)
+	if (tj.threaded)
 		pthread_join(tj.tid, NULL);
-	if (se < 0 || tj.err < 0) {
+	if (se < 0 || tj.err < 0 || !tj.started) {
 		if (se == 0)
 			scan_free(&r);
 		target_list_free(&tl);

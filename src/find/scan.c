@@ -1920,6 +1920,8 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 		err = bpf_candidates(o, &q, &main_s, r, &recs, &names, &tasks);
 	if (err == 1)
 		err = list_pids(&q, o, main_s.self);
+	if (err == 0 && o->listed)
+		o->listed(o->listed_arg);
 	if (err == 0) {
 		size_t room = pin_reserve(PIN_ROOM(q.n));
 		atomic_store(&q.pins_left, room > PIN_FDS_KEPT ? (long)(room - PIN_FDS_KEPT) : 0);

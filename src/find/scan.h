@@ -133,6 +133,13 @@ struct scan_opts {
 	 * must pass both. Whatever a filter leaves out is never pinned nor counted. */
 	const pid_t *pids;
 	size_t npids;
+	/* Called once (when not NULL) with LISTED_ARG, from scan_run's thread, when the
+	 * processes to look at are known and before any is looked at: work beside the
+	 * scan that starts processes (the targets' probes fork) starts there, so that
+	 * the scan neither walks nor counts them. Not called when scan_run fails
+	 * before. */
+	void (*listed)(void *arg);
+	void *listed_arg;
 };
 
 /* Scan the system. Fills R (free with scan_free; that also releases the pins).
