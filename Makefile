@@ -146,7 +146,8 @@ $(O)/%.o: src/%.c $(HEADERS)
 # object embedded in a header): build outputs, never committed.
 BPF_SRC  := src/find/bpf/deleted.bpf.c
 ifeq ($(BPF),1)
-$(O)/find/bpfscan.o: $(O)/find/bpf/deleted.skel.h $(O)/find/bpf/deleted.lskel.h
+$(O)/find/bpfscan.o: $(O)/find/bpf/deleted.skel.h $(O)/find/bpf/fds.lskel.h \
+                     $(O)/find/bpf/maps.lskel.h
 $(O)/find/bpfscan.o: ALL_CFLAGS += -I$(O)
 endif
 $(O)/find/bpf/deleted.bpf.o: $(BPF_SRC) $(wildcard src/find/bpf/*.h)
@@ -154,14 +155,18 @@ $(O)/find/bpf/deleted.bpf.o: $(BPF_SRC) $(wildcard src/find/bpf/*.h)
 	$(CLANG) -g -O2 -target bpf -Isrc -DRT_BPF_OLD_KERNELS=1 -c -o $@ $<
 $(O)/find/bpf/deleted.skel.h: $(O)/find/bpf/deleted.bpf.o
 	$(BPFTOOL) gen skeleton $< name deleted_bpf > $@.tmp && mv $@.tmp $@
-# The light skeleton, of the programs for Linux 5.18 and later only: the kernel
-# relocates it (CO-RE) with its own BTF, so loading skips libbpf parsing the
-# kernel's BTF in user space.
-$(O)/find/bpf/deleted-new.bpf.o: $(BPF_SRC) $(wildcard src/find/bpf/*.h)
+# The light skeletons, of the programs for Linux 5.18 and later only: the kernel
+# relocates them (CO-RE) with its own BTF, so loading skips libbpf parsing the
+# kernel's BTF in user space. One for the fd iterator (part 1), one for the
+# mapping iterator (part 2), loaded at once in two threads.
+$(O)/find/bpf/fds-new.bpf.o: $(BPF_SRC) $(wildcard src/find/bpf/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O2 -target bpf -Isrc -DRT_BPF_OLD_KERNELS=0 -c -o $@ $<
-$(O)/find/bpf/deleted.lskel.h: $(O)/find/bpf/deleted-new.bpf.o
-	$(BPFTOOL) gen skeleton -L $< name deleted_lbpf > $@.tmp && mv $@.tmp $@
+	$(CLANG) -g -O2 -target bpf -Isrc -DRT_BPF_OLD_KERNELS=0 -DRT_BPF_PART=1 -c -o $@ $<
+$(O)/find/bpf/maps-new.bpf.o: $(BPF_SRC) $(wildcard src/find/bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -Isrc -DRT_BPF_OLD_KERNELS=0 -DRT_BPF_PART=2 -c -o $@ $<
+$(O)/find/bpf/%.lskel.h: $(O)/find/bpf/%-new.bpf.o
+	$(BPFTOOL) gen skeleton -L $< name $*_lbpf > $@.tmp && mv $@.tmp $@
 
 # The check suites share tests/testlib.c (undo file, commands, holders, files).
 $(O)/tests/testlib.o: tests/testlib.c $(wildcard tests/*.h) $(HEADERS) | $(O)/tests

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "find/bpf/deleted.lskel.h"
 #include "find/bpf/deleted.skel.h"
+#include "find/bpf/fds.lskel.h"
+#include "find/bpf/maps.lskel.h"
 
 /* The initial pid namespace's inode number (PROC_PID_INIT_INO, fixed by the
  * kernel): the iterators give pids as this namespace sees them. */
@@ -106,18 +107,13 @@ static void *iter_main(void *arg)
 /* Both iterators at once: the kernel walks every task's files in one thread and
  * every task's mappings in another (each read runs its walk), so on two cores the
  * walk costs the longer of the two, not their sum. The fds come first in BUF. */
-static int run_both(int fds_fd, int maps_fd, char **buf, size_t *len)
+/* FDS's output, then MAPS's, into *BUF (*LEN bytes); both are consumed. Returns 0,
+ * or the first error of the two. */
+static int join_outputs(struct iter_out *fds_out, struct iter_out *maps_out, char **buf,
+                        size_t *len)
 {
-	struct iter_out fds = {.prog_fd = fds_fd};
-	struct iter_out maps = {.prog_fd = maps_fd};
-	pthread_t t;
-	bool threaded = pthread_create(&t, NULL, iter_main, &maps) == 0;
+	struct iter_out fds = *fds_out, maps = *maps_out;
 
-	iter_main(&fds);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		iter_main(&maps);
 	if (fds.err == 0 && maps.err == 0 && fds.cap - fds.len < maps.len) {
 		char *nb = realloc(fds.buf, fds.len + maps.len);
 		if (nb) {
@@ -137,6 +133,21 @@ static int run_both(int fds_fd, int maps_fd, char **buf, size_t *len)
 	*buf = fds.buf;
 	*len = fds.len + maps.len;
 	return 0;
+}
+
+static int run_both(int fds_fd, int maps_fd, char **buf, size_t *len)
+{
+	struct iter_out fds = {.prog_fd = fds_fd};
+	struct iter_out maps = {.prog_fd = maps_fd};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, iter_main, &maps) == 0;
+
+	iter_main(&fds);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		iter_main(&maps);
+	return join_outputs(&fds, &maps, buf, len);
 }
 
 /* Load and run the programs through libbpf's skeleton: libbpf relocates them
@@ -174,28 +185,63 @@ static int run_skel(char **buf, size_t *len)
 	return r;
 }
 
-/* The programs for 5.18 and later through the light skeleton: a loader program
- * relocates them inside the kernel with the BTF the kernel has parsed already, so
- * nothing is parsed here. Returns 1 when it could not be loaded for
- * another reason than privileges (the caller tries run_skel), else what running the
- * iterators gave. */
+/* One light skeleton, loaded and its iterator run in a thread of its own: the
+ * fd iterator's (MAPS false) or the mapping iterator's. LOAD is what loading gave. */
+struct lpart {
+	bool maps;
+	int load;
+	struct iter_out out;
+};
+
+static void *lpart_main(void *arg)
+{
+	struct lpart *p = arg;
+
+	if (p->maps) {
+		struct maps_lbpf *skel = maps_lbpf__open();
+		p->load = skel ? maps_lbpf__load(skel) : -ENOMEM;
+		if (p->load == 0) {
+			p->out.prog_fd = skel->progs.deleted_maps.prog_fd;
+			iter_main(&p->out);
+		}
+		maps_lbpf__destroy(skel);
+	} else {
+		struct fds_lbpf *skel = fds_lbpf__open();
+		p->load = skel ? fds_lbpf__load(skel) : -ENOMEM;
+		if (p->load == 0) {
+			p->out.prog_fd = skel->progs.deleted_fds_cmd.prog_fd;
+			iter_main(&p->out);
+		}
+		fds_lbpf__destroy(skel);
+	}
+	return NULL;
+}
+
+/* The programs for 5.18 and later through two light skeletons: a loader program
+ * relocates each inside the kernel with the BTF the kernel has parsed already, so
+ * nothing is parsed here; each is loaded and run in a thread of its own, so the
+ * two loads (the kernel verifying and relocating, 6 ms for both here) overlap as
+ * the two walks do. Returns 1 when one could not be loaded for another reason
+ * than privileges (the caller tries run_skel), else what running the iterators
+ * gave. */
 static int run_lskel(char **buf, size_t *len)
 {
-	struct deleted_lbpf *skel = deleted_lbpf__open();
-	int r;
+	struct lpart fds = {.maps = false}, maps = {.maps = true};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, lpart_main, &maps) == 0;
 
-	if (!skel)
-		return 1;
-	r = deleted_lbpf__load(skel);
-	if (r != 0) {
-		deleted_lbpf__destroy(skel);
+	lpart_main(&fds);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		lpart_main(&maps);
+	if (fds.load != 0 || maps.load != 0) {
+		free(fds.out.buf);
+		free(maps.out.buf);
 		/* no privileges: the other way needs the same ones */
-		return r == -EPERM ? r : 1;
+		return fds.load == -EPERM || maps.load == -EPERM ? -EPERM : 1;
 	}
-	r = run_both(skel->progs.deleted_fds_cmd.prog_fd, skel->progs.deleted_maps.prog_fd, buf,
-	             len);
-	deleted_lbpf__destroy(skel);
-	return r;
+	return join_outputs(&fds.out, &maps.out, buf, len);
 }
 
 /* Where the record after the one at OFF in BUF (LEN bytes) starts, past its
@@ -269,6 +315,15 @@ int bpfscan_built(void)
 	return 1;
 }
 
+int bpfscan_usable(void)
+{
+	if (geteuid() != 0)
+		return -EPERM;
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+		return -ENOSYS;
+	return in_initial_pidns() ? 0 : -EXDEV;
+}
+
 #else
 
 int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names)
@@ -282,6 +337,11 @@ int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names)
 int bpfscan_built(void)
 {
 	return 0;
+}
+
+int bpfscan_usable(void)
+{
+	return -ENOSYS;
 }
 
 #endif

@@ -33,4 +33,9 @@ int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names);
 /* Whether this build has the BPF path at all. */
 int bpfscan_built(void);
 
+/* What bpfscan_collect() would say before loading anything: 0 when it will most
+ * likely work (built with it, root, kernel BTF, the initial pid namespace), else
+ * -ENOSYS, -EPERM or -EXDEV. Costs an access() and a readlink(). */
+int bpfscan_usable(void);
+
 #endif

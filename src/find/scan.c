@@ -1902,6 +1902,7 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	struct stat st;
 	size_t keep = 0;
 	int err, nw = 0, started = 0;
+	bool listed = false;
 
 	memset(r, 0, sizeof(*r));
 	r->root = geteuid() == 0;
@@ -1916,11 +1917,20 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	err = q.procfd < 0 ? -errno : 1;
 	/* Either path applies a filter before anything is opened or pinned: the walk
 	 * to each process and fd, the BPF path to the kernel's records. */
-	if (err == 1 && o->method != SCAN_PROC)
+	if (err == 1 && o->method != SCAN_PROC) {
+		/* The kernel names only tasks that hold deleted files, which what starts
+		 * now does not (the targets' probes): it may start at once, beside the
+		 * loading. (Should loading fail and the walk follow, a probe may be
+		 * counted among the processes.) */
+		if (o->listed && bpfscan_usable() == 0) {
+			o->listed(o->listed_arg);
+			listed = true;
+		}
 		err = bpf_candidates(o, &q, &main_s, r, &recs, &names, &tasks);
+	}
 	if (err == 1)
 		err = list_pids(&q, o, main_s.self);
-	if (err == 0 && o->listed)
+	if (err == 0 && o->listed && !listed)
 		o->listed(o->listed_arg);
 	if (err == 0) {
 		size_t room = pin_reserve(PIN_ROOM(q.n));

@@ -134,9 +134,10 @@ struct scan_opts {
 	const pid_t *pids;
 	size_t npids;
 	/* Called once (when not NULL) with LISTED_ARG, from scan_run's thread, when the
-	 * processes to look at are known and before any is looked at: work beside the
-	 * scan that starts processes (the targets' probes fork) starts there, so that
-	 * the scan neither walks nor counts them. Not called when scan_run fails
+	 * processes to look at are known and before any is looked at (the BPF path:
+	 * before loading, as it names only tasks holding deleted files): work beside
+	 * the scan that starts processes (the targets' probes fork) starts there, so
+	 * that the scan neither walks nor counts them. Not called when scan_run fails
 	 * before. */
 	void (*listed)(void *arg);
 	void *listed_arg;

@@ -11,6 +11,15 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* RT_BPF_PART 1: only the programs over fds, 2: only the one over mappings, each
+ * for a light skeleton of its own (loaded in a thread of its own: the kernel
+ * verifies and relocates the two at once); 0: all of them, for libbpf's skeleton. */
+#ifndef RT_BPF_PART
+#define RT_BPF_PART 0
+#endif
+#define WANT_FDS  (RT_BPF_PART != 2)
+#define WANT_MAPS (RT_BPF_PART != 1)
+
 /* A record and its name, made in a scratch slot (too big for the stack) and
  * written out in one piece. Each program has a slot of its own: one reader runs
  * each iterator, and the sleepable one may be preempted in the middle of a
@@ -31,8 +40,12 @@ struct out {
 #if RT_BPF_OLD_KERNELS
 SCRATCH(fds_slot);
 #endif
+#if WANT_FDS
 SCRATCH(fds_cmd_slot);
+#endif
+#if WANT_MAPS
 SCRATCH(maps_slot);
+#endif
 
 static __always_inline struct out *scratch_slot(void *map)
 {
@@ -47,7 +60,9 @@ static __always_inline struct out *scratch_slot(void *map)
 /* The process whose command line deleted_fds_cmd wrote last: a process's fds
  * come one after another, so each is written once (at most once more for a
  * thread with an fd table of its own, visited later). */
+#if WANT_FDS
 int cmd_tgid;
+#endif
 
 /* Name O's file (d_path, as readlink of /proc/PID/fd/N does) and write the record
  * with its name. */
@@ -157,6 +172,7 @@ int deleted_fds(struct bpf_iter__task_file *ctx)
  * get_mm_cmdline() of fs/proc/base.c gives it in the plain case: the bytes from
  * arg_start to arg_end when the last of them is still a NUL. Reading another
  * process's memory may sleep: Linux 5.18 and later (bpf_copy_from_user_task). */
+#if WANT_FDS
 SEC("iter.s/task_file")
 int deleted_fds_cmd(struct bpf_iter__task_file *ctx)
 {
@@ -194,7 +210,9 @@ fd:
 	fd_record(ctx, scratch_slot(&fds_cmd_slot));
 	return 0;
 }
+#endif
 
+#if WANT_MAPS
 SEC("iter/task_vma")
 int deleted_maps(struct bpf_iter__task_vma *ctx)
 {
@@ -220,3 +238,4 @@ int deleted_maps(struct bpf_iter__task_vma *ctx)
 	emit(ctx->meta->seq, o, &file->f_path);
 	return 0;
 }
+#endif
