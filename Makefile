@@ -241,7 +241,8 @@ rescuetui-static: $(O)/rescuetui
 
 # The static binary through the tests that run the program (tests/live/*.sh); their
 # helpers come from the normal build.
-check-static: static
+check-static:
+	$(MAKE) WERROR=1 static
 	$(MAKE) WERROR=1 tests
 	tests/run.sh --bin $(CURDIR)/rescuetui-static build
 

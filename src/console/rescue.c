@@ -116,7 +116,7 @@ static void complete(struct ui *u)
 {
 	char *f = u->pick.field, dir[PATH_MAX], common[NAME_MAX + 1] = "", *slash = strrchr(f, '/');
 	const char *part = slash ? slash + 1 : f;
-	size_t plen = strlen(part), nmatch = 0;
+	size_t plen = strlen(part), nmatch = 0, used, nl;
 	char shown[200] = "";
 	struct dirent *d;
 	DIR *dp;
@@ -144,10 +144,16 @@ static void complete(struct ui *u)
 				k++;
 			common[k] = 0;
 		}
-		if (nmatch <= COMPLETE_SHOWN &&
-		    strlen(shown) + strlen(d->d_name) + 3 < sizeof(shown))
-			snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), "%s%s",
-			         shown[0] ? "  " : "", d->d_name);
+		used = strlen(shown);
+		nl = strlen(d->d_name);
+		/* the names that fit, two spaces apart (checked: no cut name) */
+		if (nmatch <= COMPLETE_SHOWN && used + nl + 3 < sizeof(shown)) {
+			if (used) {
+				memcpy(shown + used, "  ", 2);
+				used += 2;
+			}
+			memcpy(shown + used, d->d_name, nl + 1);
+		}
 	}
 	closedir(dp);
 	if (nmatch == 0) {

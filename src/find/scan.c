@@ -824,7 +824,7 @@ static int scan_threads(struct scanner *s, struct proc_ctx *p)
 	if (tfd < 0)
 		return 0;
 	for (;;) {
-		ssize_t got = getdents64(tfd, dents, sizeof(dents));
+		ssize_t got = getdents64(tfd, (void *)dents, sizeof(dents));
 		if (got <= 0)
 			break;
 		for (ssize_t off = 0; off < got && r == 0;) {

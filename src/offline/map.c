@@ -193,7 +193,9 @@ static void judge_blocks(struct off_fs *f, uint32_t ino, const struct ext2_inode
 	err = off_runs(f, ino, &v, &n, why);
 	if (err < 0) {
 		e->blocks = OFF_BLOCKS_DAMAGED;
-		snprintf(e->note, sizeof(e->note), "%s", why[0] ? why : strerror(-err));
+		/* a note is a line on the screen: a longer reason is cut there */
+		snprintf(e->note, sizeof(e->note), "%.*s", (int)sizeof(e->note) - 1,
+		         why[0] ? why : strerror(-err));
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
