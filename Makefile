@@ -233,8 +233,9 @@ static: $(STATIC_MK)
 		{ echo 'rescuetui-static has a dynamic section: not static' >&2; rm -f rescuetui-static; exit 1; }
 	@ls -l rescuetui-static
 
+# (the libraries' own makes get none of ours: WERROR=1 and the like are ours)
 $(STATIC_MK): static/build-deps.sh
-	static/build-deps.sh $(STATIC_DEPS)
+	MAKEFLAGS= MFLAGS= static/build-deps.sh $(STATIC_DEPS)
 
 rescuetui-static: $(O)/rescuetui
 	@if [ "$(STATIC)" = 1 ]; then cp $< $@; else echo 'use: make static' >&2; exit 1; fi
