@@ -87,8 +87,12 @@ static const char *no_relink(const struct ui *u, const struct off_entry *e)
 		       "(c) instead";
 	if ((e->mode & 0170000) != 0100000)
 		return "only a regular file can be relinked";
+	/* as off_relink refuses them: asked here, before a name and a confirmation */
 	if (e->blocks == OFF_BLOCKS_DAMAGED)
 		return "its block map is damaged: copy it out (c) instead";
+	if (e->blocks == OFF_BLOCKS_TRUNCATED)
+		return "some of its blocks are free already: the name would go to bytes another "
+		       "file may own. Copy it out (c) instead";
 	return NULL;
 }
 

@@ -175,6 +175,26 @@ con_wait "cannot be relinked: the journal needs recovery" "the relink refused"
 con_keys q q
 assert_eq "$(con_exit_status)" 0 "exit status after q"
 
+tcase "blocks already free: the relink refused before a name is asked for"
+# One of the orphan's blocks marked free in the bitmap (as a crash in the middle of
+# a truncate leaves it): off_relink refuses such an inode, so the console says so
+# at once instead of after the name and the confirmation.
+cp --sparse=always "$IMG0" "$T/freed.img"
+# (its first data block: "blocks" would name the extent tree's block first)
+blk=$(debugfs -R "bmap <$INO> 0" "$T/freed.img" 2>/dev/null)
+[ "${blk:-0}" -gt 0 ] 2>/dev/null || fail "debugfs has no block 0 of inode $INO: '$blk'"
+debugfs -w -R "freeb $blk" "$T/freed.img" >/dev/null 2>&1 || fail "debugfs freeb $blk failed"
+"$RT_BIN" --offline "$T/freed.img" --json | jq -e --argjson i "$INO" \
+	'.orphans[] | select(.ino == $i) | .blocks == "truncated"' >/dev/null ||
+	fail "inode $INO is not called truncated: $("$RT_BIN" --offline "$T/freed.img" 2>&1)"
+con_run "$RT_BIN" --log "$T/actions.log" --offline "$T/freed.img"
+con_wait "| 1 orphan inode | offline: $T/freed.img (ext4)" "the console"
+con_keys l
+con_wait "cannot be relinked: some of its blocks are free already" "the relink refused"
+con_screen | grep -q "offline: relink: the name" && fail "the name was asked for"
+con_keys q q
+assert_eq "$(con_exit_status)" 0 "exit status after q"
+
 tcase "--readonly: it looks, it never acts"
 con_run "$RT_BIN" --readonly --offline "$IMG0"
 con_wait "| 1 orphan inode | offline: $IMG0 (ext4) | read-only" "the title"
