@@ -21,7 +21,17 @@ struct runs {
 	uint64_t limit;     /* more mapped blocks than this is damage */
 	char *why;
 	int err;
+	/* Not NULL: count here the map's own blocks (extent tree nodes below the
+	 * inode, indirect blocks) that the block bitmap, read already, calls free. */
+	int64_t *map_free;
 };
+
+static void map_block(struct runs *r, uint64_t blk)
+{
+	if (r->map_free && blk < ext2fs_blocks_count(r->f->fs->super) &&
+	    !ext2fs_test_block_bitmap2(r->f->fs->block_map, blk))
+		(*r->map_free)++;
+}
 
 /* Append (or extend the last run with) LEN blocks at LBLK -> PBLK, after checking
  * that they lie inside the filesystem and after what came before. */
@@ -88,9 +98,12 @@ static int runs_from_extents(struct runs *r, uint32_t ino, struct ext2_inode_lar
 			err = off_fail(r->why, 0, -EUCLEAN, "the extent tree does not end");
 			break;
 		}
-		if (!(ex.e_flags & EXT2_EXTENT_FLAGS_LEAF) ||
-		    (ex.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT))
+		if (ex.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT)
 			continue;
+		if (!(ex.e_flags & EXT2_EXTENT_FLAGS_LEAF)) {
+			map_block(r, ex.e_pblk); /* the node below this index entry */
+			continue;
+		}
 		err = runs_add(r, ex.e_lblk, ex.e_pblk, ex.e_len,
 		               (ex.e_flags & EXT2_EXTENT_FLAGS_UNINIT) != 0);
 		if (err)
@@ -108,8 +121,10 @@ static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt, blk6
 	(void)fs;
 	(void)ref_blk;
 	(void)ref_offset;
-	if (blockcnt < 0)
+	if (blockcnt < 0) {
+		map_block(r, *blocknr); /* an indirect block */
 		return 0;
+	}
 	r->err = runs_add(r, (uint64_t)blockcnt, *blocknr, 1, false);
 	return r->err ? BLOCK_ABORT : 0;
 }
@@ -117,7 +132,8 @@ static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt, blk6
 static int runs_from_blockmap(struct runs *r, uint32_t ino)
 {
 	errcode_t e = ext2fs_block_iterate3(
-	    r->f->fs, ino, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, NULL, block_cb, r);
+	    r->f->fs, ino, BLOCK_FLAG_READ_ONLY | (r->map_free ? 0 : BLOCK_FLAG_DATA_ONLY), NULL,
+	    block_cb, r);
 
 	if (r->err)
 		return r->err;
@@ -126,10 +142,13 @@ static int runs_from_blockmap(struct runs *r, uint32_t ino)
 	return 0;
 }
 
-int off_runs(struct off_fs *f, uint32_t ino, struct off_run **out, size_t *n, char why[OFF_WHY_LEN])
+/* off_runs(), and with MAP_FREE (the bitmap read) the count of the map's own blocks
+ * marked free. */
+static int runs_of(struct off_fs *f, uint32_t ino, struct off_run **out, size_t *n,
+                   char why[OFF_WHY_LEN], int64_t *map_free)
 {
 	struct ext2_inode_large in;
-	struct runs r = {.f = f, .why = why};
+	struct runs r = {.f = f, .why = why, .map_free = map_free};
 	int err;
 
 	*out = NULL;
@@ -155,6 +174,11 @@ int off_runs(struct off_fs *f, uint32_t ino, struct off_run **out, size_t *n, ch
 	return 0;
 }
 
+int off_runs(struct off_fs *f, uint32_t ino, struct off_run **out, size_t *n, char why[OFF_WHY_LEN])
+{
+	return runs_of(f, ino, out, n, why, NULL);
+}
+
 /* How many of the mapped blocks the block bitmap calls free. The bitmap is read
  * once per filesystem; -EIO when it cannot be. */
 static int64_t blocks_free(struct off_fs *f, const struct off_run *v, size_t n)
@@ -177,7 +201,8 @@ static void judge_blocks(struct off_fs *f, uint32_t ino, const struct ext2_inode
 	char why[OFF_WHY_LEN] = "";
 	struct off_run *v;
 	size_t n;
-	int64_t nfree;
+	int64_t nfree, map_free = 0;
+	bool bitmap;
 	int err;
 
 	if (in->i_flags & EXT4_INLINE_DATA_FL) {
@@ -190,7 +215,9 @@ static void judge_blocks(struct off_fs *f, uint32_t ino, const struct ext2_inode
 		e->mapped = sz;
 		return;
 	}
-	err = off_runs(f, ino, &v, &n, why);
+	/* the bitmap first: the map's own blocks are checked as the map is read */
+	bitmap = f->fs->block_map || !ext2fs_read_block_bitmap(f->fs);
+	err = runs_of(f, ino, &v, &n, why, bitmap ? &map_free : NULL);
 	if (err < 0) {
 		e->blocks = OFF_BLOCKS_DAMAGED;
 		/* a note is a line on the screen: a longer reason is cut there */
@@ -207,6 +234,12 @@ static void judge_blocks(struct off_fs *f, uint32_t ino, const struct ext2_inode
 		snprintf(e->note, sizeof(e->note),
 		         "%lld mapped blocks are marked free: freed, maybe already reused",
 		         (long long)nfree);
+	} else if (map_free > 0) {
+		e->blocks = OFF_BLOCKS_TRUNCATED;
+		snprintf(e->note, sizeof(e->note),
+		         "%lld blocks of its map (extent tree, indirect blocks) are marked free: "
+		         "the map may be overwritten",
+		         (long long)map_free);
 	} else if (e->size == 0 && e->allocated > 0) {
 		e->blocks = OFF_BLOCKS_TRUNCATED;
 		snprintf(e->note, sizeof(e->note),

@@ -38,7 +38,8 @@ enum off_source {
 enum off_blocks {
 	OFF_BLOCKS_INTACT,    /* the map reads, every block is in range and allocated */
 	OFF_BLOCKS_TRUNCATED, /* the map reads but blocks are gone: size 0 with blocks
-	                       * counted, or mapped blocks the bitmap calls free */
+	                       * counted, or mapped blocks, or blocks of the map itself
+	                       * (tree nodes, indirect blocks), the bitmap calls free */
 	OFF_BLOCKS_DAMAGED,   /* the extent tree or block map cannot be read, or points
 	                       * outside the filesystem */
 };

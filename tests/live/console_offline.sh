@@ -194,6 +194,20 @@ con_wait "cannot be relinked: some of its blocks are free already" "the relink r
 con_screen | grep -q "offline: relink: the name" && fail "the name was asked for"
 con_keys q q
 assert_eq "$(con_exit_status)" 0 "exit status after q"
+# The map's own block marked free (its extent tree has a node below the inode:
+# "blocks" names it first) is as bad: the map may be overwritten.
+cp --sparse=always "$IMG0" "$T/freed-map.img"
+etb=$(debugfs -R "stat <$INO>" "$T/freed-map.img" 2>/dev/null | sed -nE 's/.*\(ETB0\):([0-9]+).*/\1/p')
+if [ -n "$etb" ]; then
+	debugfs -w -R "freeb $etb" "$T/freed-map.img" >/dev/null 2>&1 || fail "debugfs freeb $etb failed"
+	"$RT_BIN" --offline "$T/freed-map.img" --json >"$T/freed-map.json"
+	assert_eq "$(jq -r --argjson i "$INO" '.orphans[] | select(.ino == $i) | .blocks' \
+		"$T/freed-map.json")" truncated "the verdict with a tree block free"
+	jq -r '.orphans[0].note' "$T/freed-map.json" | grep -q "blocks of its map" ||
+		fail "the note does not say why: $(jq -r '.orphans[0].note' "$T/freed-map.json")"
+else
+	echo "skipped: inode $INO has no extent tree block here"
+fi
 
 tcase "--readonly: it looks, it never acts"
 con_run "$RT_BIN" --readonly --offline "$IMG0"
