@@ -972,6 +972,65 @@ START_TEST(sync_freeze_asked)
 }
 END_TEST
 
+/* A freeze asked during what was to be the last pass (max_passes 2) is not lost:
+ * that pass's end is a boundary too, so a frozen pass follows it, past the limit:
+ * the writer stopped for it only, resumed after, the result the frozen source. */
+START_TEST(sync_freeze_asked_last_pass)
+{
+	char path[160], dest[160];
+	struct tl_holder h;
+	struct scan_result r;
+	struct job_writer w[4];
+	struct job_progress p;
+	struct h128 frozen;
+	bool asked = false, saw = false;
+	struct job *j;
+	ino_t ino;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/last.img", tl_dir);
+	snprintf(dest, sizeof(dest), "%s/last.copy", tl_dir);
+	ino = hold_seeded(&h, path, 16 * MiB, 9, "rr:", ":100000", NULL);
+	tl_scan(&r);
+	const struct entry *e = find(&r, ino);
+	struct job_spec s = spec_for(e, REC_SYNC, dest);
+	s.writers = w;
+	s.nwriters = job_writers_of(e, w, 4);
+	s.max_passes = 2;
+	s.max_rate = 16 * MiB; /* a pass takes a second: steps inside pass 2 */
+	ck_assert_int_eq(job_start(&s, &j), 0);
+	while ((rc = job_step(j, 100)) > 0) {
+		job_progress(j, &p);
+		if (!asked && !strcmp(p.phase, "pass 2") && p.done > 0) {
+			ck_assert_int_eq(job_request_freeze(j), 0);
+			asked = true;
+		}
+		if (!strcmp(p.phase, "pass 2"))
+			ck_assert_int_ne(proc_state(h.pids[0]), 'T');
+		if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
+			ck_assert_int_eq(p.freeze_req, JOB_FREEZE_TAKEN);
+			ck_assert_int_eq(proc_state(h.pids[0]), 'T');
+			frozen = hash_pin(&e->pin, NULL);
+			saw = true;
+		}
+	}
+	ck_assert(asked);
+	ck_assert(saw);
+	ck_assert_int_eq(rc, 0);
+	{
+		const struct job_result *res = job_result(j);
+		ck_assert(res->verified);
+		ck_assert(res->frozen_pass);
+		ck_assert_uint_eq(res->passes, 3); /* pass 2, then the frozen one */
+		ck_assert(heq(frozen, res->src_hash));
+	}
+	ck_assert(heq(frozen, hash_path(dest).b));
+	job_free(j);
+	ck_assert(wait_state(h.pids[0], false, 10000));
+	scan_free(&r);
+}
+END_TEST
+
 /* --freeze refuses pid 1 and our own ancestors; nothing is created. */
 START_TEST(refusals)
 {
@@ -2188,6 +2247,7 @@ int main(void)
 	tcase_add_test(tc, sync_converges);
 	tcase_add_test(tc, sync_freeze);
 	tcase_add_test(tc, sync_freeze_asked);
+	tcase_add_test(tc, sync_freeze_asked_last_pass);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, reflink_btrfs);
 	tcase_add_test(tc, reflink_xfs);
