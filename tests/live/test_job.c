@@ -755,24 +755,41 @@ END_TEST
 
 /* ---- sync ---- */
 
+/* The set-up of the sync tests: a file of SIZE bytes (SEED) at tl_dir/NAME.img, held
+ * by a writer of random blocks at RATE ("rr:", ":BYTES_PER_S"), scanned into R; its
+ * entry into *OUT, and the spec of a sync of it to DEST (tl_dir/NAME.copy, room
+ * for 160) with its writers in W (room for 4). */
+static struct job_spec writer_sync(struct tl_holder *h, struct scan_result *r,
+                                   struct job_writer *w, const char *name, uint64_t size,
+                                   uint64_t seed, const char *rate, char *dest,
+                                   const struct entry **out)
+{
+	char path[160];
+	ino_t ino;
+	struct job_spec s;
+
+	snprintf(path, sizeof(path), "%s/%s.img", tl_dir, name);
+	snprintf(dest, 160, "%s/%s.copy", tl_dir, name);
+	ino = hold_seeded(h, path, size, seed, "rr:", rate, NULL);
+	tl_scan(r);
+	*out = find(r, ino);
+	s = spec_for(*out, REC_SYNC, dest);
+	s.writers = w;
+	s.nwriters = job_writers_of(*out, w, 4);
+	return s;
+}
+
 START_TEST(sync_converges)
 {
-	char path[160], dest[160];
+	char dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
 	struct outcome o;
 	struct stat st;
-	ino_t ino;
 
-	snprintf(path, sizeof(path), "%s/db.img", tl_dir);
-	snprintf(dest, sizeof(dest), "%s/db.copy", tl_dir);
-	ino = hold_seeded(&h, path, 128 * MiB, 5, "rr:", ":2000000", NULL);
-	tl_scan(&r);
-	const struct entry *e = find(&r, ino);
-	struct job_spec s = spec_for(e, REC_SYNC, dest);
-	s.writers = w;
-	s.nwriters = job_writers_of(e, w, 4);
+	const struct entry *e;
+	struct job_spec s = writer_sync(&h, &r, w, "db", 128 * MiB, 5, ":2000000", dest, &e);
 	o = run(&s);
 	ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.prog.message);
 	ck_assert_uint_ge(o.res.passes, 2);
@@ -805,7 +822,7 @@ END_TEST
 
 START_TEST(sync_freeze)
 {
-	char path[160], dest[160];
+	char dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -815,17 +832,10 @@ START_TEST(sync_freeze)
 	bool saw = false;
 	struct stat st1;
 	struct job *j;
-	ino_t ino;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/vm.img", tl_dir);
-	snprintf(dest, sizeof(dest), "%s/vm.copy", tl_dir);
-	ino = hold_seeded(&h, path, 128 * MiB, 6, "rr:", ":2000000", NULL);
-	tl_scan(&r);
-	const struct entry *e = find(&r, ino);
-	struct job_spec s = spec_for(e, REC_SYNC, dest);
-	s.writers = w;
-	s.nwriters = job_writers_of(e, w, 4);
+	const struct entry *e;
+	struct job_spec s = writer_sync(&h, &r, w, "vm", 128 * MiB, 6, ":2000000", dest, &e);
 	s.freeze = true;
 	ck_assert_int_eq(job_start(&s, &j), 0);
 	while ((rc = job_step(j, 100)) > 0) {
@@ -882,7 +892,7 @@ static void *ask_freeze(void *arg)
  * short final pass are refused. */
 START_TEST(sync_freeze_asked)
 {
-	char path[160], dest[160], d2[180];
+	char dest[160], d2[180];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -892,17 +902,10 @@ START_TEST(sync_freeze_asked)
 	bool saw = false, asked_seen = false;
 	pthread_t th;
 	struct job *j;
-	ino_t ino;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/asked.img", tl_dir);
-	snprintf(dest, sizeof(dest), "%s/asked.copy", tl_dir);
-	ino = hold_seeded(&h, path, 32 * MiB, 7, "rr:", ":2000000", NULL);
-	tl_scan(&r);
-	const struct entry *e = find(&r, ino);
-	struct job_spec s = spec_for(e, REC_SYNC, dest);
-	s.writers = w;
-	s.nwriters = job_writers_of(e, w, 4);
+	const struct entry *e;
+	struct job_spec s = writer_sync(&h, &r, w, "asked", 32 * MiB, 7, ":2000000", dest, &e);
 	s.max_rate = 16 * MiB; /* pass 1 takes 2 s: time to ask */
 	ck_assert_int_eq(job_start(&s, &j), 0);
 	a.j = j;
@@ -977,7 +980,7 @@ END_TEST
  * the writer stopped for it only, resumed after, the result the frozen source. */
 START_TEST(sync_freeze_asked_last_pass)
 {
-	char path[160], dest[160];
+	char dest[160];
 	struct tl_holder h;
 	struct scan_result r;
 	struct job_writer w[4];
@@ -985,17 +988,10 @@ START_TEST(sync_freeze_asked_last_pass)
 	struct h128 frozen;
 	bool asked = false, saw = false;
 	struct job *j;
-	ino_t ino;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/last.img", tl_dir);
-	snprintf(dest, sizeof(dest), "%s/last.copy", tl_dir);
-	ino = hold_seeded(&h, path, 16 * MiB, 9, "rr:", ":100000", NULL);
-	tl_scan(&r);
-	const struct entry *e = find(&r, ino);
-	struct job_spec s = spec_for(e, REC_SYNC, dest);
-	s.writers = w;
-	s.nwriters = job_writers_of(e, w, 4);
+	const struct entry *e;
+	struct job_spec s = writer_sync(&h, &r, w, "last", 16 * MiB, 9, ":100000", dest, &e);
 	s.max_passes = 2;
 	s.max_rate = 16 * MiB; /* a pass takes a second: steps inside pass 2 */
 	ck_assert_int_eq(job_start(&s, &j), 0);
