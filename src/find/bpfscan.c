@@ -135,18 +135,26 @@ static int join_outputs(struct iter_out *fds_out, struct iter_out *maps_out, cha
 	return 0;
 }
 
+/* FN(A) here and FN(B) in a thread of its own, both done on return (one after the
+ * other when no thread can be had). */
+static void at_once(void *(*fn)(void *), void *a, void *b)
+{
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, fn, b) == 0;
+
+	fn(a);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		fn(b);
+}
+
 static int run_both(int fds_fd, int maps_fd, char **buf, size_t *len)
 {
 	struct iter_out fds = {.prog_fd = fds_fd};
 	struct iter_out maps = {.prog_fd = maps_fd};
-	pthread_t t;
-	bool threaded = pthread_create(&t, NULL, iter_main, &maps) == 0;
 
-	iter_main(&fds);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		iter_main(&maps);
+	at_once(iter_main, &fds, &maps);
 	return join_outputs(&fds, &maps, buf, len);
 }
 
@@ -227,14 +235,8 @@ static void *lpart_main(void *arg)
 static int run_lskel(char **buf, size_t *len)
 {
 	struct lpart fds = {.maps = false}, maps = {.maps = true};
-	pthread_t t;
-	bool threaded = pthread_create(&t, NULL, lpart_main, &maps) == 0;
 
-	lpart_main(&fds);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		lpart_main(&maps);
+	at_once(lpart_main, &fds, &maps);
 	if (fds.load != 0 || maps.load != 0) {
 		free(fds.out.buf);
 		free(maps.out.buf);

@@ -871,6 +871,20 @@ struct asker {
 	int rc;
 };
 
+/* In a step loop of a freeze asked while the job ran: at "frozen pass done" the
+ * request was taken and the writer is stopped; the source's hash then goes to
+ * *FROZEN. Returns whether it is that moment. */
+static bool at_frozen_end(const struct job_progress *p, const struct tl_holder *h,
+                          const struct entry *e, struct h128 *frozen)
+{
+	if (!p->frozen || strcmp(p->phase, "frozen pass done") != 0)
+		return false;
+	ck_assert_int_eq(p->freeze_req, JOB_FREEZE_TAKEN);
+	ck_assert_int_eq(proc_state(h->pids[0]), 'T');
+	*frozen = hash_pin(&e->pin, NULL);
+	return true;
+}
+
 static void *ask_freeze(void *arg)
 {
 	struct asker *a = arg;
@@ -917,12 +931,7 @@ START_TEST(sync_freeze_asked)
 			ck_assert_str_eq(p.phase, "pass 1"); /* not before the end of the pass */
 			ck_assert_int_ne(proc_state(h.pids[0]), 'T');
 		}
-		if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
-			ck_assert_int_eq(p.freeze_req, JOB_FREEZE_TAKEN);
-			ck_assert_int_eq(proc_state(h.pids[0]), 'T');
-			frozen = hash_pin(&e->pin, NULL);
-			saw = true;
-		}
+		saw |= at_frozen_end(&p, &h, e, &frozen);
 	}
 	pthread_join(th, NULL);
 	ck_assert_int_eq(a.rc, 0);
@@ -1003,12 +1012,7 @@ START_TEST(sync_freeze_asked_last_pass)
 		}
 		if (!strcmp(p.phase, "pass 2"))
 			ck_assert_int_ne(proc_state(h.pids[0]), 'T');
-		if (p.frozen && !strcmp(p.phase, "frozen pass done")) {
-			ck_assert_int_eq(p.freeze_req, JOB_FREEZE_TAKEN);
-			ck_assert_int_eq(proc_state(h.pids[0]), 'T');
-			frozen = hash_pin(&e->pin, NULL);
-			saw = true;
-		}
+		saw |= at_frozen_end(&p, &h, e, &frozen);
 	}
 	ck_assert(asked);
 	ck_assert(saw);
