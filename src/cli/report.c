@@ -415,9 +415,7 @@ void report_targets_table(FILE *f, const struct target_list *tl, const struct sc
  * others go out; appended after them. */
 struct json_part {
 	struct json j;
-	const struct scan_result *r;
-	const struct target_list *tl;
-	double copy_bps;
+	const struct advisor *av; /* the caller's: its files, targets and fsids */
 	size_t from;
 	FILE *mem;
 	char *buf;
@@ -436,7 +434,7 @@ static ssize_t part_write(void *cookie, const char *s, size_t n)
 	struct json_part *p = cookie;
 
 	if (n > p->cap - p->len) {
-		size_t nc = p->cap ? p->cap * 2 : (p->r->n - p->from) * PART_PER_FILE;
+		size_t nc = p->cap ? p->cap * 2 : (p->av->r->n - p->from) * PART_PER_FILE;
 		char *nb;
 		while (nc - p->len < n)
 			nc *= 2;
@@ -454,12 +452,13 @@ static ssize_t part_write(void *cookie, const char *s, size_t n)
 static void *part_main(void *arg)
 {
 	struct json_part *p = arg;
+	const struct scan_result *r = p->av->r;
 	struct advisor av;
 
-	if (advisor_init(&av, p->r, p->tl, p->copy_bps) < 0)
+	if (advisor_share(&av, p->av) < 0)
 		return NULL;
-	for (size_t i = p->from; i < p->r->n; i++)
-		json_entry(&p->j, &p->r->v[i], advisor_get(&av, i), p->tl);
+	for (size_t i = p->from; i < r->n; i++)
+		json_entry(&p->j, &r->v[i], advisor_get(&av, i), av.tl);
 	advisor_free(&av);
 	p->ok = fflush(p->mem) == 0; /* the memory stream's only error: no memory */
 	return NULL;
@@ -468,10 +467,11 @@ static void *part_main(void *arg)
 /* Start writing R's later files in a thread, as part P of J's document. Returns
  * where the caller stops (R->n when no thread runs). */
 static size_t part_start(struct json_part *p, pthread_t *tid, struct json *j,
-                         const struct scan_result *r, const struct target_list *tl,
                          const struct advisor *av)
 {
-	*p = (struct json_part){.r = r, .tl = tl, .copy_bps = av->copy_bps, .from = r->n * 11 / 20};
+	const struct scan_result *r = av->r;
+
+	*p = (struct json_part){.av = av, .from = r->n * 11 / 20};
 	if (r->n < PART_MIN || sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		return r->n;
 	p->mem = fopencookie(p, "w", (cookie_io_functions_t){.write = part_write});
@@ -493,14 +493,14 @@ static size_t part_start(struct json_part *p, pthread_t *tid, struct json *j,
 static size_t part_end(struct json_part *p, pthread_t tid, FILE *f)
 {
 	if (!p->mem)
-		return p->r->n;
+		return p->av->r->n;
 	pthread_join(tid, NULL);
 	if (fclose(p->mem) != 0)
 		p->ok = false;
 	if (p->ok)
 		fwrite_unlocked(p->buf, 1, p->len, f);
 	free(p->buf);
-	return p->ok ? p->r->n : p->from;
+	return p->ok ? p->av->r->n : p->from;
 }
 
 void report_json(FILE *f, const struct scan_result *r, const struct target_list *tl,
@@ -517,7 +517,7 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	json_obj_begin(&j);
 	json_key(&j, "files");
 	json_arr_begin(&j);
-	stop = part_start(&part, &tid, &j, r, tl, av);
+	stop = part_start(&part, &tid, &j, av);
 	for (size_t i = 0; i < stop; i++)
 		json_entry(&j, &r->v[i], advisor_get(av, i), tl);
 	for (size_t i = part_end(&part, tid, f); i < r->n; i++)

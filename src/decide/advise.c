@@ -102,6 +102,17 @@ int advisor_init(struct advisor *av, const struct scan_result *r, const struct t
 	return 0;
 }
 
+int advisor_share(struct advisor *av, const struct advisor *from)
+{
+	*av = (struct advisor){.r = from->r,
+	                       .tl = from->tl,
+	                       .copy_bps = from->copy_bps,
+	                       .fsid = from->fsid,
+	                       .shared = true};
+	av->rt = calloc(av->tl->n ? av->tl->n : 1, sizeof(*av->rt));
+	return av->rt ? 0 : -ENOMEM;
+}
+
 static void decide(struct advisor *av, size_t i, struct advice *out)
 {
 	const struct entry *e = &av->r->v[i];
@@ -121,7 +132,8 @@ const struct advice *advisor_get(struct advisor *av, size_t i)
 
 void advisor_free(struct advisor *av)
 {
-	free(av->fsid);
+	if (!av->shared)
+		free(av->fsid);
 	free(av->rt);
 	av->fsid = NULL;
 	av->rt = NULL;

@@ -34,6 +34,7 @@ struct advisor {
 	const struct target_list *tl;
 	double copy_bps;
 	uint64_t *fsid;        /* R->n ids (adv_fsid) */
+	bool shared;           /* FSID is another advisor's (advisor_share) */
 	struct rec_target *rt; /* room for TL->n */
 	struct advice one;     /* what advisor_get() returned last */
 };
@@ -41,6 +42,10 @@ struct advisor {
 /* Start an advisor on R and TL (both must outlive it). Returns 0 or -ENOMEM. */
 int advisor_init(struct advisor *av, const struct scan_result *r, const struct target_list *tl,
                  double copy_bps);
+
+/* Another advisor on FROM's files and targets for a second thread, sharing FROM's
+ * filesystem ids (FROM must outlive it; its free leaves them). 0 or -ENOMEM. */
+int advisor_share(struct advisor *av, const struct advisor *from);
 
 /* The advice for file I of R, valid until the next call. */
 const struct advice *advisor_get(struct advisor *av, size_t i);
