@@ -283,6 +283,15 @@ static int split(const char *buf, size_t len, struct bpfscan_rec **v, size_t *n)
 	return 0;
 }
 
+/* What the kernel must offer before anything is loaded: its BTF, and iterators
+ * that name pids as we see them (the initial pid namespace). 0, -ENOSYS or -EXDEV. */
+static int kernel_ready(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+		return -ENOSYS;
+	return in_initial_pidns() ? 0 : -EXDEV;
+}
+
 int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names)
 {
 	char *buf = NULL;
@@ -292,10 +301,8 @@ int bpfscan_collect(struct bpfscan_rec **v, size_t *n, char **names)
 	*v = NULL;
 	*n = 0;
 	*names = NULL;
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		return -ENOSYS;
-	if (!in_initial_pidns())
-		return -EXDEV;
+	if ((r = kernel_ready()) < 0)
+		return r;
 	r = run_lskel(&buf, &len);
 	if (r == 1)
 		r = run_skel(&buf, &len);
@@ -319,11 +326,7 @@ int bpfscan_built(void)
 
 int bpfscan_usable(void)
 {
-	if (geteuid() != 0)
-		return -EPERM;
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		return -ENOSYS;
-	return in_initial_pidns() ? 0 : -EXDEV;
+	return geteuid() != 0 ? -EPERM : kernel_ready();
 }
 
 #else
