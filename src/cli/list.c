@@ -70,7 +70,9 @@ int cli_list(const struct list_opts *o)
 	se = cli_scan(&so, &r);
 	if (tj.threaded)
 		pthread_join(tj.tid, NULL);
-	if (se < 0 || tj.err < 0 || !tj.started) {
+	else if (se == 0 && !tj.started)
+		targets_main(&tj); /* a scan that never said so: the targets all the same */
+	if (se < 0 || tj.err < 0) {
 		if (se == 0)
 			scan_free(&r);
 		target_list_free(&tl);
