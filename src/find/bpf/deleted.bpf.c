@@ -123,12 +123,20 @@ static __always_inline void describe(struct task_struct *task, struct bpfscan_re
 	BPF_CORE_READ_STR_INTO(&r->comm, lead, comm);
 }
 
+/* Is FILE a regular file whose last name is gone? */
+static __always_inline bool unlinked(struct file *file)
+{
+	struct inode *inode = file->f_inode;
+
+	return inode && (inode->i_mode & S_IFMT) == S_IFREG && inode->i_nlink == 0;
+}
+
 /* A deleted regular file: fill what R says about its inode. */
 static __always_inline bool deleted(struct file *file, struct bpfscan_rec *r)
 {
 	struct inode *inode = file->f_inode;
 
-	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG || inode->i_nlink != 0)
+	if (!unlinked(file))
 		return false;
 	r->ino = inode->i_ino;
 	r->size = (unsigned long long)inode->i_size;
@@ -163,7 +171,8 @@ static __always_inline bool fd_record(struct bpf_iter__task_file *ctx, struct ou
 SEC("iter/task_file")
 int deleted_fds(struct bpf_iter__task_file *ctx)
 {
-	fd_record(ctx, scratch_slot(&fds_slot));
+	if (ctx->file && unlinked(ctx->file))
+		fd_record(ctx, scratch_slot(&fds_slot));
 	return 0;
 }
 #endif
@@ -184,9 +193,9 @@ int deleted_fds_cmd(struct bpf_iter__task_file *ctx)
 	__u32 len;
 
 	/* only for a process that holds a deleted file (fd_record says which) */
-	if (!task || task->tgid == cmd_tgid || !file || !file->f_inode ||
-	    (file->f_inode->i_mode & S_IFMT) != S_IFREG || file->f_inode->i_nlink != 0 ||
-	    !(o = scratch_slot(&fds_cmd_slot)))
+	if (!file || !unlinked(file) || !task)
+		return 0;
+	if (task->tgid == cmd_tgid || !(o = scratch_slot(&fds_cmd_slot)))
 		goto fd;
 	cmd_tgid = task->tgid;
 	mm = task->mm;
@@ -221,13 +230,14 @@ int deleted_maps(struct bpf_iter__task_vma *ctx)
 	struct file *file;
 	struct out *o;
 
-	if (!task || !vma)
+	/* nearly every mapping is of a file with a name (or of none): that is told
+	 * before anything else is read or cleared */
+	if (!vma || !(file = vma->vm_file) || !unlinked(file) || !task)
 		return 0;
 	/* threads share the leader's mappings: those of the leader are enough */
 	if (task->pid != task->tgid && task->group_leader && task->group_leader->mm)
 		return 0;
-	file = vma->vm_file;
-	if (!file || !(o = scratch_slot(&maps_slot)) || !deleted(file, &o->r))
+	if (!(o = scratch_slot(&maps_slot)) || !deleted(file, &o->r))
 		return 0;
 	o->r.kind = BPFREC_MMAP;
 	describe(task, &o->r);
