@@ -360,6 +360,8 @@ int procs_read_row(int pid_dir, pid_t pid, struct procs_row *row)
 		return r;
 	if (parse_stat_comm(buf, (size_t)n, comm, sizeof(comm), &row->state) < 0)
 		return -EINVAL;
+	if (parse_stat_threads(buf, (size_t)n, &row->threads) < 0)
+		row->threads = 0;
 	row->uid = st.st_uid;
 	row->comm = strdup(comm);
 	if (!row->comm)

@@ -14,6 +14,7 @@ struct procs_row {
 	char *comm, *cmdline;
 	uid_t uid;
 	char state;
+	unsigned threads; /* as stat counts them; 0: not known */
 };
 
 /* Every process at one moment, sorted by pid. */
@@ -33,7 +34,7 @@ void procs_table_sort(struct procs_table *t);
 int procs_cmdline(int proc_dir, pid_t pid, char **out);
 
 /* PID's details read from its directory PID_DIR (an fd on /proc/PID), by the walk
- * of /proc while it is there: command name and state from stat, the user as the
+ * of /proc while it is there: command name, state and thread count from stat, the user as the
  * directory's owner (as libproc2 takes it), the command line as procs_cmdline()
  * shows it. ROW's strings are malloc'ed (procs_table_free frees a table of them).
  * Returns 0, -ENOMEM, or another negative errno (the process is gone). */

@@ -809,16 +809,18 @@ static bool own_fd_table(pid_t pid, pid_t tid)
 }
 
 /* The fds of threads that called unshare(CLONE_FILES): /proc/PID/fd shows only
- * the leader's table. A process directory's "task" has 2 + threads links, so a
- * single-threaded process costs one fstatat. */
-static int scan_threads(struct scanner *s, struct proc_ctx *p)
+ * the leader's table. THREADS is how many stat counted (0: not read): without it, a
+ * process directory's "task" has 2 + threads links, so a single-threaded process
+ * costs one fstatat. */
+static int scan_threads(struct scanner *s, struct proc_ctx *p, unsigned threads)
 {
 	/* scan_fds has s->dents: the task list gets a buffer of its own */
 	_Alignas(8) char dents[TASK_DENTS_BUF];
 	struct stat st;
 	int tfd, r = 0;
 
-	if (fstatat(p->pfd, "task", &st, 0) < 0 || st.st_nlink <= 3)
+	if (threads == 1 ||
+	    (threads == 0 && (fstatat(p->pfd, "task", &st, 0) < 0 || st.st_nlink <= 3)))
 		return 0;
 	tfd = openat(p->pfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0)
@@ -849,9 +851,10 @@ static int scan_threads(struct scanner *s, struct proc_ctx *p)
 	return r;
 }
 
-/* The details of P, which holds something, while its directory is open. A process
- * gone meanwhile gets none here (procs_describe looks it up, and finds it gone). */
-static int describe_pid(struct scanner *s, struct proc_ctx *p)
+/* The details of P, which holds something, while its directory is open; *THREADS
+ * what stat counted (left alone when it could not be read). A process gone
+ * meanwhile gets none here (procs_describe looks it up, and finds it gone). */
+static int describe_pid(struct scanner *s, struct proc_ctx *p, unsigned *threads)
 {
 	struct procs_row row;
 	int r;
@@ -867,8 +870,10 @@ static int describe_pid(struct scanner *s, struct proc_ctx *p)
 	r = procs_read_row(p->pfd, p->pid, &row);
 	if (r == -ENOMEM)
 		return r;
-	if (r == 0)
+	if (r == 0) {
 		s->rows.v[s->rows.n++] = row;
+		*threads = row.threads;
+	}
 	return 0;
 }
 
@@ -876,6 +881,8 @@ static int scan_pid(struct scanner *s, int pid)
 {
 	struct proc_ctx p = {.pid = pid};
 	size_t before = s->holders_added;
+	unsigned threads = 0;
+	bool described;
 	char name[16];
 	int r;
 
@@ -888,12 +895,17 @@ static int scan_pid(struct scanner *s, int pid)
 	}
 	s->r->st.procs++;
 	r = scan_fds(s, &p);
+	/* a holder is described now: its stat counts its threads, which spares
+	 * the look at its task directory when it has a single thread */
+	described = r == 0 && s->holders_added != before;
+	if (described)
+		r = describe_pid(s, &p, &threads);
 	if (r == 0 && !p.denied)
-		r = scan_threads(s, &p);
+		r = scan_threads(s, &p, threads);
 	if (r == 0)
 		r = scan_maps(s, &p);
-	if (r == 0 && s->holders_added != before)
-		r = describe_pid(s, &p);
+	if (r == 0 && !described && s->holders_added != before)
+		r = describe_pid(s, &p, &threads);
 	close(p.pfd);
 	return r;
 }

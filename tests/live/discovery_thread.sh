@@ -37,3 +37,20 @@ for m in "${methods[@]}"; do
 	cmp -s "$T/byid.$m" /proc/"$HPID"/task/"$tid"/fd/"$pfd" || fail "$m: rescued bytes differ"
 	echo "ok: $m: rescued by id, bytes equal"
 done
+
+# A process whose only deleted file is in a thread's table: its leader's table
+# holds a file that still has a name (a second link), so nothing in the process's
+# own fds makes it a holder before its threads are looked at.
+head -c 5000 /dev/urandom >"$T/named"
+ln "$T/named" "$T/named.link"
+head -c 9000 /dev/urandom >"$T/private2"
+hold_thread "$T/named" "$T/private2"
+tid2=$(awk '$1 == "tid" {print $2}' "$HOUT")
+pfd2=$(hfd "$HOUT" 1)
+pino2=$(stat -L -c %i /proc/"$HPID"/task/"$tid2"/fd/"$pfd2")
+for m in "${methods[@]}"; do
+	list --sample 0 --scan "$m"
+	assert_eq "$(by_ino "$pino2" '.holders[0] | "\(.pid) \(.tid) \(.fd)"')" "$HPID $tid2 $pfd2" \
+		"$m: a thread-only holder"
+	assert_eq "$(by_ino "$pino2" .size)" 9000 "$m: its size"
+done

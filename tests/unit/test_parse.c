@@ -229,6 +229,40 @@ START_TEST(stat_comm)
 }
 END_TEST
 
+START_TEST(stat_threads)
+{
+	/* field 20, after a name with ')' and spaces in it */
+	const char *odd = "42 (a) b) (c) D 1 42 42 0 -1 4194560 97 0 0 0 5 3 0 0 20 0 7 0 123";
+	const char *one = "7 (crowd) S 6 6 1 0 -1 4194560 97 0 0 0 0 0 0 0 20 0 1 0 9\n";
+	unsigned n = 0;
+
+	ck_assert_int_eq(parse_stat_threads(odd, strlen(odd), &n), 0);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_int_eq(parse_stat_threads(one, strlen(one), &n), 0);
+	ck_assert_uint_eq(n, 1);
+	/* the line as this test's own process has it */
+	{
+		char buf[1024];
+		FILE *f = fopen("/proc/self/stat", "r");
+		size_t got;
+		ck_assert_ptr_nonnull(f);
+		got = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		ck_assert_int_eq(parse_stat_threads(buf, got, &n), 0);
+		ck_assert_uint_ge(n, 1);
+	}
+	/* cut short, or not a number where the count goes */
+	ck_assert_int_eq(parse_stat_threads(one, 40, &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_threads("7 (crowd) S", 11, &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_threads("7 crowd S 1", 11, &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_threads("", 0, &n), -EINVAL);
+	const char *bad = "7 (x) S 6 6 1 0 -1 4194560 97 0 0 0 0 0 0 0 20 0 x1 0 9";
+	ck_assert_int_eq(parse_stat_threads(bad, strlen(bad), &n), -EINVAL);
+	const char *bad2 = "7 (x) S 6 6 1 0 -1 4194560 97 0 0 0 0 0 0 0 20 0 1x 0 9";
+	ck_assert_int_eq(parse_stat_threads(bad2, strlen(bad2), &n), -EINVAL);
+}
+END_TEST
+
 START_TEST(loadavg_tasks)
 {
 	uint64_t v = 0;
@@ -263,6 +297,7 @@ int main(void)
 	tcase_add_test(tc, pids);
 	tcase_add_test(tc, loadavg_tasks);
 	tcase_add_test(tc, stat_comm);
+	tcase_add_test(tc, stat_threads);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
