@@ -557,7 +557,20 @@ static bool is_exe(struct proc_ctx *p, const struct stat *st)
 	return p->exe_known == 1 && p->exe.st_dev == st->st_dev && p->exe.st_ino == st->st_ino;
 }
 
-static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const struct parse_maps *m)
+/* What a caller of add_mapping knows already, so that /proc need not be asked: EXE
+ * 1 or 0 when the file is (not) the holder's executable (-1: not known); OWN_MOUNT
+ * when the file is on a mount of our namespace (its name means the same here);
+ * EXACT when M's path is the name as map_files reads it, not the mangled text of
+ * maps. */
+struct map_hint {
+	int exe;
+	bool own_mount, exact;
+};
+
+static const struct map_hint no_hint = {.exe = -1};
+
+static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const struct parse_maps *m,
+                       const struct map_hint *hint)
 {
 	char range[64];
 	struct stat st;
@@ -589,17 +602,20 @@ static int add_mapping(struct scanner *s, struct proc_ctx *p, int mfdir, const s
 			return -ENOMEM;
 		s->holders_added++;
 		h->pid = p->pid;
-		h->other_mntns = other_ns(s, p);
-		h->exe = is_exe(p, &st);
+		h->other_mntns = !hint->own_mount && other_ns(s, p);
+		h->exe = hint->exe >= 0 ? hint->exe == 1 : is_exe(p, &st);
 	}
 	h->map_bytes += m->end - m->start;
 	h->map_write |= m->shared && m->writable;
 	if (created || e->path_from_pin || (e->path_other_ns && !h->other_mntns)) {
 		/* map_files gives the exact name; maps mangles newlines. */
 		size_t len;
-		n = readlinkat(mfdir, range, s->link, sizeof(s->link));
-		if (n > 0 && (size_t)n < sizeof(s->link) &&
-		    parse_deleted_suffix(s->link, (size_t)n, &len)) {
+		if (hint->exact) {
+			if (set_path(e, m->path, m->path_len) < 0)
+				return -ENOMEM;
+		} else if ((n = readlinkat(mfdir, range, s->link, sizeof(s->link))) > 0 &&
+		           (size_t)n < sizeof(s->link) &&
+		           parse_deleted_suffix(s->link, (size_t)n, &len)) {
 			if (set_path(e, s->link, len) < 0)
 				return -ENOMEM;
 		} else {
@@ -733,7 +749,8 @@ static int query_maps(struct scanner *s, struct proc_ctx *p, int mfd)
 		parse_deleted_suffix(s->vname, m.path_len, &m.path_len);
 		if (!path_wanted(s->o, m.path, m.path_len))
 			continue;
-		r = add_mapping(s, p, mfdir, &m);
+		/* the kernel's name is d_path's, as map_files reads it */
+		r = add_mapping(s, p, mfdir, &m, &(struct map_hint){.exe = -1, .exact = true});
 		if (r < 0)
 			break;
 		added = true;
@@ -782,7 +799,7 @@ static int scan_maps(struct scanner *s, struct proc_ctx *p)
 		/* A file mapped as several regions gets one holder with all of them. */
 		if (parse_maps_line(line, (size_t)(eol - line), &m) == 0 && m.deleted &&
 		    m.path_len > 0 && path_wanted(s->o, m.path, m.path_len))
-			r = add_mapping(s, p, mfdir, &m);
+			r = add_mapping(s, p, mfdir, &m, &no_hint);
 		line = eol + 1;
 	}
 	if (mfdir >= 0)
@@ -1297,6 +1314,16 @@ static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir, const str
 	                       .shared = (c->flags & RT_VM_SHARED) != 0,
 	                       .path = "",
 	                       .deleted = true};
+	/* the kernel said which mount and whether it is the executable, and gave the
+	 * name as map_files reads it */
+	struct map_hint hint = {.exe = c->exe, .own_mount = mounts_is_own_id(s->mnt, c->mnt_id)};
+
+	const char *name = s->q->names + c->path_off;
+
+	if (c->path_len && parse_deleted_suffix(name, c->path_len, &m.path_len)) {
+		m.path = name;
+		hint.exact = true;
+	}
 
 	if (*mfdir == -1) {
 		*mfdir = task_dir(s, p) < 0
@@ -1307,7 +1334,7 @@ static int task_map(struct scanner *s, struct proc_ctx *p, int *mfdir, const str
 			*mfdir = -2; /* add_mapping counts each as unconfirmed */
 		}
 	}
-	return add_mapping(s, p, *mfdir < 0 ? -1 : *mfdir, &m);
+	return add_mapping(s, p, *mfdir < 0 ? -1 : *mfdir, &m, &hint);
 }
 
 _Static_assert(sizeof(pid_t) == sizeof(((struct bpfscan_rec *)0)->tgid), "tgid is a pid_t");

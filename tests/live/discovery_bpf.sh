@@ -1,7 +1,8 @@
 # The two ways of finding candidates report the same files: BPF iterators in the
 # kernel and the walk of /proc give the same ids and the same holders (fds with
-# their access, append, position; mappings; a thread's own fd table; several
-# processes; a dup; command lines the kernel gives and those read from /proc). Without the privileges BPF needs, auto falls back to /proc and
+# their access, append, position; mappings, of a deleted executable too; a thread's
+# own fd table; several processes; a dup; command lines the kernel gives and those
+# read from /proc). Without the privileges BPF needs, auto falls back to /proc and
 # says why, and --scan bpf fails with a message.
 . "$(dirname "$0")/lib.bash"
 need_root
@@ -34,6 +35,14 @@ bash -c 'exec -a "$0" "$@"' "$(printf 'odd\tname\nhere \303\251 \001')" "$RT_TES
 PIDS+=($!)
 wait_ready "$out" $!
 
+# a deleted executable that still runs: held by its own mappings, named as such
+cp "$(command -v sleep)" "$T/sleepy"
+"$T/sleepy" 600 &
+PIDS+=($!)
+wait_for 10 "the copy of sleep to map itself" grep -q sleepy /proc/$!/maps
+rm "$T/sleepy"
+nours=$((nours + 1))
+
 # command lines the kernel does not hand over plainly, read from /proc instead:
 # one longer than a page, one a process rewrote past its end (setproctitle, as
 # perl does for $0)
@@ -60,7 +69,7 @@ fi
 summary() {
 	jq -r --arg t "$T/" '.files[] | select(.path | startswith($t)) |
 		"\(.id) \(.path) \(.size) \(.kind) " + ([.holders[] |
-		"\(.type):\(.pid):\(.tid):\(.fd):\(.access):\(.append):\(.pos):\(.write):\(.mapped):\(.comm):\(.user):\(.state):\(.cmdline)"] |
+		"\(.type):\(.pid):\(.tid):\(.fd):\(.access):\(.append):\(.pos):\(.write):\(.mapped):\(.exe):\(.other_mntns):\(.comm):\(.user):\(.state):\(.cmdline)"] |
 		sort | join(","))' "$1" | sort
 }
 "$RT_BIN" --list --json --sample 0 --all --scan proc >"$T/proc.json"

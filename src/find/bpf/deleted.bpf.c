@@ -144,12 +144,21 @@ static __always_inline bool deleted(struct file *file, struct bpfscan_rec *r)
 	return true;
 }
 
+/* The id of the mount FILE was opened through, as fdinfo's mnt_id gives it. */
+static __always_inline int mount_id(struct file *file)
+{
+	struct vfsmount *mnt = file->f_path.mnt;
+
+	/* container_of(mnt, struct mount, mnt), with the offset of this kernel */
+	return BPF_CORE_READ(
+	    (struct mount *)((char *)mnt - bpf_core_field_offset(struct mount, mnt)), mnt_id);
+}
+
 /* The record of one deleted fd; false when the file is none. */
 static __always_inline bool fd_record(struct bpf_iter__task_file *ctx, struct out *o)
 {
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	struct vfsmount *mnt;
 
 	if (!task || !file || !o || !deleted(file, &o->r))
 		return false;
@@ -158,10 +167,7 @@ static __always_inline bool fd_record(struct bpf_iter__task_file *ctx, struct ou
 	o->r.fd = (int)ctx->fd;
 	o->r.pos = (unsigned long long)file->f_pos;
 	o->r.flags = file->f_flags;
-	mnt = file->f_path.mnt;
-	/* container_of(mnt, struct mount, mnt), with the offset of this kernel */
-	o->r.mnt_id = BPF_CORE_READ(
-	    (struct mount *)((char *)mnt - bpf_core_field_offset(struct mount, mnt)), mnt_id);
+	o->r.mnt_id = mount_id(file);
 	emit(ctx->meta->seq, o, &file->f_path);
 	return true;
 }
@@ -245,6 +251,9 @@ int deleted_maps(struct bpf_iter__task_vma *ctx)
 	o->r.pos = vma->vm_start;
 	o->r.end = vma->vm_end;
 	o->r.flags = vma->vm_flags;
+	/* what /proc would be asked: the mount (is the name ours?) and the executable */
+	o->r.mnt_id = mount_id(file);
+	o->r.exe = BPF_CORE_READ(task, mm, exe_file, f_inode) == file->f_inode;
 	emit(ctx->meta->seq, o, &file->f_path);
 	return 0;
 }

@@ -5,7 +5,7 @@
 #define RT_FIND_BPF_RECORD_H
 
 #define BPFREC_FD   1 /* an open fd: FD, POS, FLAGS (f_flags), MNT_ID */
-#define BPFREC_MMAP 2 /* a mapping: [START, END), FLAGS (the VMA's flags) */
+#define BPFREC_MMAP 2 /* a mapping: [START, END), FLAGS (the VMA's flags), MNT_ID, EXE */
 /* The command line of process TGID, what /proc/TGID/cmdline reads, in place of
  * a name: only where that is the plain argument area (not one setproctitle
  * rewrote), not empty and shorter than BPFREC_PATH_MAX; otherwise there is no
@@ -29,6 +29,8 @@ struct bpfscan_rec {
 	/* Set by the reader, not the kernel: this fd is the one its file is named and
 	 * pinned through (a file held by many fds is looked up once). */
 	unsigned char lead;
+	/* BPFREC_MMAP: 1 when the file is the process's executable (its mm's exe_file) */
+	unsigned char exe;
 	/* The file's name as /proc/PID/fd/N (or map_files) would read it, " (deleted)"
 	 * included, PATH_LEN bytes without a NUL (0: the kernel could not say, the
 	 * name is read from /proc). The kernel writes BPFREC_PADDED(PATH_LEN) bytes
