@@ -267,8 +267,15 @@ static size_t shown(const char *in, size_t len, char *out)
 	memset(&mb, 0, sizeof(mb));
 	for (size_t i = 0; i < len;) {
 		wchar_t wc;
-		size_t k = utf8 ? mbrtowc(&wc, in + i, len - i, &mb) : 1;
+		size_t k;
 
+		/* printable ASCII, most of any command line, is shown in every locale
+		 * (and MB is in its initial state here: a character ended or was reset) */
+		if (in[i] >= 0x20 && in[i] < 0x7f) {
+			out[o++] = in[i++];
+			continue;
+		}
+		k = utf8 ? mbrtowc(&wc, in + i, len - i, &mb) : 1;
 		if (!utf8) {
 			out[o++] = isprint((unsigned char)in[i]) ? in[i] : '?';
 			i++;

@@ -34,6 +34,7 @@ bash -c 'exec -a "$0" "$@"' "$(printf 'odd\tname\nhere \303\251 \001')" "$RT_TES
 	r:"$T/x" >"$out" 2>"$out.err" &
 PIDS+=($!)
 wait_ready "$out" $!
+oddpid=$!
 
 # a deleted executable that still runs: held by its own mappings, named as such
 cp "$(command -v sleep)" "$T/sleepy"
@@ -83,6 +84,16 @@ cat "$T/bpf.txt"
 assert_eq "$(wc -l <"$T/bpf.txt")" "$nours" "files of ours found by BPF"
 diff "$T/proc.txt" "$T/bpf.txt" || fail "the two paths differ"
 echo "ok: both paths report the same ids and holders"
+
+# The odd command line as ps (libproc2) shows it, on both paths.
+if command -v ps >/dev/null; then
+	want=$(LC_ALL=C.UTF-8 ps -ww -o args= -p "$oddpid")
+	for m in proc bpf; do
+		got=$(LC_ALL=C.UTF-8 "$RT_BIN" --list --json --sample 0 --pid "$oddpid" --scan "$m" |
+			jq -r '.files[0].holders[0].cmdline')
+		assert_eq "$got" "$want" "$m: the odd command line as ps shows it"
+	done
+fi
 
 # Without privileges: auto walks /proc and says why; bpf alone fails.
 if command -v setpriv >/dev/null; then
