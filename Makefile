@@ -61,9 +61,19 @@ ifeq ($(BPF),1)
 PKGS     += libbpf
 endif
 
+# A dynamic build loads libproc2 only when it is needed (src/find/procs.c says
+# when): not linked, so its eight libraries cost nothing at start. Static: linked.
+ifeq ($(STATIC),1)
+PROC2_DLOPEN := 0
+LINKED   := $(PKGS)
+else
+PROC2_DLOPEN := 1
+LINKED   := $(filter-out libproc2,$(PKGS))
+endif
 ALL_CFLAGS := -pthread -std=c11 -D_GNU_SOURCE -DRT_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
-              $(shell $(PKG_CONFIG) --cflags $(PKGS)) -Isrc -DRT_BPF=$(BPF)
-LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread -lm
+              $(shell $(PKG_CONFIG) --cflags $(PKGS)) -Isrc -DRT_BPF=$(BPF) \
+              -DRT_PROC2_DLOPEN=$(PROC2_DLOPEN)
+LIBS     := $(shell $(PKG_CONFIG) --libs $(LINKED)) -pthread -lm
 ifneq ($(STATIC),1)
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS   := $(shell pkg-config --libs check)

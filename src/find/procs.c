@@ -6,6 +6,7 @@
 #include "find/scan.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -13,6 +14,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <libproc2/pids.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +22,53 @@
 #include <unistd.h>
 #include <wchar.h>
 #include <wctype.h>
+
+/* libproc2 is asked only about a process that neither the walk of /proc nor the
+ * kernel described (one gone in the middle of being read): rare. A dynamic build
+ * loads it then, with the eight libraries it brings (libsystemd, its compressors
+ * and crypto), instead of at every start (half a millisecond); should it be
+ * missing, those details stay empty. The static build links it in. */
+#ifndef RT_PROC2_DLOPEN
+#define RT_PROC2_DLOPEN 0
+#endif
+#if RT_PROC2_DLOPEN
+/* The library whose headers this was built with: ABI 0 (procps 4). */
+#define PROC2_SONAME "libproc2.so.0"
+
+static struct {
+	int (*pids_new)(struct pids_info **, enum pids_item *, int);
+	struct pids_fetch *(*pids_select)(struct pids_info *, unsigned *, int,
+	                                  enum pids_select_type);
+	int (*pids_unref)(struct pids_info **);
+} proc2;
+static pthread_once_t proc2_once = PTHREAD_ONCE_INIT;
+
+static void proc2_load(void)
+{
+	void *h = dlopen(PROC2_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		return;
+	*(void **)&proc2.pids_new = dlsym(h, "procps_pids_new");
+	*(void **)&proc2.pids_select = dlsym(h, "procps_pids_select");
+	*(void **)&proc2.pids_unref = dlsym(h, "procps_pids_unref");
+	if (!proc2.pids_new || !proc2.pids_select || !proc2.pids_unref)
+		proc2.pids_new = NULL; /* not the library we know: as if missing */
+}
+
+/* procps_pids_new, once the library is loaded; -ENOSYS when it cannot be. */
+static int pids_new(struct pids_info **info, enum pids_item *items, int n)
+{
+	pthread_once(&proc2_once, proc2_load);
+	return proc2.pids_new ? proc2.pids_new(info, items, n) : -ENOSYS;
+}
+#define pids_select proc2.pids_select
+#define pids_unref  proc2.pids_unref
+#else
+#define pids_new    procps_pids_new
+#define pids_select procps_pids_select
+#define pids_unref  procps_pids_unref
+#endif
 
 enum { I_PID, I_CMD, I_EUID, I_STATE, I_CMDLINE };
 
@@ -154,17 +203,17 @@ int procs_describe(struct scan_result *r, const struct procs_table *t)
 			i++;
 	}
 	if (err == 0 && u > 0 &&
-	    procps_pids_new(&info, items, (int)ARRAY_SIZE(items)) == 0) {
+	    pids_new(&info, items, (int)ARRAY_SIZE(items)) == 0) {
 		for (size_t off = 0; off < u && err == 0; off += SELECT_MAX) {
 			int cnt = (int)(u - off < SELECT_MAX ? u - off : SELECT_MAX);
 			struct pids_fetch *f =
-			    procps_pids_select(info, pids + off, cnt, PIDS_SELECT_PID);
+			    pids_select(info, pids + off, cnt, PIDS_SELECT_PID);
 			for (int k = 0; f && k < f->counts->total && err == 0; k++) {
 				struct procs_row row = row_of(f->stacks[k]);
 				err = apply(refs, n, &row);
 			}
 		}
-		procps_pids_unref(&info);
+		pids_unref(&info);
 	}
 	free(pids);
 	free(refs);

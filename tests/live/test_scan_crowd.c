@@ -2,6 +2,7 @@
  * shared library): the walk of /proc describes each holding process while it is
  * there (no second pass, no lookup per pid), and every holder gets its own, right
  * details, on the BPF path as well. */
+#include "find/procs.h"
 #include "find/scan.h"
 #include "testlib.h"
 
@@ -105,6 +106,47 @@ START_TEST(details_while_walking)
 }
 END_TEST
 
+/* A holder neither the walk nor the kernel described (its process was gone
+ * before its stat was read, or appeared later) is looked up through libproc2,
+ * which a dynamic build loads only then: this process is found, with its own
+ * details; a pid that does not exist is left undescribed. */
+START_TEST(described_by_libproc2)
+{
+	struct scan_result r = {0};
+	struct entry *e = calloc(1, sizeof(*e));
+	char comm[64] = "";
+	FILE *f;
+
+	ck_assert_ptr_nonnull(e);
+	e->pin = (struct pin)PIN_INIT;
+	e->holders = calloc(2, sizeof(*e->holders));
+	ck_assert_ptr_nonnull(e->holders);
+	e->nholders = 2;
+	e->holders[0] = (struct holder){.type = HOLDER_FD, .pid = getpid(), .fd = 0};
+	e->holders[1] = (struct holder){.type = HOLDER_FD, .pid = 0x3ffffffe, .fd = 0};
+	r.v = e;
+	r.n = 1;
+	ck_assert_int_eq(procs_describe(&r, NULL), 0);
+
+	f = fopen("/proc/self/comm", "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(comm, sizeof(comm), f));
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	ck_assert_ptr_nonnull(e->holders[0].comm);
+	ck_assert_str_eq(e->holders[0].comm, comm);
+	ck_assert_ptr_nonnull(e->holders[0].cmdline);
+	ck_assert_msg(strstr(e->holders[0].cmdline, comm) != NULL, "cmdline %s",
+	              e->holders[0].cmdline);
+	ck_assert_int_eq(e->holders[0].state, 'R');
+	ck_assert(e->holders[0].uid_known);
+	ck_assert_uint_eq(e->holders[0].uid, geteuid());
+	ck_assert_ptr_null(e->holders[1].comm);
+	ck_assert_int_eq(e->holders[1].state, '?');
+	scan_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("scan_crowd");
@@ -112,6 +154,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, tl_setup, tl_teardown);
 	tcase_add_test(tc, details_while_walking);
+	tcase_add_test(tc, described_by_libproc2);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
