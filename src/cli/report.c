@@ -460,6 +460,7 @@ static void *part_main(void *arg)
 	for (size_t i = p->from; i < r->n; i++)
 		json_entry(&p->j, &r->v[i], advisor_get(&av, i), av.tl);
 	advisor_free(&av);
+	json_flush(&p->j);
 	p->ok = fflush(p->mem) == 0; /* the memory stream's only error: no memory */
 	return NULL;
 }
@@ -520,6 +521,7 @@ void report_json(FILE *f, const struct scan_result *r, const struct target_list 
 	stop = part_start(&part, &tid, &j, av);
 	for (size_t i = 0; i < stop; i++)
 		json_entry(&j, &r->v[i], advisor_get(av, i), tl);
+	json_flush(&j); /* what is buffered goes before the part */
 	for (size_t i = part_end(&part, tid, f); i < r->n; i++)
 		json_entry(&j, &r->v[i], advisor_get(av, i), tl);
 	json_arr_end(&j);

@@ -256,68 +256,99 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-static void put_json_u(FILE *f, unsigned v)
+/* "\uNNNN" at O (ESC_JSON_CHAR_MAX bytes). */
+static size_t put_json_u(char *o, unsigned v)
 {
-	fprintf(f, "\\u%04x", v);
+	o[0] = '\\';
+	o[1] = 'u';
+	for (int k = 0; k < 4; k++)
+		o[2 + k] = hex_digits[(v >> (12 - 4 * k)) & 0xf];
+	return ESC_JSON_CHAR_MAX;
+}
+
+/* The two-character escape of CP, or NULL. */
+static const char *json_short_escape(uint32_t cp)
+{
+	switch (cp) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '\r':
+		return "\\r";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	default:
+		return NULL;
+	}
+}
+
+static bool json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+size_t esc_json_mem(char *dst, size_t room, const char *s, size_t len, size_t *used)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		const char *e;
+		uint32_t cp;
+		size_t run = i, l;
+
+		/* Plain printable ASCII, the bulk of any name, is copied in one piece. */
+		while (run < len && run - i < room - o && json_plain(u[run]))
+			run++;
+		if (run > i) {
+			memcpy(dst + o, u + i, run - i);
+			o += run - i;
+			i = run;
+			continue;
+		}
+		if (room - o < ESC_JSON_CHAR_MAX)
+			break;
+		l = utf8_seq(u + i, len - i, &cp);
+		if (l == 0) {
+			/* PEP 383: the lone byte 0xNN becomes the surrogate U+DCNN. */
+			o += put_json_u(dst + o, 0xdc00u | u[i]);
+			i++;
+			continue;
+		}
+		if ((e = json_short_escape(cp))) {
+			memcpy(dst + o, e, 2);
+			o += 2;
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || is_bidi_control(cp)) {
+			/* JSON allows DEL, C1 controls and bidi controls raw, but escaping
+			 * them keeps `rescuetui --json | less` safe and loses nothing. */
+			o += put_json_u(dst + o, cp);
+		} else {
+			memcpy(dst + o, u + i, l);
+			o += l;
+		}
+		i += l;
+	}
+	*used = i;
+	return o;
 }
 
 void esc_json(FILE *f, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-	putc_unlocked('"', f);
-	while (i < len) {
-		uint32_t cp;
-		size_t run = i, l;
+	char buf[1024];
 
-		/* Plain printable ASCII, the bulk of any name, goes out in one write. */
-		while (run < len && u[run] >= 0x20 && u[run] < 0x7f && u[run] != '"' &&
-		       u[run] != '\\')
-			run++;
-		if (run > i) {
-			fwrite_unlocked(u + i, 1, run - i, f);
-			i = run;
-			continue;
-		}
-		l = utf8_seq(u + i, len - i, &cp);
-		if (l == 0) {
-			/* PEP 383: the lone byte 0xNN becomes the surrogate U+DCNN. */
-			put_json_u(f, 0xdc00u | u[i]);
-			i++;
-			continue;
-		}
-		switch (cp) {
-		case '"':
-			fputs_unlocked("\\\"", f);
-			break;
-		case '\\':
-			fputs_unlocked("\\\\", f);
-			break;
-		case '\n':
-			fputs_unlocked("\\n", f);
-			break;
-		case '\t':
-			fputs_unlocked("\\t", f);
-			break;
-		case '\r':
-			fputs_unlocked("\\r", f);
-			break;
-		case '\b':
-			fputs_unlocked("\\b", f);
-			break;
-		case '\f':
-			fputs_unlocked("\\f", f);
-			break;
-		default:
-			/* JSON allows DEL, C1 controls and bidi controls raw, but
-			 * escaping them keeps `rescuetui --json | less` safe and
-			 * loses nothing. */
-			if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || is_bidi_control(cp))
-				put_json_u(f, cp);
-			else
-				fwrite_unlocked(u + i, 1, l, f);
-		}
-		i += l;
+	putc_unlocked('"', f);
+	while (len > 0) {
+		size_t used, n = esc_json_mem(buf, sizeof(buf), s, len, &used);
+		fwrite_unlocked(buf, 1, n, f);
+		s += used;
+		len -= used;
 	}
 	putc_unlocked('"', f);
 }

@@ -44,4 +44,13 @@ void esc_put_width(FILE *f, const char *s, size_t width, int left_cut);
  * unlocked stdio calls, as json.h says. */
 void esc_json(FILE *f, const char *s, size_t len);
 
+/* The most bytes one character of S takes in esc_json's output ("\uNNNN"). */
+#define ESC_JSON_CHAR_MAX 6
+
+/* esc_json's escaping into memory, without the quotes: as much of S (LEN bytes) as
+ * fits in DST (ROOM bytes), in whole characters; *USED tells how many bytes of S
+ * that was. Returns how many bytes were written. A ROOM of ESC_JSON_CHAR_MAX or
+ * more always takes at least one character. */
+size_t esc_json_mem(char *dst, size_t room, const char *s, size_t len, size_t *used);
+
 #endif

@@ -12,16 +12,63 @@
 
 void json_init(struct json *j, FILE *f)
 {
-	memset(j, 0, sizeof(*j));
 	j->f = f;
+	j->depth = 0;
+	j->after_key = false;
+	j->len = 0;
+}
+
+void json_flush(struct json *j)
+{
+	if (j->len)
+		fwrite_unlocked(j->buf, 1, j->len, j->f);
+	j->len = 0;
 }
 
 void json_fork(struct json *j, const struct json *from, FILE *f, bool more)
 {
-	*j = *from;
 	j->f = f;
+	j->depth = from->depth;
+	memcpy(j->need_comma, from->need_comma, sizeof(j->need_comma));
+	j->after_key = from->after_key;
+	j->len = 0; /* what FROM has buffered is FROM's */
 	if (j->depth > 0 && more)
 		j->need_comma[j->depth - 1] = true;
+}
+
+static void put_c(struct json *j, char c)
+{
+	if (j->len == JSON_BUF)
+		json_flush(j);
+	j->buf[j->len++] = c;
+}
+
+static void put_mem(struct json *j, const char *s, size_t n)
+{
+	if (n > JSON_BUF - j->len) {
+		json_flush(j);
+		if (n > JSON_BUF) {
+			fwrite_unlocked(s, 1, n, j->f);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+/* S (LEN bytes) as a JSON string, quotes included (esc.h, esc_json). */
+static void put_str(struct json *j, const char *s, size_t len)
+{
+	put_c(j, '"');
+	while (len > 0) {
+		size_t used;
+		if (JSON_BUF - j->len < ESC_JSON_CHAR_MAX)
+			json_flush(j);
+		j->len += esc_json_mem(j->buf + j->len, JSON_BUF - j->len, s, len, &used);
+		s += used;
+		len -= used;
+	}
+	put_c(j, '"');
 }
 
 /* Before any value: a comma when it is not the first in its array or object (after
@@ -34,15 +81,18 @@ static void value_begin(struct json *j)
 	}
 	if (j->depth > 0) {
 		if (j->need_comma[j->depth - 1])
-			putc_unlocked(',', j->f);
+			put_c(j, ',');
 		j->need_comma[j->depth - 1] = true;
 	}
 }
 
+/* The end of the outermost value ends the document: it goes to the FILE. */
 static void value_end(struct json *j)
 {
-	if (j->depth == 0)
-		putc_unlocked('\n', j->f);
+	if (j->depth == 0) {
+		put_c(j, '\n');
+		json_flush(j);
+	}
 }
 
 static void open_container(struct json *j, char c)
@@ -52,7 +102,7 @@ static void open_container(struct json *j, char c)
 	if (j->depth >= JSON_MAX_DEPTH)
 		return;
 	value_begin(j);
-	putc_unlocked(c, j->f);
+	put_c(j, c);
 	j->need_comma[j->depth++] = false;
 }
 
@@ -62,7 +112,7 @@ static void close_container(struct json *j, char c)
 	if (j->depth <= 0)
 		return;
 	j->depth--;
-	putc_unlocked(c, j->f);
+	put_c(j, c);
 	value_end(j);
 }
 
@@ -90,8 +140,8 @@ void json_key(struct json *j, const char *key)
 {
 	assert(j->depth > 0 && !j->after_key);
 	value_begin(j);
-	esc_json(j->f, key, strlen(key));
-	putc_unlocked(':', j->f);
+	put_str(j, key, strlen(key));
+	put_c(j, ':');
 	j->after_key = true;
 }
 
@@ -107,13 +157,13 @@ void json_str(struct json *j, const char *s)
 void json_bytes(struct json *j, const char *s, size_t len)
 {
 	value_begin(j);
-	esc_json(j->f, s, len);
+	put_str(j, s, len);
 	value_end(j);
 }
 
 /* Digits of V, sign first when NEG, in one write (fprintf costs more than the rest
  * of a large report's numbers together). */
-static void put_number(FILE *f, uint64_t v, bool neg)
+static void put_number(struct json *j, uint64_t v, bool neg)
 {
 	char buf[24], *p = buf + sizeof(buf);
 
@@ -122,20 +172,20 @@ static void put_number(FILE *f, uint64_t v, bool neg)
 	while ((v /= 10) != 0);
 	if (neg)
 		*--p = '-';
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+	put_mem(j, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void json_int(struct json *j, int64_t v)
 {
 	value_begin(j);
-	put_number(j->f, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+	put_number(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 	value_end(j);
 }
 
 void json_uint(struct json *j, uint64_t v)
 {
 	value_begin(j);
-	put_number(j->f, v, false);
+	put_number(j, v, false);
 	value_end(j);
 }
 
@@ -158,7 +208,7 @@ void json_double(struct json *j, double v)
 {
 	value_begin(j);
 	if (!isfinite(v)) {
-		fputs_unlocked("null", j->f);
+		put_mem(j, "null", 4);
 	} else {
 		/* The shortest of 15..17 significant digits that reads back as the same
 		 * double: 0.1 stays "0.1", and no precision is lost. */
@@ -169,7 +219,7 @@ void json_double(struct json *j, double v)
 				break;
 		}
 		fix_decimal_point(buf);
-		fputs_unlocked(buf, j->f);
+		put_mem(j, buf, strlen(buf));
 	}
 	value_end(j);
 }
@@ -177,13 +227,16 @@ void json_double(struct json *j, double v)
 void json_bool(struct json *j, bool v)
 {
 	value_begin(j);
-	fputs_unlocked(v ? "true" : "false", j->f);
+	if (v)
+		put_mem(j, "true", 4);
+	else
+		put_mem(j, "false", 5);
 	value_end(j);
 }
 
 void json_null(struct json *j)
 {
 	value_begin(j);
-	fputs_unlocked("null", j->f);
+	put_mem(j, "null", 4);
 	value_end(j);
 }

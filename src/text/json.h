@@ -4,9 +4,13 @@
  * are not UTF-8 stay reversible. Output is compact, one document per call sequence,
  * with a newline after the outermost value.
  *
- * It writes with the unlocked stdio calls (a report is megabytes, and a lock per
- * call cost more than the formatting): while a document is written, no other thread
- * may write to its FILE, or the writer holds the lock (flockfile) for the document.
+ * A document is made in a buffer of the writer's own and handed to its FILE in
+ * large pieces with the unlocked stdio calls (a report is megabytes, and a stdio
+ * call, let alone a lock, per value cost more than the formatting): while a
+ * document is written, no other thread may write to its FILE, or the writer holds
+ * the lock (flockfile) for the document. What is buffered reaches the FILE when
+ * the buffer is full, when the outermost value ends, and at json_flush: anything
+ * else written to the FILE in the middle of a document needs a json_flush first.
  */
 #ifndef RT_JSON_H
 #define RT_JSON_H
@@ -17,21 +21,30 @@
 #include <stdio.h>
 
 #define JSON_MAX_DEPTH 32
+#define JSON_BUF       16384
 
 struct json {
 	FILE *f;
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
 	bool after_key;
+	size_t len; /* bytes in buf not yet handed to f */
+	char buf[JSON_BUF];
 };
 
-/* Start writing to F. Nothing is allocated; no cleanup needed. */
+/* Start writing to F. Nothing is allocated; a document that ends needs no cleanup
+ * (one left open needs json_flush). */
 void json_init(struct json *j, FILE *f);
+
+/* Hand what is buffered to the FILE (a part's end, or before writing to the FILE
+ * otherwise). */
+void json_flush(struct json *j);
 
 /* Go on with FROM's document in another FILE F, from where FROM stands now: a part
  * written beside it (by another thread), to be appended to FROM's output, in
- * order, before FROM writes on. MORE: FROM writes values at this level before the
- * part is appended, so the part's first value takes a comma. */
+ * order, before FROM writes on; both are flushed before that (json_flush). MORE:
+ * FROM writes values at this level before the part is appended, so the part's
+ * first value takes a comma. */
 void json_fork(struct json *j, const struct json *from, FILE *f, bool more);
 
 /* Open/close an object or array, as a value (after a key or in an array) or at top

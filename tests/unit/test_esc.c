@@ -569,6 +569,46 @@ START_TEST(json_python_round_trip_random)
 }
 END_TEST
 
+/* esc_json_mem into little room at a time gives what one call with room for all
+ * does: whole characters only (a multibyte character or escape is never cut), and
+ * at least one per call with ESC_JSON_CHAR_MAX of room. */
+START_TEST(json_mem_in_pieces)
+{
+	for (int i = 0; i < 3000; i++) {
+		char in[40], whole[40 * ESC_JSON_CHAR_MAX], pieces[40 * ESC_JSON_CHAR_MAX];
+		size_t len = random_name(in, sizeof(in)), used, n, got = 0, at = 0;
+		size_t room = ESC_JSON_CHAR_MAX + (size_t)(i % 7);
+
+		n = esc_json_mem(whole, sizeof(whole), in, len, &used);
+		ck_assert_uint_eq(used, len);
+		while (at < len) {
+			size_t k = esc_json_mem(pieces + got, room, in + at, len - at, &used);
+			ck_assert_uint_gt(used, 0);
+			ck_assert_uint_le(k, room);
+			got += k;
+			at += used;
+		}
+		ck_assert_uint_eq(got, n);
+		ck_assert_msg(memcmp(whole, pieces, n) == 0, "pieces differ (room %zu)", room);
+		/* and esc_json writes the same between its quotes */
+		char *f = json_of(in, len);
+		ck_assert_uint_eq(strlen(f), n + 2);
+		ck_assert_msg(memcmp(f + 1, whole, n) == 0, "esc_json differs");
+		free(f);
+	}
+	/* too little room for the next character: nothing taken */
+	{
+		char out[8];
+		size_t used = 9;
+		ck_assert_uint_eq(esc_json_mem(out, 5, "\x01", 1, &used), 0);
+		ck_assert_uint_eq(used, 0);
+		ck_assert_uint_eq(esc_json_mem(out, 6, "\x01", 1, &used), 6);
+		ck_assert_uint_eq(used, 1);
+		ck_assert_mem_eq(out, "\\u0001", 6);
+	}
+}
+END_TEST
+
 static Suite *esc_suite(void)
 {
 	Suite *s = suite_create("esc");
@@ -600,6 +640,7 @@ static Suite *esc_suite(void)
 	tcase_add_test(tc, json_invalid_bytes);
 	tcase_add_test(tc, json_python_round_trip);
 	tcase_add_test(tc, json_python_round_trip_random);
+	tcase_add_test(tc, json_mem_in_pieces);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -332,6 +332,67 @@ START_TEST(python_parses)
 }
 END_TEST
 
+/* A document many times the writer's buffer, with a string longer than the buffer
+ * whose multibyte characters and escapes fall across its edges, comes out whole:
+ * Python reads every value back. */
+START_TEST(larger_than_buffer)
+{
+	const char unit[] = "\xc3\xa9\n\xff\"ab";
+	size_t n = 3 * JSON_BUF + 7, ulen = sizeof(unit) - 1;
+	char *big = malloc(n);
+
+	tl_need_cmd("python3");
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < n; i++)
+		big[i] = unit[i % ulen];
+	json_obj_begin(&j);
+	json_key(&j, "big");
+	json_bytes(&j, big, n);
+	json_key(&j, "many");
+	json_arr_begin(&j);
+	for (int i = 0; i < 5000; i++)
+		json_uint(&j, (uint64_t)i * 1000003u);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	free(big);
+
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char path[4096], cmd[8192];
+	snprintf(path, sizeof(path), "%s/rt-test-json.XXXXXX", tmpdir);
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	const char *d = doc();
+	ck_assert_int_eq(write(fd, d, strlen(d)), (ssize_t)strlen(d));
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+	         "python3 -c 'import json,sys; d=json.load(sys.stdin); "
+	         "n=%zu; b=d[\"big\"].encode(\"utf-8\", \"surrogateescape\"); "
+	         "want=(b\"\\xc3\\xa9\\n\\xff\\\"ab\" * n)[:n]; "
+	         "assert b == want, (len(b), len(want)); "
+	         "assert d[\"many\"] == [i * 1000003 for i in range(5000)]' < '%s'",
+	         n, path);
+	int status = system(cmd);
+	unlink(path);
+	ck_assert_msg(status == 0, "python3 rejected or read back other values");
+}
+END_TEST
+
+/* What is buffered reaches the FILE at json_flush, in the middle of a document,
+ * and at the end of the outermost value without one. */
+START_TEST(flush_mid_document)
+{
+	json_obj_begin(&j);
+	json_key(&j, "a");
+	json_uint(&j, 1);
+	json_flush(&j);
+	ck_assert_str_eq(doc(), "{\"a\":1");
+	json_key(&j, "b");
+	json_bool(&j, true);
+	json_obj_end(&j);
+	ck_assert_str_eq(doc(), "{\"a\":1,\"b\":true}\n");
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -358,6 +419,8 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, doubles_not_finite);
 	tcase_add_test(tc, doubles_comma_locale);
 	tcase_add_test(tc, python_parses);
+	tcase_add_test(tc, larger_than_buffer);
+	tcase_add_test(tc, flush_mid_document);
 	suite_add_tcase(s, tc);
 	return s;
 }
