@@ -215,30 +215,29 @@ int parse_stat_comm(const char *buf, size_t len, char *comm, size_t cap, char *s
 	return 0;
 }
 
-int parse_stat_threads(const char *buf, size_t len, unsigned *out)
+int parse_stat_num(const char *buf, size_t len, int field, uint64_t *out)
 {
 	const char *end = buf + len, *p = NULL;
-	uint64_t v;
 
+	if (field < 4)
+		return -EINVAL;
 	for (const char *q = end; q > buf; q--)
 		if (q[-1] == ')') {
 			p = q;
 			break;
 		}
-	/* after the name: " S" is field 3; field 20 is 17 fields on */
-	for (int field = 3; p && field <= 20; field++) {
+	/* after the name: " S" is field 3, then one number per field */
+	for (int f = 3; p && f <= field; f++) {
 		if (p == end || *p != ' ')
 			return -EINVAL;
 		p++;
-		if (field == 20)
+		if (f == field)
 			break;
 		while (p < end && *p != ' ')
 			p++;
 	}
-	if (!p || take_u64(&p, end, 10, &v) < 0 || v > UINT_MAX ||
-	    (p < end && *p != ' ' && *p != '\n'))
+	if (!p || take_u64(&p, end, 10, out) < 0 || (p < end && *p != ' ' && *p != '\n'))
 		return -EINVAL;
-	*out = (unsigned)v;
 	return 0;
 }
 

@@ -69,9 +69,14 @@ int parse_sysfs_u64(const char *buf, uint64_t *out);
  * goes to COMM (CAP bytes, NUL-terminated, cut if longer). Returns 0, or -EINVAL. */
 int parse_stat_comm(const char *buf, size_t len, char *comm, size_t cap, char *state);
 
-/* The number of threads of /proc/PID/stat (BUF, LEN bytes): its 20th field, counted
- * from the last ')'. Returns 0, or -EINVAL (a line cut short, a field not a number). */
-int parse_stat_threads(const char *buf, size_t len, unsigned *out);
+/* Field FIELD (as proc(5) numbers them: 20 the threads, 48 and 49 where the
+ * arguments start and end) of /proc/PID/stat (BUF, LEN bytes), an unsigned number,
+ * counted from the last ')'. Returns 0, or -EINVAL (a line cut short, a field not
+ * an unsigned number, FIELD below 4). */
+#define STAT_THREADS   20
+#define STAT_ARG_START 48
+#define STAT_ARG_END   49
+int parse_stat_num(const char *buf, size_t len, int field, uint64_t *out);
 
 /* The number of tasks (processes and threads) that exist, from /proc/loadavg's
  * fourth field ("1.00 0.50 0.25 2/2085 12345"). Returns 0, or -EINVAL. */

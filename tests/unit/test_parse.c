@@ -229,37 +229,55 @@ START_TEST(stat_comm)
 }
 END_TEST
 
-START_TEST(stat_threads)
+START_TEST(stat_numbers)
 {
-	/* field 20, after a name with ')' and spaces in it */
-	const char *odd = "42 (a) b) (c) D 1 42 42 0 -1 4194560 97 0 0 0 5 3 0 0 20 0 7 0 123";
+	/* field 20, after a name with ')' and spaces in it; negative fields before */
+	const char *odd = "42 (a) b) (c) D 1 42 42 0 -1 4194560 97 0 0 0 5 3 0 0 20 -5 7 0 123";
 	const char *one = "7 (crowd) S 6 6 1 0 -1 4194560 97 0 0 0 0 0 0 0 20 0 1 0 9\n";
-	unsigned n = 0;
+	uint64_t n = 0;
 
-	ck_assert_int_eq(parse_stat_threads(odd, strlen(odd), &n), 0);
+	ck_assert_int_eq(parse_stat_num(odd, strlen(odd), STAT_THREADS, &n), 0);
 	ck_assert_uint_eq(n, 7);
-	ck_assert_int_eq(parse_stat_threads(one, strlen(one), &n), 0);
+	ck_assert_int_eq(parse_stat_num(odd, strlen(odd), 22, &n), 0);
+	ck_assert_uint_eq(n, 123);
+	ck_assert_int_eq(parse_stat_num(one, strlen(one), STAT_THREADS, &n), 0);
 	ck_assert_uint_eq(n, 1);
-	/* the line as this test's own process has it */
+	ck_assert_int_eq(parse_stat_num(one, strlen(one), 4, &n), 0);
+	ck_assert_uint_eq(n, 6);
+	/* a negative field is no unsigned number; the state is no number at all */
+	ck_assert_int_eq(parse_stat_num(odd, strlen(odd), 19, &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_num(one, strlen(one), 3, &n), -EINVAL);
+	/* the line as this test's own process has it: where its arguments lie, which
+	 * cmdline reads back */
 	{
-		char buf[1024];
+		char buf[1024], cmd[4096];
+		uint64_t start = 0, end = 0;
 		FILE *f = fopen("/proc/self/stat", "r");
-		size_t got;
+		size_t got, clen;
 		ck_assert_ptr_nonnull(f);
 		got = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
-		ck_assert_int_eq(parse_stat_threads(buf, got, &n), 0);
+		ck_assert_int_eq(parse_stat_num(buf, got, STAT_THREADS, &n), 0);
 		ck_assert_uint_ge(n, 1);
+		ck_assert_int_eq(parse_stat_num(buf, got, STAT_ARG_START, &start), 0);
+		ck_assert_int_eq(parse_stat_num(buf, got, STAT_ARG_END, &end), 0);
+		f = fopen("/proc/self/cmdline", "r");
+		ck_assert_ptr_nonnull(f);
+		clen = fread(cmd, 1, sizeof(cmd), f);
+		fclose(f);
+		ck_assert_uint_gt(start, 0);
+		ck_assert_uint_eq(end - start, clen);
 	}
-	/* cut short, or not a number where the count goes */
-	ck_assert_int_eq(parse_stat_threads(one, 40, &n), -EINVAL);
-	ck_assert_int_eq(parse_stat_threads("7 (crowd) S", 11, &n), -EINVAL);
-	ck_assert_int_eq(parse_stat_threads("7 crowd S 1", 11, &n), -EINVAL);
-	ck_assert_int_eq(parse_stat_threads("", 0, &n), -EINVAL);
+	/* cut short, past the end, or not a number where the field goes */
+	ck_assert_int_eq(parse_stat_num(one, 40, STAT_THREADS, &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_num(one, strlen(one), STAT_ARG_START, &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_num("7 (crowd) S", 11, 4, &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_num("7 crowd S 1", 11, 4, &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_num("", 0, 4, &n), -EINVAL);
 	const char *bad = "7 (x) S 6 6 1 0 -1 4194560 97 0 0 0 0 0 0 0 20 0 x1 0 9";
-	ck_assert_int_eq(parse_stat_threads(bad, strlen(bad), &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_num(bad, strlen(bad), STAT_THREADS, &n), -EINVAL);
 	const char *bad2 = "7 (x) S 6 6 1 0 -1 4194560 97 0 0 0 0 0 0 0 20 0 1x 0 9";
-	ck_assert_int_eq(parse_stat_threads(bad2, strlen(bad2), &n), -EINVAL);
+	ck_assert_int_eq(parse_stat_num(bad2, strlen(bad2), STAT_THREADS, &n), -EINVAL);
 }
 END_TEST
 
@@ -297,7 +315,7 @@ int main(void)
 	tcase_add_test(tc, pids);
 	tcase_add_test(tc, loadavg_tasks);
 	tcase_add_test(tc, stat_comm);
-	tcase_add_test(tc, stat_threads);
+	tcase_add_test(tc, stat_numbers);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
