@@ -204,12 +204,10 @@ int procs_describe(struct scan_result *r, const struct procs_table *t)
 		while (row && i + 1 < n && refs[i + 1].pid == refs[i].pid)
 			i++;
 	}
-	if (err == 0 && u > 0 &&
-	    pids_new(&info, items, (int)ARRAY_SIZE(items)) == 0) {
+	if (err == 0 && u > 0 && pids_new(&info, items, (int)ARRAY_SIZE(items)) == 0) {
 		for (size_t off = 0; off < u && err == 0; off += SELECT_MAX) {
 			int cnt = (int)(u - off < SELECT_MAX ? u - off : SELECT_MAX);
-			struct pids_fetch *f =
-			    pids_select(info, pids + off, cnt, PIDS_SELECT_PID);
+			struct pids_fetch *f = pids_select(info, pids + off, cnt, PIDS_SELECT_PID);
 			for (int k = 0; f && k < f->counts->total && err == 0; k++) {
 				struct procs_row row = row_of(f->stacks[k]);
 				err = apply(refs, n, &row);
@@ -405,7 +403,8 @@ static int cmdline_direct(pid_t pid, uint64_t start, uint64_t end, char **out)
 	*out = NULL;
 	if (atomic_load_explicit(&root, memory_order_relaxed) < 0)
 		atomic_store_explicit(&root, geteuid() == 0, memory_order_relaxed);
-	if (!atomic_load_explicit(&root, memory_order_relaxed) || start == 0 || end <= start || end - start > sizeof(raw))
+	if (!atomic_load_explicit(&root, memory_order_relaxed) || start == 0 || end <= start ||
+	    end - start > sizeof(raw))
 		return -EAGAIN;
 	len = (size_t)(end - start);
 	here = (struct iovec){.iov_base = raw, .iov_len = len};
