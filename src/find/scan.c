@@ -2053,10 +2053,36 @@ int scan_run(const struct scan_opts *o, struct scan_result *r)
 	return 0;
 }
 
+/* Entries [FROM, TO) of a result being freed, in a thread of their own. */
+struct free_part {
+	struct entry *v;
+	size_t from, to;
+};
+
+static void *free_part_main(void *arg)
+{
+	struct free_part *p = arg;
+
+	for (size_t i = p->from; i < p->to; i++)
+		entry_free(&p->v[i]);
+	return NULL;
+}
+
+/* From this many entries on, the later half is freed by a second thread: each
+ * entry's pin costs a close, and the kernel's release of the file behind it is
+ * most of a microsecond (13,500 pins: 12 ms on one core, the other idle). */
+#define FREE_SPLIT 4096
+
 void scan_free(struct scan_result *r)
 {
-	for (size_t i = 0; i < r->n; i++)
+	struct free_part part = {.v = r->v, .from = r->n / 2, .to = r->n};
+	pthread_t tid;
+	bool split = r->n >= FREE_SPLIT && pthread_create(&tid, NULL, free_part_main, &part) == 0;
+
+	for (size_t i = 0; i < (split ? part.from : r->n); i++)
 		entry_free(&r->v[i]);
+	if (split)
+		pthread_join(tid, NULL);
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;
