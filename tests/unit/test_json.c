@@ -288,6 +288,26 @@ START_TEST(doubles_comma_locale)
 }
 END_TEST
 
+/* Python's json module reads DOC into d and runs SCRIPT (no single quotes) on it:
+ * the exit status of python3. */
+static int python_reads(const char *doc_text, const char *script)
+{
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char path[4096], cmd[8192];
+	int fd, status;
+
+	snprintf(path, sizeof(path), "%s/rt-test-json.XXXXXX", tmpdir);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, doc_text, strlen(doc_text)), (ssize_t)strlen(doc_text));
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+	         "python3 -c 'import json,sys; d=json.load(sys.stdin); %s' < '%s'", script, path);
+	status = system(cmd);
+	unlink(path);
+	return status;
+}
+
 START_TEST(python_parses)
 {
 	/* A document with every kind of value must parse with a real JSON parser, and
@@ -312,22 +332,10 @@ START_TEST(python_parses)
 	json_arr_end(&j);
 	json_obj_end(&j);
 
-	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char path[4096], cmd[8192];
-	snprintf(path, sizeof(path), "%s/rt-test-json.XXXXXX", tmpdir);
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
 	const char *d = doc();
-	ck_assert_int_eq(write(fd, d, strlen(d)), (ssize_t)strlen(d));
-	close(fd);
-	snprintf(cmd, sizeof(cmd),
-	         "python3 -c 'import json,sys; d=json.load(sys.stdin); "
-	         "assert d == {\"s\": \"a\\\"\\\\\\n\\x01\\x7f\\udcff\\xe9\", "
-	         "\"n\": [-2**63, 2**64-1, 0.1, None, 0], \"b\": [True, False, None]}, d' "
-	         "< '%s'",
-	         path);
-	int status = system(cmd);
-	unlink(path);
+	int status = python_reads(d, "assert d == {\"s\": \"a\\\"\\\\\\n\\x01\\x7f\\udcff\\xe9\", "
+	                             "\"n\": [-2**63, 2**64-1, 0.1, None, 0], "
+	                             "\"b\": [True, False, None]}, d");
 	ck_assert_msg(status == 0, "python3 rejected: %s", d);
 }
 END_TEST
@@ -356,23 +364,14 @@ START_TEST(larger_than_buffer)
 	json_obj_end(&j);
 	free(big);
 
-	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char path[4096], cmd[8192];
-	snprintf(path, sizeof(path), "%s/rt-test-json.XXXXXX", tmpdir);
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	const char *d = doc();
-	ck_assert_int_eq(write(fd, d, strlen(d)), (ssize_t)strlen(d));
-	close(fd);
-	snprintf(cmd, sizeof(cmd),
-	         "python3 -c 'import json,sys; d=json.load(sys.stdin); "
+	char script[512];
+	snprintf(script, sizeof(script),
 	         "n=%zu; b=d[\"big\"].encode(\"utf-8\", \"surrogateescape\"); "
 	         "want=(b\"\\xc3\\xa9\\n\\xff\\\"ab\" * n)[:n]; "
 	         "assert b == want, (len(b), len(want)); "
-	         "assert d[\"many\"] == [i * 1000003 for i in range(5000)]' < '%s'",
-	         n, path);
-	int status = system(cmd);
-	unlink(path);
+	         "assert d[\"many\"] == [i * 1000003 for i in range(5000)]",
+	         n);
+	int status = python_reads(doc(), script);
 	ck_assert_msg(status == 0, "python3 rejected or read back other values");
 }
 END_TEST
