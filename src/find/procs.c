@@ -390,9 +390,12 @@ static int cmdline_at(int at, const char *name, char **out)
  * case (fs/proc/base.c): the bytes from ARG_START to ARG_END (stat gives both)
  * when the last of them is still a NUL. One system call instead of an open, a read
  * and a close of cmdline. Only as root: for anyone else reading another user's
- * memory is refused (and may be audited), where cmdline is not. Returns 0, -ENOMEM,
- * or -EAGAIN: ask /proc (not the plain case, too long for one read here, not
- * allowed, or the process is gone). */
+ * memory is refused (and may be audited), where cmdline is not. The read goes by
+ * pid, not through the directory the walk holds: a process that ended after its
+ * stat was read and whose pid came round again in those microseconds would lend
+ * its arguments; its name, state and user still come from the stat and directory
+ * read before. Returns 0, -ENOMEM, or -EAGAIN: ask /proc (not the plain case, too
+ * long for one read here, not allowed, or the process is gone). */
 static int cmdline_direct(pid_t pid, uint64_t start, uint64_t end, char **out)
 {
 	static atomic_int root = -1; /* asked once, not once per process */
