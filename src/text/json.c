@@ -43,15 +43,12 @@ static void put_c(struct json *j, char c)
 	j->buf[j->len++] = c;
 }
 
+/* N bytes of a literal or a number (at most 64: strings go through put_str). */
 static void put_mem(struct json *j, const char *s, size_t n)
 {
-	if (n > JSON_BUF - j->len) {
+	assert(n <= 64);
+	if (n > JSON_BUF - j->len)
 		json_flush(j);
-		if (n > JSON_BUF) {
-			fwrite_unlocked(s, 1, n, j->f);
-			return;
-		}
-	}
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
 }
